@@ -3,28 +3,137 @@
  * See: libcryptsetup.h (cryptsetup 2.6), LUKS2 on-disk format
  *      (cryptsetup docs/on-disk-format-luks2.pdf), DESIGN.md "On-disk contract".
  *
- * Grows with issue 6 (format, keyslots, aws-kms tokens, activation).
+ * Every function returns 0 (or a slot/token number) or -errno and never
+ * prints; libcryptsetup's own log is swallowed. Secrets are passed with
+ * explicit lengths and never copied by this module.
  */
 #ifndef LUKSBOX_LUKS_H
 #define LUKSBOX_LUKS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct crypt_device;
+
+/* LUKS2 "subsystem" label values: the provisioning state on disk. */
+#define LUKS_SUBSYSTEM_PROVISIONING "luksbox-provisioning"
+#define LUKS_SUBSYSTEM_READY "luksbox"
+
+enum luks_state {
+	LUKS_STATE_FOREIGN = 0,	     /* LUKS, but not made by luksbox */
+	LUKS_STATE_PROVISIONING = 1, /* luks-setup did not finish: no data */
+	LUKS_STATE_READY = 2,	     /* provisioned; may hold data */
+};
 
 struct luks_info {
 	int version;	    /* 1 or 2 */
 	char uuid[40];	    /* LUKS UUID, NUL-terminated */
 	char label[48];	    /* LUKS2 label, "" when none or LUKS1 */
+	char subsystem[48]; /* LUKS2 subsystem, "" when none */
 	char cipher[64];    /* e.g. "aes-xts-plain64" */
 	int key_bits;	    /* volume key size */
 	size_t sector_size; /* encryption sector size in bytes */
+	enum luks_state state;
+};
+
+/* A caller-owned handle on one LUKS device; luks_fini() frees it. */
+struct luks {
+	struct crypt_device *cd;
+};
+
+struct luks_format_params {
+	const char *uuid;     /* chosen first: it goes into KMS context */
+	const char *label;    /* the volume name */
+	uint32_t sector_size; /* 0: 4096 when the device allows, else 512 */
+	int perf_flags;	      /* store no_read/no_write_workqueue */
+	int discard;	      /* store allow_discards */
 };
 
 /*
  * Read the LUKS header of PATH (block device or image file) without
  * touching it. Returns 0 and fills OUT; -EINVAL when PATH holds no LUKS
  * header; other -errno from opening or reading (-ENOENT, -EACCES, -EIO).
- * Never prints: libcryptsetup's log goes nowhere.
  */
 int luks_probe(const char *path, struct luks_info *out);
+
+/* Open the LUKS header on DEV into L. -EINVAL when there is none. */
+int luks_load(struct luks *l, const char *dev);
+
+/*
+ * Format DEV as LUKS2 aes-xts-plain64 with a random 512-bit volume key,
+ * UUID/label from P, subsystem LUKS_SUBSYSTEM_PROVISIONING (so a crash
+ * before luks_set_ready() is recognised), persistent flags from P.
+ * Destroys what DEV held: callers probe first. L owns the result.
+ */
+int luks_format(struct luks *l, const char *dev,
+		const struct luks_format_params *p);
+
+/*
+ * Add a keyslot opened by the high-entropy SECRET (a KMS data key):
+ * PBKDF2-SHA256, 1000 iterations, no benchmark - the secret is random,
+ * stretching it buys nothing (systemd-cryptenroll and clevis do the same).
+ * Valid right after luks_format() (the volume key is still in L), or
+ * with UNLOCK/UNLOCK_LEN an existing passphrase. Returns the keyslot.
+ */
+int luks_add_secret_slot(struct luks *l, const void *unlock, size_t unlock_len,
+			 const void *secret, size_t secret_len);
+
+/*
+ * Add a keyslot for a human recovery passphrase or key: argon2id with its
+ * memory capped at MAX_KIB (a 512 MiB instance must survive it), iteration
+ * time ~2 s. Authorised by UNLOCK (an existing secret). Returns the slot.
+ */
+int luks_add_recovery_slot(struct luks *l, const void *unlock,
+			   size_t unlock_len, const void *pass, size_t pass_len,
+			   uint32_t max_kib);
+
+/*
+ * Store TOKEN_JSON (type and keyslots inside) as a new token. Returns the
+ * token number.
+ */
+int luks_token_add(struct luks *l, const char *token_json);
+
+/*
+ * The JSON of token number TOKEN (0..31) and its type. Returns 0 and sets
+ * *JSON (owned by L, valid until the next call on L); -ENOENT when the
+ * slot is free; -EINVAL when invalid.
+ */
+int luks_token_get(struct luks *l, int token, const char **json);
+
+/* Highest token number + 1 for LUKS2. */
+int luks_token_max(void);
+
+/* Mark provisioning finished: subsystem LUKS_SUBSYSTEM_READY. */
+int luks_set_ready(struct luks *l);
+
+/* What L is: see enum luks_state; fills INFO when non-NULL. */
+int luks_info(struct luks *l, struct luks_info *info);
+
+/*
+ * Open the volume as /dev/mapper/NAME with SECRET (any keyslot, or SLOT
+ * >= 0). Returns the keyslot used; -EPERM for a wrong secret; -EEXIST when
+ * NAME is active already.
+ */
+int luks_activate(struct luks *l, const char *name, int slot,
+		  const void *secret, size_t secret_len);
+
+/* Check SECRET against the keyslots without activating. */
+int luks_verify(struct luks *l, int slot, const void *secret,
+		size_t secret_len);
+
+/* Close /dev/mapper/NAME. -ENODEV when not active; -EBUSY when in use. */
+int luks_deactivate(const char *name);
+
+/*
+ * Is /dev/mapper/NAME active? Returns 1 (and the UUID of its LUKS header in
+ * UUID if given, 40 bytes), 0 when not, or -errno.
+ */
+int luks_is_active(const char *name, char *uuid);
+
+/* Save the header and keyslots to FILE (which must not exist). */
+int luks_header_backup(struct luks *l, const char *file);
+
+/* Free L's handle. Safe on a zeroed struct. */
+void luks_fini(struct luks *l);
 
 #endif
