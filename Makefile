@@ -30,11 +30,12 @@ LIBS    := -lcryptsetup -ldevmapper -ljson-c -luuid -lnettle -lbearssl
 # Modules: every .c in the module directories; applets: every applet file.
 MOD_SRC    := $(sort $(wildcard kms/*.c crypto/*.c conf/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c))
-MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o)
+MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/embed.o
 APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
-APPLET_NAMES = $(shell sed -n 's/^APPLET([^,]*, *"\([^"]*\)".*/\1/p' applets/applets.def)
+# Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
+APPLET_NAMES = $(shell sed -n '/AF_NOLINK/d; s/^APPLET([^,]*, *"\([^"]*\)".*/\1/p' applets/applets.def)
 
 .PHONY: all deps test test-unit test-applets test-kms test-vm check size \
 	install clean distclean fuzz demo
@@ -63,6 +64,16 @@ $(OBJ)/%.o: %.c | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(OBJ)/applets/main.o: $(OBJ)/version.h
+
+# init/ files carried inside the binary for `luksbox install`.
+EMBED := embed_init_script=init/luksbox embed_sysconfig=init/sysconfig \
+	 embed_systemd_unit=init/luksbox.service embed_tab_example=init/luksbox.tab
+$(OBJ)/gen/embed.c: build/embed.sh $(foreach e,$(EMBED),$(lastword $(subst =, ,$(e))))
+	@mkdir -p $(@D)
+	build/embed.sh $@ $(EMBED)
+
+$(OBJ)/gen/embed.o: $(OBJ)/gen/embed.c conf/embed.h | $(DEPS_STAMP)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 luksbox: $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
 	$(CC) $(LDFLAGS) -Wl,-Map=$(OBJ)/luksbox.map -o $@.tmp $(APPLET_OBJ) $(MOD_OBJ) $(LIBS)

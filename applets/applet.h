@@ -18,6 +18,7 @@ enum {
 enum {
 	AF_ROOT = 1 << 0,
 	AF_SECRET = 1 << 1,
+	AF_NOLINK = 1 << 2,
 };
 
 struct applet {
