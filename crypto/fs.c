@@ -1,0 +1,216 @@
+/* fs.c - file systems on opened volumes: mkfs, mount, umount, mountinfo.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: crypto/fs.h, mount(2), proc(5).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crypto/fs.h"
+
+enum {
+	MAX_ARGS = 32
+};
+
+/* Run ARGV[0] (searched in PATH) and wait. 0, -ENOENT or -ECHILD. */
+static int run(char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return -ENOENT;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
+int fs_mkfs(const char *dev, const char *fstype, const char *label,
+	    const char *opts)
+{
+	char *argv[MAX_ARGS], buf[512], lbl[20], *tok, *save = NULL;
+	int n = 0;
+
+	if (!strcmp(fstype, "ext4")) {
+		argv[n++] = "mkfs.ext4";
+		argv[n++] = "-q";
+		argv[n++] = "-F"; /* the device was probed blank, or forced */
+		argv[n++] = "-E";
+		argv[n++] = "nodiscard";
+		argv[n++] = "-L";
+	} else if (!strcmp(fstype, "xfs")) {
+		argv[n++] = "mkfs.xfs";
+		argv[n++] = "-q";
+		argv[n++] = "-f";
+		argv[n++] = "-K"; /* no discard pass */
+		argv[n++] = "-L";
+	} else {
+		return -EINVAL;
+	}
+	/* ext4 labels hold 16 bytes, xfs 12: a longer name is cut there. */
+	snprintf(lbl, sizeof(lbl), "%.*s", fstype[0] == 'x' ? 12 : 16, label);
+	argv[n++] = lbl;
+	if (opts && *opts) {
+		if (strlen(opts) >= sizeof(buf) || strpbrk(opts, "\"'\\"))
+			return -EINVAL;
+		memcpy(buf, opts, strlen(opts) + 1);
+		for (tok = strtok_r(buf, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			if (n >= MAX_ARGS - 2)
+				return -EINVAL;
+			argv[n++] = tok;
+		}
+	}
+	argv[n++] = (char *)dev;
+	argv[n] = NULL;
+	return run(argv);
+}
+
+static const struct {
+	const char *word;
+	unsigned long flag;
+} mount_flags[] = {
+	{"ro", MS_RDONLY},	  {"noatime", MS_NOATIME},
+	{"nodev", MS_NODEV},	  {"nosuid", MS_NOSUID},
+	{"noexec", MS_NOEXEC},	  {"relatime", MS_RELATIME},
+	{"sync", MS_SYNCHRONOUS}, {"nodiratime", MS_NODIRATIME},
+};
+
+int fs_mount(const char *dev, const char *dir, const char *fstype,
+	     const char *opts)
+{
+	char buf[512], data[512] = "", *tok, *save = NULL;
+	unsigned long flags = 0;
+	size_t i, used = 0;
+	int r;
+
+	if (opts && strlen(opts) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", opts ? opts : "");
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(mount_flags) / sizeof(mount_flags[0]);
+		     i++)
+			if (!strcmp(tok, mount_flags[i].word))
+				break;
+		if (i < sizeof(mount_flags) / sizeof(mount_flags[0])) {
+			flags |= mount_flags[i].flag;
+			continue;
+		}
+		if (!strcmp(tok, "defaults") || !strcmp(tok, "rw"))
+			continue;
+		r = snprintf(data + used, sizeof(data) - used, "%s%s",
+			     used ? "," : "", tok);
+		if (r < 0 || (size_t)r >= sizeof(data) - used)
+			return -EINVAL;
+		used += (size_t)r;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = fs_mounted_on(dir, NULL);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return -EBUSY;
+	return mount(dev, dir, fstype, flags, used ? data : NULL) < 0 ? -errno
+								      : 0;
+}
+
+int fs_umount(const char *dir)
+{
+	return umount2(dir, 0) < 0 ? -errno : 0;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a blank) in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
+		    s[3]) {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * Walk /proc/self/mountinfo; for each line call MATCH with the mount point
+ * and device numbers; stop at the first nonzero result and return it.
+ */
+static int each_mount(int (*match)(const char *mnt, unsigned maj, unsigned mnr,
+				   const void *arg, unsigned long *out),
+		      const void *arg, unsigned long *out)
+{
+	char line[4096], mnt[PATH_MAX];
+	unsigned maj, mnr;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	while (!r && fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint ... */
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &mnr, mnt) !=
+		    3)
+			continue;
+		unescape(mnt);
+		r = match(mnt, maj, mnr, arg, out);
+	}
+	fclose(f);
+	return r;
+}
+
+static int match_dir(const char *mnt, unsigned maj, unsigned mnr,
+		     const void *arg, unsigned long *out)
+{
+	if (strcmp(mnt, arg))
+		return 0;
+	if (out)
+		*out = makedev(maj, mnr);
+	return 1;
+}
+
+int fs_mounted_on(const char *dir, unsigned long *devno)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(dir, real))
+		return errno == ENOENT ? 0 : -errno;
+	return each_mount(match_dir, real, devno);
+}
+
+static int match_dev(const char *mnt, unsigned maj, unsigned mnr,
+		     const void *arg, unsigned long *out)
+{
+	unsigned long want = *(const unsigned long *)arg;
+
+	(void)mnt;
+	(void)out;
+	return makedev(maj, mnr) == want;
+}
+
+int fs_dev_in_use(unsigned long devno)
+{
+	return each_mount(match_dev, &devno, NULL);
+}

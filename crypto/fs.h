@@ -1,0 +1,47 @@
+/* fs.h - file systems on opened volumes: mkfs, mount, umount, mountinfo.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: mount(2), umount2(2), proc(5) /proc/self/mountinfo, mkfs.ext4(8),
+ *      mkfs.xfs(8).
+ *
+ * mkfs is the stock tool, run without a shell and without its discard pass
+ * (a fresh dm-crypt volume is discarded already or never will be: discards
+ * are off unless asked, so the pass would only cost time).
+ */
+#ifndef LUKSBOX_FS_H
+#define LUKSBOX_FS_H
+
+#include <stddef.h>
+
+/*
+ * Make an FSTYPE ("ext4" or "xfs") file system on DEV with the label LABEL
+ * and the extra blank-separated options OPTS (may be NULL). Returns 0,
+ * -ENOENT when the mkfs program is not installed, -EINVAL for another
+ * FSTYPE or an unquotable OPTS, or -ECHILD when mkfs failed (its own
+ * messages went to stderr).
+ */
+int fs_mkfs(const char *dev, const char *fstype, const char *label,
+	    const char *opts);
+
+/*
+ * Mount DEV on DIR (created, mode 0755, when missing) as FSTYPE with the
+ * comma-separated OPTS (mount(8) words: ro, noatime, nodev, nosuid, noexec,
+ * relatime, sync; the rest is passed to the file system). Returns 0 or
+ * -errno; -EBUSY when DIR already has something mounted.
+ */
+int fs_mount(const char *dev, const char *dir, const char *fstype,
+	     const char *opts);
+
+/* Unmount DIR. Returns 0, -EINVAL when nothing is mounted there, -EBUSY. */
+int fs_umount(const char *dir);
+
+/*
+ * What is mounted on DIR: returns 1 and the major:minor of its source in
+ * *DEVNO (when DEVNO is non-NULL), 0 when nothing is, or -errno. DIR must
+ * be absolute; it is compared after resolving symlinks.
+ */
+int fs_mounted_on(const char *dir, unsigned long *devno);
+
+/* Is the block device DEVNO mounted anywhere (1), or not (0)? */
+int fs_dev_in_use(unsigned long devno);
+
+#endif
