@@ -35,7 +35,7 @@ APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 # Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
-APPLET_NAMES = $(shell sed -n '/AF_NOLINK/d; s/^APPLET([^,]*, *"\([^"]*\)".*/\1/p' applets/applets.def)
+APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
 .PHONY: all deps test test-unit test-applets test-kms test-vm check size \
 	install clean distclean fuzz demo
