@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# guest.sh - build the VM test guest from Debian packages: Debian's kernel
+# and the modules luksbox needs, a busybox userland, and stock cryptsetup,
+# mdadm, e2fsprogs, xfsprogs, blkid and dmsetup as interop oracles - packed
+# into one cached initramfs. Nothing is installed on the host.
+# SPDX-License-Identifier: GPL-2.0-or-later
+# See: apt-get(8) download, dpkg-deb(1) -x, depmod(8), tests/vm/README.md.
+#
+# Usage: build/guest.sh        prints the cache directory on success
+# Output: build/cache/vm/{vmlinuz,base.cpio.gz,kver}; rebuilt only when
+# this recipe, tests/vm/guest/ or a pinned version changes.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+vm=${LUKSBOX_CACHE:-$top/build/cache}/vm
+dl=$vm/dl
+stage=$vm/stage
+
+# Pinned: what the guest is built from. The kernel is Debian's bookworm
+# kernel; the oracles are the versions a Debian 12 operator has.
+kernel_pkg=linux-image-6.1.0-56-amd64
+pins="
+linux-image-6.1.0-56-amd64  6.1.192-2
+busybox-static              1:1.35.0-4+deb12u1+b1
+cryptsetup-bin              2:2.6.1-4~deb12u2
+mdadm                       4.2-5
+e2fsprogs                   1.47.0-2+b2
+xfsprogs                    6.1.0-1
+util-linux                  2.38.1-5+deb12u3
+dmsetup                     2:1.02.185-2
+libc6                       2.36-9+deb12u14
+"
+# Modules the guest loads (with their dependencies, from modules.dep).
+modules="virtio_pci virtio_blk virtio_net virtio_console nvme dm_mod dm_crypt
+md_mod raid0 xts aesni_intel ecb cbc ext4 xfs af_alg algif_hash
+algif_skcipher loop"
+# Oracles and what they need at run time, by path inside their packages.
+oracles="sbin/cryptsetup sbin/mdadm sbin/mkfs.ext4 sbin/e2fsck sbin/dumpe2fs
+sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair"
+
+die() { echo "guest: $*" >&2; exit 1; }
+
+stamp_want() {
+	{
+		cat "$0"
+		find "$top/tests/vm/guest" -type f -print0 | sort -z | xargs -0 cat
+	} | sha256sum | cut -c1-32
+}
+
+want=$(stamp_want)
+if [ -f "$vm/stamp" ] && [ "$(cat "$vm/stamp")" = "$want" ] &&
+	[ -f "$vm/base.cpio.gz" ] && [ -f "$vm/vmlinuz" ]; then
+	echo "$vm"
+	exit 0
+fi
+
+echo "guest: building the VM guest into $vm (once; cached)" >&2
+t0=$SECONDS
+mkdir -p "$dl"
+rm -rf "$stage"
+mkdir -p "$stage"
+
+# download PKG: the pinned version, or a clear failure.
+download() {
+	local pkg=$1 ver cand
+	ver=$(awk -v p="$pkg" '$1 == p { print $2 }' <<<"$pins")
+	[ -n "$ver" ] || die "no pin for $pkg in build/guest.sh"
+	if compgen -G "$dl/${pkg}_*.deb" >/dev/null; then
+		return
+	fi
+	cand=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^  Candidate: //p')
+	[ "$cand" = "$ver" ] ||
+		die "$pkg: recipe pins $ver, apt offers '${cand:-nothing}' (apt-get update? then update the pin)"
+	(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+		die "apt-get download $pkg=$ver failed"
+}
+
+# Libraries: a soname not yet in the stage comes from the Debian package
+# that ships it on this Debian 12 host (dpkg -S), downloaded at the host's
+# version, so the guest's libraries are Debian's, not copied from the host.
+lib_pkgs_done=" "
+add_lib_pkg() {
+	local soname=$1 pkg ver
+	pkg=$(dpkg -S "*/$soname" 2>/dev/null | head -n1 | cut -d: -f1 || true)
+	[ -n "$pkg" ] || die "no Debian package on this host ships $soname"
+	case $lib_pkgs_done in *" $pkg "*) return ;; esac
+	lib_pkgs_done="$lib_pkgs_done$pkg "
+	ver=$(dpkg-query -W -f '${Version}' "$pkg")
+	if ! compgen -G "$dl/${pkg}_*.deb" >/dev/null; then
+		(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+			die "apt-get download $pkg=$ver failed"
+	fi
+	dpkg-deb -x "$dl/${pkg}"_*.deb "$stage/pkg"
+}
+
+while read -r p _; do
+	[ -n "$p" ] && download "$p"
+done <<<"$pins"
+
+# Kernel and modules.
+dpkg-deb -x "$dl/${kernel_pkg}"_*.deb "$vm/kernel.new"
+kver=$(ls "$vm/kernel.new/lib/modules")
+cp "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/vmlinuz.new"
+depmod -b "$vm/kernel.new" "$kver"
+mkdir -p "$stage/root/lib/modules/$kver"
+resolve=""
+for m in $modules; do
+	line=$(modprobe -d "$vm/kernel.new" -S "$kver" --show-depends "$m" 2>/dev/null) ||
+		die "module $m not found in $kernel_pkg"
+	resolve="$resolve$line"$'\n'
+done
+# Load order file: insmod lines in dependency order, each module once.
+awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$resolve" |
+	while read -r ko; do
+		rel=${ko#"$vm/kernel.new/lib/modules/$kver/"}
+		mkdir -p "$stage/root/lib/modules/$kver/$(dirname "$rel")"
+		cp "$ko" "$stage/root/lib/modules/$kver/$rel"
+		echo "$(basename "$rel" .ko) /lib/modules/$kver/$rel"
+	done >"$stage/root/lib/modules/load-order"
+rm -rf "$vm/kernel.new"
+
+# Userland: busybox and the oracles from their packages.
+mkdir -p "$stage/pkg"
+for p in busybox-static cryptsetup-bin mdadm e2fsprogs xfsprogs util-linux dmsetup libc6; do
+	dpkg-deb -x "$dl/${p}"_*.deb "$stage/pkg"
+done
+r=$stage/root
+mkdir -p "$r"/{bin,sbin,usr/sbin,usr/bin,lib/x86_64-linux-gnu,lib64,etc,proc,sys,dev,run,tmp,mnt,root,var/lib,var/log}
+cp "$stage/pkg/bin/busybox" "$r/bin/busybox"
+for o in $oracles; do
+	src=$stage/pkg/$o
+	[ -f "$src" ] || src=$stage/pkg/usr/$o
+	[ -f "$src" ] || die "oracle $o not found in its package"
+	cp "$src" "$r/sbin/"
+done
+# Pull in shared libraries until every NEEDED soname is present.
+cp "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
+	cp -L "$stage/pkg/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$r/lib64/"
+for _ in 1 2 3 4 5 6; do
+	missing=0
+	for f in "$r"/sbin/* "$r"/lib/x86_64-linux-gnu/*.so*; do
+		for so in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$r/lib/x86_64-linux-gnu/$so" ] && continue
+			found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
+			if [ -z "$found" ]; then
+				add_lib_pkg "$so"
+				found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
+			fi
+			[ -n "$found" ] || die "cannot find $so"
+			cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
+			missing=1
+		done
+	done
+	[ $missing = 0 ] && break
+done
+# The guest's own files: /init, the sysv rc, test helpers.
+cp -a "$top/tests/vm/guest/." "$r/"
+chmod 0755 "$r/init" "$r/etc/rc.d/rc"
+mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
+ln -sfn rc.d/init.d "$r/etc/init.d"
+for l in 0 1 2 3 4 5 6; do
+	mkdir -p "$r/etc/rc.d/rc$l.d"
+	ln -sfn "rc.d/rc$l.d" "$r/etc/rc$l.d"
+done
+echo "$kver" >"$vm/kver.new"
+
+# Pack: newc cpio, gzip (the kernel has RD_GZIP built in).
+(cd "$r" && find . -print0 | sort -z | cpio --null -o -H newc --quiet --owner 0:0) |
+	gzip -1 >"$vm/base.cpio.gz.new"
+mv "$vm/vmlinuz.new" "$vm/vmlinuz"
+mv "$vm/kver.new" "$vm/kver"
+mv "$vm/base.cpio.gz.new" "$vm/base.cpio.gz"
+rm -rf "$stage"
+echo "$want" >"$vm/stamp"
+echo "guest: built in $((SECONDS - t0)) s ($(du -h "$vm/base.cpio.gz" | cut -f1) initramfs, kernel $kver)" >&2
+echo "$vm"
