@@ -30,7 +30,7 @@ LIBS    := -lcryptsetup -ldevmapper -ljson-c -luuid -lnettle -lbearssl
 # Modules: every .c in the module directories; applets: every applet file.
 MOD_SRC    := $(sort $(wildcard kms/*.c crypto/*.c conf/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c))
-MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/embed.o
+MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/embed.o $(OBJ)/gen/anchors.o
 APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
@@ -73,6 +73,20 @@ $(OBJ)/gen/embed.c: build/embed.sh $(foreach e,$(EMBED),$(lastword $(subst =, ,$
 	build/embed.sh $@ $(EMBED)
 
 $(OBJ)/gen/embed.o: $(OBJ)/gen/embed.c conf/embed.h | $(DEPS_STAMP)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Trust anchors compiled in: the AWS roots as Debian's ca-certificates ships them.
+CA_DIR  := /usr/share/ca-certificates/mozilla
+ANCHORS := "Amazon Root CA 1=$(CA_DIR)/Amazon_Root_CA_1.crt" \
+	   "Amazon Root CA 2=$(CA_DIR)/Amazon_Root_CA_2.crt" \
+	   "Amazon Root CA 3=$(CA_DIR)/Amazon_Root_CA_3.crt" \
+	   "Amazon Root CA 4=$(CA_DIR)/Amazon_Root_CA_4.crt" \
+	   "Starfield Services Root CA G2=$(CA_DIR)/Starfield_Services_Root_Certificate_Authority_-_G2.crt"
+$(OBJ)/gen/anchors.c: build/anchors.py
+	@mkdir -p $(@D)
+	build/anchors.py $@ $(ANCHORS)
+
+$(OBJ)/gen/anchors.o: $(OBJ)/gen/anchors.c kms/tls.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 luksbox: $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
