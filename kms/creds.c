@@ -1,0 +1,453 @@
+/* creds.c - AWS credentials: environment, shared file, IMDSv2 role.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: creds.h.
+ */
+#include "kms/creds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "crypto/secret.h"
+#include "kms/http.h"
+#include "kms/json.h"
+#include "kms/net.h"
+
+/* Each IMDS attempt gets at most this long: IMDS answers in
+ * milliseconds or not at all (the SDKs use 1 s). */
+#define IMDS_ATTEMPT_MS 2000
+#define IMDS_ATTEMPTS 3
+
+static int copy(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n >= cap)
+		return -EMSGSIZE;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	return 0;
+}
+
+int imds_init(struct imds *m, int allow_v1)
+{
+	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *mode = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+	const char *off = getenv("AWS_EC2_METADATA_DISABLED");
+
+	memset(m, 0, sizeof(*m));
+	m->allow_v1 = allow_v1;
+	m->disabled = off && !strcasecmp(off, "true");
+	m->port = 80;
+	if (ep && *ep) {
+		const char *h, *colon, *end;
+
+		if (strncmp(ep, "http://", 7))
+			return -EINVAL;
+		h = ep + 7;
+		end = h + strcspn(h, "/");
+		if (*h == '[') {
+			const char *rb = memchr(h, ']', (size_t)(end - h));
+
+			if (!rb)
+				return -EINVAL;
+			colon = rb[1] == ':' ? rb + 1 : NULL;
+			if (copy(m->host, sizeof(m->host), h,
+				 (size_t)(rb + 1 - h)))
+				return -EINVAL;
+		} else {
+			colon = memchr(h, ':', (size_t)(end - h));
+			if (copy(m->host, sizeof(m->host), h,
+				 (size_t)((colon ? colon : end) - h)))
+				return -EINVAL;
+		}
+		if (colon) {
+			char *pe;
+			unsigned long p = strtoul(colon + 1, &pe, 10);
+
+			if (pe != end || p == 0 || p > 65535)
+				return -EINVAL;
+			m->port = (unsigned)p;
+		}
+		if (!m->host[0])
+			return -EINVAL;
+	} else if (mode && !strcasecmp(mode, "IPv6")) {
+		strcpy(m->host, "[fd00:ec2::254]");
+	} else {
+		strcpy(m->host, "169.254.169.254");
+	}
+	return 0;
+}
+
+void imds_fini(struct imds *m)
+{
+	secret_wipe(m->token, sizeof(m->token));
+}
+
+/* One plain-HTTP exchange with IMDS on a fresh connection. */
+static int imds_exchange(struct imds *m, const char *method, const char *path,
+			 const struct http_header *h, size_t nh,
+			 struct http_response *rs, int64_t deadline)
+{
+	struct net_conn c;
+	struct stream s;
+	struct http_request rq = {method, path, m->host, h, nh, NULL, 0};
+	int64_t until = now_ms() + IMDS_ATTEMPT_MS;
+	int err;
+
+	if (until > deadline)
+		until = deadline;
+	err = net_connect(&c, m->host, m->port, until);
+	if (err)
+		return err;
+	s = net_stream(&c);
+	err = http_exchange(&s, &rq, rs);
+	net_close(&c);
+	return err;
+}
+
+/* PUT /latest/api/token: an IMDSv2 session token valid for 6 hours. */
+static int imds_token(struct imds *m, struct http_response *rs,
+		      int64_t deadline)
+{
+	static const struct http_header ttl[] = {
+		{"X-aws-ec2-metadata-token-ttl-seconds", "21600"},
+	};
+	int err = imds_exchange(m, "PUT", "/latest/api/token", ttl, 1, rs,
+				deadline);
+
+	if (err == -ETIMEDOUT || err == -ECONNABORTED) {
+		snprintf(m->why, sizeof(m->why),
+			 "no answer to the IMDSv2 token PUT from %s (%s); in "
+			 "a container, raise the instance's metadata "
+			 "hop limit (HttpPutResponseHopLimit) to 2",
+			 m->host, strerror(-err));
+		return err;
+	}
+	if (err) {
+		snprintf(m->why, sizeof(m->why),
+			 "cannot reach the instance metadata service at %s: %s",
+			 m->host, strerror(-err));
+		return err;
+	}
+	if (rs->status != 200) {
+		snprintf(m->why, sizeof(m->why),
+			 "IMDSv2 token PUT to %s: HTTP %d%s", m->host,
+			 rs->status,
+			 rs->status == 403 ? " (IMDS disabled on the instance?)"
+					   : "");
+		return -EPROTO;
+	}
+	err = copy(m->token, sizeof(m->token), rs->body, rs->body_len);
+	if (err)
+		return err;
+	/* Refresh well before the 6 hour TTL ends. */
+	m->token_deadline = now_ms() + 5LL * 3600 * 1000;
+	return 0;
+}
+
+int imds_get(struct imds *m, const char *path, char *out, size_t cap,
+	     int64_t deadline)
+{
+	struct http_response *rs;
+	struct http_header h = {"X-aws-ec2-metadata-token", m->token};
+	int err = -ETIMEDOUT, attempt, refreshed = 0;
+
+	if (m->disabled) {
+		snprintf(m->why, sizeof(m->why),
+			 "the instance metadata service is disabled "
+			 "(AWS_EC2_METADATA_DISABLED=true)");
+		return -ENODEV;
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	rs->body = out;
+	rs->body_cap = cap;
+	for (attempt = 0; attempt < IMDS_ATTEMPTS && now_ms() < deadline;
+	     attempt++) {
+		if (!m->token[0] || now_ms() > m->token_deadline) {
+			m->token[0] = 0;
+			err = imds_token(m, rs, deadline);
+			if (err == -EPROTO && m->allow_v1)
+				err = 0; /* IMDSv1, as asked */
+			if (err == -ETIMEDOUT && m->allow_v1)
+				err = 0;
+			if (err == -EPROTO || err == -EMSGSIZE)
+				break;
+			if (err)
+				continue;
+		}
+		err = imds_exchange(m, "GET", path, &h, m->token[0] ? 1 : 0, rs,
+				    deadline);
+		if (err)
+			continue;
+		if (rs->status == 401 && !refreshed) {
+			/* The token expired or IMDS restarted: renew once. */
+			refreshed = 1;
+			m->token[0] = 0;
+			attempt--;
+			continue;
+		}
+		if (rs->status == 404) {
+			snprintf(m->why, sizeof(m->why),
+				 "instance metadata %s: not found", path);
+			err = -ENOENT;
+		} else if (rs->status != 200) {
+			snprintf(m->why, sizeof(m->why),
+				 "instance metadata %s: HTTP %d", path,
+				 rs->status);
+			err = -EPROTO;
+		} else {
+			err = (int)rs->body_len;
+		}
+		break;
+	}
+	if (err < 0 && err != -ENOENT && err != -EPROTO && !m->why[0])
+		snprintf(m->why, sizeof(m->why),
+			 "cannot reach the instance metadata service at %s: "
+			 "%s",
+			 m->host, strerror(-err));
+	http_response_wipe(rs);
+	free(rs);
+	return err;
+}
+
+int creds_expiring(const struct aws_creds *c, time_t now)
+{
+	return c->expiration && now + 300 >= c->expiration;
+}
+
+void creds_wipe(struct aws_creds *c)
+{
+	secret_wipe(c, sizeof(*c));
+}
+
+static int from_env(struct aws_creds *c)
+{
+	const char *ak = getenv("AWS_ACCESS_KEY_ID");
+	const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *tk = getenv("AWS_SESSION_TOKEN");
+
+	if (!ak || !*ak || !sk || !*sk)
+		return -ENOKEY;
+	if (copy(c->access_key, sizeof(c->access_key), ak, strlen(ak)) ||
+	    copy(c->secret_key, sizeof(c->secret_key), sk, strlen(sk)) ||
+	    copy(c->token, sizeof(c->token), tk ? tk : "", tk ? strlen(tk) : 0))
+		return -EMSGSIZE;
+	strcpy(c->source, "environment");
+	return 0;
+}
+
+static char *strip(char *p)
+{
+	char *e;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = 0;
+	return p;
+}
+
+/* The INI-style shared credentials file: [profile] then key = value. */
+static int from_file(struct aws_creds *c, const char *profile, char *why,
+		     size_t whysz)
+{
+	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
+	char def[512], line[4096 + 64];
+	FILE *f;
+	int in = 0, err = -ENOKEY;
+
+	if (!path || !*path) {
+		const char *home = getenv("HOME");
+
+		snprintf(def, sizeof(def), "%s/.aws/credentials",
+			 home && *home ? home : "/root");
+		path = def;
+	}
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ENOKEY : -errno;
+	/* The file holds secrets: no stdio buffering to leave copies. */
+	setvbuf(f, NULL, _IONBF, 0);
+	while (fgets(line, sizeof(line), f)) {
+		char *l = strip(line), *eq, *k, *v;
+
+		if (*l == '#' || *l == ';' || !*l)
+			continue;
+		if (*l == '[') {
+			char *rb = strchr(l, ']');
+
+			if (!rb)
+				continue;
+			*rb = 0;
+			in = !strcmp(strip(l + 1), profile);
+			continue;
+		}
+		if (!in || !(eq = strchr(l, '=')))
+			continue;
+		*eq = 0;
+		k = strip(l);
+		v = strip(eq + 1);
+		if (!strcmp(k, "aws_access_key_id"))
+			err = copy(c->access_key, sizeof(c->access_key), v,
+				   strlen(v));
+		else if (!strcmp(k, "aws_secret_access_key"))
+			err = copy(c->secret_key, sizeof(c->secret_key), v,
+				   strlen(v));
+		else if (!strcmp(k, "aws_session_token"))
+			err = copy(c->token, sizeof(c->token), v, strlen(v));
+		if (err == -EMSGSIZE)
+			break;
+	}
+	secret_wipe(line, sizeof(line));
+	fclose(f);
+	if (err == -EMSGSIZE)
+		return err;
+	if (!c->access_key[0] || !c->secret_key[0]) {
+		if (why && in)
+			snprintf(why, whysz,
+				 "profile %s in %s lacks aws_access_key_id "
+				 "or aws_secret_access_key",
+				 profile, path);
+		return -ENOKEY;
+	}
+	snprintf(c->source, sizeof(c->source), "profile %s", profile);
+	return 0;
+}
+
+static time_t parse_iso8601(const char *s)
+{
+	struct tm tm = {0};
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
+		     char *why, size_t whysz)
+{
+	char role[256], path[400];
+	char *doc;
+	struct json *j;
+	int n, err;
+
+	n = imds_get(m, "/latest/meta-data/iam/security-credentials/", role,
+		     sizeof(role), deadline);
+	if (n == -ENOENT) {
+		snprintf(why, whysz,
+			 "no instance role: attach an IAM instance profile "
+			 "to the instance (IMDS has no "
+			 "iam/security-credentials)");
+		return -ENOKEY;
+	}
+	if (n < 0) {
+		snprintf(why, whysz, "%s", m->why);
+		return n;
+	}
+	role[strcspn(role, "\r\n")] = 0; /* the first role listed */
+	if (!role[0] || strchr(role, '/')) {
+		snprintf(why, whysz, "IMDS lists no usable instance role");
+		return -ENOKEY;
+	}
+	snprintf(path, sizeof(path),
+		 "/latest/meta-data/iam/security-credentials/%s", role);
+	doc = calloc(1, 8192);
+	j = calloc(1, sizeof(*j));
+	if (!doc || !j) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	n = imds_get(m, path, doc, 8192, deadline);
+	if (n < 0) {
+		snprintf(why, whysz, "%s", m->why);
+		err = n;
+		goto out_free;
+	}
+	err = json_parse(j, doc, (size_t)n);
+	if (!err) {
+		char code[64], exp[64];
+
+		if (json_get_string(j, 0, "Code", code, sizeof(code)) >= 0 &&
+		    strcmp(code, "Success")) {
+			snprintf(why, whysz,
+				 "instance role %s credentials: Code %s", role,
+				 code);
+			err = -ENOKEY;
+			goto out_free;
+		}
+		if (json_get_string(j, 0, "AccessKeyId", c->access_key,
+				    sizeof(c->access_key)) < 0 ||
+		    json_get_string(j, 0, "SecretAccessKey", c->secret_key,
+				    sizeof(c->secret_key)) < 0 ||
+		    json_get_string(j, 0, "Token", c->token, sizeof(c->token)) <
+			    0)
+			err = -EBADMSG;
+		else if (json_get_string(j, 0, "Expiration", exp,
+					 sizeof(exp)) >= 0)
+			c->expiration = parse_iso8601(exp);
+	}
+	if (err) {
+		snprintf(why, whysz,
+			 "IMDS credentials for role %s are malformed", role);
+		goto out_free;
+	}
+	snprintf(c->source, sizeof(c->source), "instance role %.80s", role);
+out_free:
+	if (doc)
+		secret_wipe(doc, 8192);
+	if (j)
+		secret_wipe(j, sizeof(*j));
+	free(doc);
+	free(j);
+	return err;
+}
+
+int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
+	       int64_t deadline, char *why, size_t whysz)
+{
+	char tmp[256] = "";
+	int err;
+
+	if (!why) {
+		why = tmp;
+		whysz = sizeof(tmp);
+	}
+	why[0] = 0;
+	creds_wipe(c);
+	if (!profile || !*profile)
+		profile = getenv("AWS_PROFILE");
+	if (!profile || !*profile)
+		profile = "default";
+	err = from_env(c);
+	if (err != -ENOKEY)
+		return err;
+	err = from_file(c, profile, why, whysz);
+	if (err != -ENOKEY) {
+		if (err)
+			snprintf(why, whysz,
+				 "cannot read the shared "
+				 "credentials file: %s",
+				 strerror(-err));
+		return err;
+	}
+	if (why[0]) /* a named profile exists but is incomplete */
+		return -ENOKEY;
+	err = from_imds(c, m, deadline, why, whysz);
+	if (err == -ENODEV)
+		snprintf(why, whysz,
+			 "no credentials: none in the environment or the "
+			 "shared credentials file, and IMDS is disabled");
+	if (err)
+		creds_wipe(c);
+	return err;
+}

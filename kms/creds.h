@@ -1,0 +1,80 @@
+/* creds.h - AWS credentials and instance metadata: environment, shared
+ * credentials file, then the instance role through IMDSv2.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: AWS SDKs and Tools Reference Guide, "Standardized credential
+ *      providers" and "IMDS credential provider"; EC2 User Guide,
+ *      "Use IMDSv2" (token PUT, TTL header, hop limit), "Instance metadata
+ *      categories" (iam/security-credentials, placement/region).
+ */
+#ifndef LUKSBOX_CREDS_H
+#define LUKSBOX_CREDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Credentials: allocate in the secret arena; creds_wipe() when done. */
+struct aws_creds {
+	char access_key[128];
+	char secret_key[128];
+	char token[4096]; /* session token, "" when none */
+	char source
+		[96]; /* "environment", "profile default", "instance role R" */
+	time_t expiration; /* 0 when the credentials do not expire */
+};
+
+/* The instance metadata service client (no secrets but its token). */
+struct imds {
+	char host[64];	 /* "169.254.169.254" or "[fd00:ec2::254]" */
+	unsigned port;	 /* 80 */
+	int disabled;	 /* AWS_EC2_METADATA_DISABLED=true */
+	int allow_v1;	 /* fall back to IMDSv1 when the token PUT fails */
+	char token[128]; /* IMDSv2 session token, "" when none yet */
+	int64_t token_deadline; /* now_ms() after which it is refreshed */
+	char why[256];		/* what went wrong last, for messages */
+};
+
+/*
+ * Configure IMDS from the environment: AWS_EC2_METADATA_SERVICE_ENDPOINT
+ * ("http://HOST[:PORT]", IPv6 in brackets), else
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 ([fd00:ec2::254]) or IPv4
+ * (169.254.169.254); AWS_EC2_METADATA_DISABLED=true disables it.
+ * ALLOW_V1: permit IMDSv1 when no token can be had (off by default: IMDSv1
+ * is what SSRF attacks read). Returns 0 or -EINVAL for a bad endpoint.
+ */
+int imds_init(struct imds *m, int allow_v1);
+
+/*
+ * GET the metadata PATH (e.g. "/latest/meta-data/placement/region") into
+ * OUT (NUL-terminated) before DEADLINE. Gets or refreshes the IMDSv2 token
+ * as needed (a 401 refreshes it once). Returns the body length or -errno:
+ * -ENODEV when disabled, -ENOENT for a 404, -ETIMEDOUT/-ECONNREFUSED/...
+ * when IMDS does not answer, -EPROTO for other statuses, -EMSGSIZE.
+ * m->why explains failures, with the hop-limit hint when the token PUT
+ * gets no answer.
+ */
+int imds_get(struct imds *m, const char *path, char *out, size_t cap,
+	     int64_t deadline);
+
+/* Wipe the IMDS token. */
+void imds_fini(struct imds *m);
+
+/*
+ * Find credentials the way the AWS SDKs do: AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); then the shared credentials
+ * file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials) for profile
+ * PROFILE (NULL: AWS_PROFILE, else "default"); then the instance role
+ * from IMDS. Returns 0, or -errno: -ENOKEY when no source has any (WHY
+ * says what was tried), or an IMDS error. WHY (may be NULL) gets a
+ * one-line reason on failure.
+ */
+int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
+	       int64_t deadline, char *why, size_t whysz);
+
+/* 1 when C expires within 5 minutes of now (refresh before use). */
+int creds_expiring(const struct aws_creds *c, time_t now);
+
+/* Wipe C. */
+void creds_wipe(struct aws_creds *c);
+
+#endif

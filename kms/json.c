@@ -1,0 +1,466 @@
+/* json.c - strict JSON reading over jsmn, and a small writer.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: json.h, RFC 8259, jsmn.h.
+ */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+#include "kms/json.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int strict_number(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i >= n)
+		return 0;
+	if (p[i] == '0')
+		i++;
+	else if (p[i] >= '1' && p[i] <= '9')
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && p[i] == '.') {
+		i++;
+		if (i >= n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i >= n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+static int tok_eq(const struct json *j, int t, const char *s)
+{
+	size_t n = (size_t)(j->tok[t].end - j->tok[t].start);
+
+	return strlen(s) == n && !memcmp(j->buf + j->tok[t].start, s, n);
+}
+
+int json_type(const struct json *j, int t)
+{
+	if (t < 0 || t >= j->ntok)
+		return JSON_UNDEFINED;
+	return j->tok[t].type;
+}
+
+int json_skip(const struct json *j, int t)
+{
+	int end = j->tok[t].end;
+
+	t++;
+	while (t < j->ntok && j->tok[t].start < end)
+		t++;
+	return t;
+}
+
+int json_parse(struct json *j, const char *buf, size_t len)
+{
+	jsmn_parser p;
+	jsmntok_t *tk;
+	int n, i;
+	size_t k;
+
+	j->buf = buf;
+	j->len = len;
+	j->ntok = 0;
+	tk = calloc(JSON_TOKENS, sizeof(*tk));
+	if (!tk)
+		return -ENOMEM;
+	jsmn_init(&p);
+	n = jsmn_parse(&p, buf, len, tk, JSON_TOKENS);
+	if (n == JSMN_ERROR_NOMEM) {
+		free(tk);
+		return -EMSGSIZE;
+	}
+	if (n < 1 || tk[0].type != JSMN_OBJECT) {
+		free(tk);
+		return -EINVAL;
+	}
+	/* Only blanks may follow the top-level object. */
+	for (k = (size_t)tk[0].end; k < len; k++)
+		if (buf[k] != ' ' && buf[k] != '\t' && buf[k] != '\n' &&
+		    buf[k] != '\r') {
+			free(tk);
+			return -EINVAL;
+		}
+	for (i = 0; i < n; i++) {
+		j->tok[i].type = tk[i].type == JSMN_OBJECT   ? JSON_OBJECT
+				 : tk[i].type == JSMN_ARRAY  ? JSON_ARRAY
+				 : tk[i].type == JSMN_STRING ? JSON_STRING
+				 : tk[i].type == JSMN_PRIMITIVE
+					 ? JSON_PRIMITIVE
+					 : JSON_UNDEFINED;
+		j->tok[i].start = tk[i].start;
+		j->tok[i].end = tk[i].end;
+		j->tok[i].size = tk[i].size;
+		j->tok[i].parent = tk[i].parent;
+	}
+	free(tk);
+	j->ntok = n;
+	for (i = 0; i < n; i++) {
+		const struct json_tok *t = &j->tok[i];
+		const char *s = buf + t->start;
+		size_t sl = (size_t)(t->end - t->start);
+
+		if (t->type == JSON_UNDEFINED)
+			return -EINVAL;
+		/* jsmn's strict mode still admits "tx" or "-": check words. */
+		if (t->type == JSON_PRIMITIVE &&
+		    !((sl == 4 && !memcmp(s, "true", 4)) ||
+		      (sl == 5 && !memcmp(s, "false", 5)) ||
+		      (sl == 4 && !memcmp(s, "null", 4)) ||
+		      strict_number(s, sl)))
+			return -EINVAL;
+		if (t->type == JSON_STRING) {
+			char tmp[8];
+			int r = json_string(j, i, tmp, sizeof(tmp));
+
+			if (r == -EINVAL)
+				return -EINVAL;
+		}
+		/* Duplicate keys within one object. */
+		if (t->type == JSON_OBJECT) {
+			int a, b, na, nb;
+
+			for (a = i + 1, na = 0; na < t->size;
+			     na++, a = json_skip(j, a + 1)) {
+				for (b = json_skip(j, a + 1), nb = na + 1;
+				     nb < t->size;
+				     nb++, b = json_skip(j, b + 1)) {
+					if (j->tok[a].end - j->tok[a].start ==
+						    j->tok[b].end -
+							    j->tok[b].start &&
+					    !memcmp(buf + j->tok[a].start,
+						    buf + j->tok[b].start,
+						    (size_t)(j->tok[a].end -
+							     j->tok[a].start)))
+						return -EINVAL;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int json_find(const struct json *j, int obj, const char *key)
+{
+	int i, k;
+
+	if (json_type(j, obj) != JSON_OBJECT)
+		return -ENOENT;
+	for (i = 0, k = obj + 1; i < j->tok[obj].size;
+	     i++, k = json_skip(j, k + 1))
+		if (j->tok[k].type == JSON_STRING && tok_eq(j, k, key))
+			return k + 1;
+	return -ENOENT;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int json_string(const struct json *j, int t, char *out, size_t cap)
+{
+	const char *p, *end;
+	size_t o = 0;
+
+	if (json_type(j, t) != JSON_STRING)
+		return -EINVAL;
+	p = j->buf + j->tok[t].start;
+	end = j->buf + j->tok[t].end;
+	while (p < end) {
+		unsigned char c = (unsigned char)*p++;
+		unsigned cp;
+		char u[4];
+		size_t un = 0;
+
+		if (c < 0x20)
+			return -EINVAL;
+		if (c != '\\') {
+			u[un++] = (char)c;
+		} else {
+			if (p >= end)
+				return -EINVAL;
+			c = (unsigned char)*p++;
+			switch (c) {
+			case '"':
+			case '\\':
+			case '/':
+				u[un++] = (char)c;
+				break;
+			case 'b':
+				u[un++] = '\b';
+				break;
+			case 'f':
+				u[un++] = '\f';
+				break;
+			case 'n':
+				u[un++] = '\n';
+				break;
+			case 'r':
+				u[un++] = '\r';
+				break;
+			case 't':
+				u[un++] = '\t';
+				break;
+			case 'u':
+				if (end - p < 4 || hex4(p, &cp))
+					return -EINVAL;
+				p += 4;
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					return -EINVAL; /* lone low half */
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					unsigned lo;
+
+					if (end - p < 6 || p[0] != '\\' ||
+					    p[1] != 'u' || hex4(p + 2, &lo) ||
+					    lo < 0xdc00 || lo > 0xdfff)
+						return -EINVAL;
+					p += 6;
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					     (lo - 0xdc00);
+				}
+				if (cp == 0)
+					return -EINVAL; /* would cut C strings */
+				if (cp < 0x80) {
+					u[un++] = (char)cp;
+				} else if (cp < 0x800) {
+					u[un++] = (char)(0xc0 | cp >> 6);
+					u[un++] = (char)(0x80 | (cp & 0x3f));
+				} else if (cp < 0x10000) {
+					u[un++] = (char)(0xe0 | cp >> 12);
+					u[un++] =
+						(char)(0x80 | (cp >> 6 & 0x3f));
+					u[un++] = (char)(0x80 | (cp & 0x3f));
+				} else {
+					u[un++] = (char)(0xf0 | cp >> 18);
+					u[un++] = (char)(0x80 |
+							 (cp >> 12 & 0x3f));
+					u[un++] =
+						(char)(0x80 | (cp >> 6 & 0x3f));
+					u[un++] = (char)(0x80 | (cp & 0x3f));
+				}
+				break;
+			default:
+				return -EINVAL;
+			}
+		}
+		if (o + un >= cap)
+			return -EMSGSIZE;
+		memcpy(out + o, u, un);
+		o += un;
+	}
+	if (o >= cap)
+		return -EMSGSIZE;
+	out[o] = 0;
+	return (int)o;
+}
+
+int json_get_string(const struct json *j, int obj, const char *key, char *out,
+		    size_t cap)
+{
+	int t = json_find(j, obj, key);
+
+	return t < 0 ? t : json_string(j, t, out, cap);
+}
+
+int json_int(const struct json *j, int t, long long *v)
+{
+	char tmp[24], *end;
+	size_t n;
+
+	if (json_type(j, t) != JSON_PRIMITIVE)
+		return -EINVAL;
+	n = (size_t)(j->tok[t].end - j->tok[t].start);
+	if (n >= sizeof(tmp))
+		return -ERANGE;
+	memcpy(tmp, j->buf + j->tok[t].start, n);
+	tmp[n] = 0;
+	if (!strict_number(tmp, n) || strpbrk(tmp, ".eE"))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoll(tmp, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	return *end ? -EINVAL : 0;
+}
+
+/* --- writer --- */
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		w->err = -EMSGSIZE;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = 0;
+}
+
+/* A comma before every value but the first at this depth (keys carry
+ * their value's comma). */
+static void sep(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth > 0 && !w->first[w->depth])
+		put(w, ",", 1);
+	w->first[w->depth] = 0;
+}
+
+void jw_init(struct jw *w, char *buf, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->buf = buf;
+	w->cap = cap;
+	if (cap)
+		buf[0] = 0;
+	else
+		w->err = -EMSGSIZE;
+}
+
+static void open_(struct jw *w, char c)
+{
+	sep(w);
+	put(w, &c, 1);
+	if (w->depth + 1 >= (int)sizeof(w->first)) {
+		w->err = -EINVAL;
+		return;
+	}
+	w->first[++w->depth] = 1;
+}
+
+static void close_(struct jw *w, char c)
+{
+	if (w->depth <= 0 || w->after_key) {
+		w->err = -EINVAL;
+		return;
+	}
+	w->depth--;
+	put(w, &c, 1);
+}
+
+void jw_obj_begin(struct jw *w)
+{
+	open_(w, '{');
+}
+void jw_obj_end(struct jw *w)
+{
+	close_(w, '}');
+}
+void jw_arr_begin(struct jw *w)
+{
+	open_(w, '[');
+}
+void jw_arr_end(struct jw *w)
+{
+	close_(w, ']');
+}
+
+static void quoted(struct jw *w, const char *s, size_t n)
+{
+	size_t i;
+
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[8];
+
+		if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char)c;
+			put(w, e, 2);
+		} else if (c < 0x20) {
+			snprintf(e, sizeof(e), "\\u%04x", c);
+			put(w, e, 6);
+		} else {
+			put(w, (const char *)&c, 1);
+		}
+	}
+	put(w, "\"", 1);
+}
+
+void jw_key(struct jw *w, const char *k)
+{
+	sep(w);
+	quoted(w, k, strlen(k));
+	put(w, ":", 1);
+	w->after_key = 1;
+}
+
+void jw_str_n(struct jw *w, const char *s, size_t n)
+{
+	sep(w);
+	quoted(w, s, n);
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	jw_str_n(w, s, strlen(s));
+}
+
+void jw_int(struct jw *w, long long v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%lld", v);
+
+	sep(w);
+	put(w, b, (size_t)n);
+}
+
+void jw_bool(struct jw *w, int v)
+{
+	sep(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+int jw_finish(struct jw *w)
+{
+	if (w->err)
+		return w->err;
+	if (w->depth || w->after_key)
+		return -EINVAL;
+	return (int)w->len;
+}
