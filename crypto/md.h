@@ -1,0 +1,326 @@
+/* md.h - md RAID0 arrays with v1.2 superblocks, without mdadm.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: include/uapi/linux/raid/md_p.h (struct mdp_superblock_1),
+ *      include/uapi/linux/raid/md_u.h (ioctls), Documentation/admin-guide/md.rst,
+ *      mdadm(8), md(4); mdadm 4.2 super1.c and Create.c for the defaults
+ *      mdadm writes (the interop oracle is Debian 12's mdadm 4.2).
+ *
+ * Three layers, each usable alone:
+ *   1. the superblock: decode, encode, checksum, mdadm's data offset
+ *      (pure functions on buffers; the fuzz target and the unit tests);
+ *   2. members on devices or image files: read/write superblocks, plan a
+ *      new array, find the members of an array among candidates and check
+ *      that they form a whole array (no kernel md needed);
+ *   3. the kernel: start (SET_ARRAY_INFO version-only, ADD_NEW_DISK per
+ *      member, RUN_ARRAY), reuse a running array, stop, /dev/md/NAME.
+ *
+ * What we write, and why (mdadm 4.2 does the same unless noted):
+ *   - v1.2 superblock 4 KiB from the start, level 0, layout 1
+ *     (RAID0_ORIG_LAYOUT); feature_map 0, or MD_FEATURE_RAID0_LAYOUT when
+ *     members differ in size by a chunk or more: kernels >= 5.4 refuse a
+ *     multi-zone RAID0 whose layout is not recorded.
+ *   - data offset from the first member's size, like mdadm (1 MiB aligned,
+ *     room for a bitmap and reshape headroom): md_data_offset().
+ *   - array size 0 (RAID0 has no per-device "used size"), events 0 (the
+ *     kernel bumps it when it runs the array), resync_offset MaxSector
+ *     (clean), a bad-block log of 8 sectors 4 KiB after the superblock.
+ *   - set_name is NAME alone, without mdadm's "homehost:" prefix: EC2 host
+ *     names change at every stop/start and instance, so a host prefix would
+ *     make every array "foreign". `mdadm --assemble --name=NAME` matches it
+ *     exactly; our own lookup also accepts mdadm's "HOST:NAME".
+ *
+ * Every function returns 0 (or a count) on success or a negative errno; none
+ * prints. Where a refusal needs explaining, the caller passes a WHY buffer
+ * that receives one line naming the device or slot.
+ */
+#ifndef LUKSBOX_MD_H
+#define LUKSBOX_MD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MD_SB_MAGIC_LE 0xa92b4efcU
+#define MD_SB_BYTES 4096      /* superblock block, incl. dev_roles */
+#define MD_SB12_OFFSET 4096   /* v1.2: 4 KiB from the start */
+#define MD_SB_MAX_ROLES 1920  /* (4096 - 256) / 2, the kernel's cap */
+#define MD_NAME_MAX 31	      /* set_name is 32 bytes, NUL-padded */
+#define MD_MAX_DEVS 64	      /* members we create or assemble */
+#define MD_DEFAULT_CHUNK 1024 /* sectors: 512 KiB, mdadm's default */
+#define MD_FEATURE_RAID0_LAYOUT_BIT 4096
+#define MD_RAID0_ORIG_LAYOUT 1
+#define MD_ROLE_SPARE 0xffff
+#define MD_ROLE_FAULTY 0xfffe
+
+/* A decoded v1.x superblock, host byte order. */
+struct md_sb {
+	unsigned minor; /* 0, 1 or 2: where it was found / is written */
+	uint32_t feature_map;
+	uint8_t set_uuid[16];
+	char set_name[MD_NAME_MAX + 2]; /* 32 bytes + NUL */
+	uint64_t ctime;			/* low 40 bits seconds */
+	int32_t level;
+	uint32_t layout;
+	uint64_t size; /* sectors per device used; 0 for RAID0 */
+	uint32_t chunk_sectors;
+	uint32_t raid_disks;
+	uint64_t data_offset;  /* sectors */
+	uint64_t data_size;    /* sectors */
+	uint64_t super_offset; /* sectors */
+	uint32_t dev_number;   /* index into roles[] */
+	uint8_t device_uuid[16];
+	uint8_t devflags;
+	uint8_t bblog_shift;
+	uint16_t bblog_size;
+	uint32_t bblog_offset; /* signed on disk */
+	uint64_t utime;
+	uint64_t events;
+	uint64_t resync_offset;
+	uint32_t sb_csum; /* as stored */
+	uint32_t max_dev; /* entries in roles[] */
+	uint16_t roles[MD_SB_MAX_ROLES];
+};
+
+/* This member's role: roles[dev_number] (MD_ROLE_SPARE when out of range). */
+unsigned md_sb_role(const struct md_sb *sb);
+
+/*
+ * The checksum of the raw superblock BUF (LEN bytes, at least 256 +
+ * 2 * max_dev), as the kernel computes it: 32-bit little-endian words summed
+ * into 64 bits with the stored sb_csum counted as 0, folded once. Returns it
+ * in host order, or 0 with LEN too short.
+ */
+uint32_t md_sb_csum(const void *buf, size_t len);
+
+/*
+ * Decode the raw superblock BUF (LEN bytes; MD_SB_BYTES is always enough)
+ * found at the place of minor version MINOR (0, 1 or 2) on a device of
+ * DEV_SECTORS sectors (0 when unknown: offsets are then checked only against
+ * each other). Fills *OUT and returns:
+ *   0            a well-formed superblock with a correct checksum;
+ *   -ENOENT      no md v1 magic (nothing there, or another format);
+ *   -EPROTONOSUPPORT  magic but major_version is not 1;
+ *   -EINVAL      fields that cannot be true (max_dev over 1920, dev_number
+ *                past max_dev, super_offset not where MINOR puts it, data
+ *                overlapping the superblock or past the device end, zero or
+ *                huge raid_disks, a set_name that is not text);
+ *   -EBADMSG     well-formed but the checksum is wrong (*OUT is filled, so
+ *                examine can show it).
+ */
+int md_sb_decode(const void *buf, size_t len, unsigned minor,
+		 uint64_t dev_sectors, struct md_sb *out);
+
+/*
+ * Encode SB into BUF (MD_SB_BYTES bytes, all written: unused space zero,
+ * roles[] beyond max_dev 0xffff) with a fresh checksum, which is also stored
+ * back into nothing: SB is const. Returns 0, or -EINVAL when max_dev is over
+ * MD_SB_MAX_ROLES or dev_number is not below it.
+ */
+int md_sb_encode(const struct md_sb *sb, void *buf);
+
+/*
+ * mdadm 4.2's data offset, in sectors, for a v1.2 member of DEV_SECTORS
+ * sectors with a chunk of CHUNK_SECTORS: 12 KiB of metadata, bitmap room
+ * (4 KiB; 64 KiB over 8 GiB; 128 KiB over 200 GiB), reshape headroom of
+ * about 0.1% of the device capped at 128 MiB and floored at twice the chunk,
+ * all rounded up to 1 MiB.
+ */
+uint64_t md_data_offset(uint64_t dev_sectors, uint32_t chunk_sectors);
+
+/* Format UUID the way mdadm prints it: 8:8:8:8 hex digits (36 bytes). */
+void md_uuid_str(const uint8_t uuid[16], char out[36]);
+
+/*
+ * Parse a UUID in mdadm's form (xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx), the
+ * RFC 4122 form, or 32 hex digits with any ':', '-' or '.' between them.
+ * Returns 0 or -EINVAL.
+ */
+int md_uuid_parse(const char *s, uint8_t uuid[16]);
+
+/* Is NAME usable as an array name: 1..31 of [A-Za-z0-9._-], not "." or
+ * ".." (it becomes /dev/md/NAME)? Returns 0 or -EINVAL. */
+int md_name_valid(const char *name);
+
+/*
+ * Does the superblock's set_name designate NAME: equal to it, or
+ * "HOST:NAME" as mdadm writes? Returns 1 or 0.
+ */
+int md_name_matches(const struct md_sb *sb, const char *name);
+
+/* ---- members on devices or image files ---------------------------------- */
+
+/*
+ * Read the v1.x superblock of the device or file open as FD, SECTORS long:
+ * v1.2 first (what we write), then v1.1 and v1.0. Returns what
+ * md_sb_decode() returns for the first place with md magic, or -ENOENT
+ * when none has it, or -errno from reading.
+ */
+int md_read_sb(int fd, uint64_t sectors, struct md_sb *out);
+
+/*
+ * Write SB (at SB->minor's place; only 2 is supported) to the device or
+ * file FD of SECTORS sectors, after zeroing what a previous owner may have
+ * left where it would confuse a prober: the first MiB (never data: the data
+ * offset is at least 1 MiB) and the last MiB (md 0.90/1.0 superblocks, the
+ * GPT backup). Synced before returning. Returns 0, -EINVAL, or -errno.
+ */
+int md_write_sb(int fd, uint64_t sectors, const struct md_sb *sb);
+
+/* What md_plan_create() needs. */
+struct md_create {
+	const char *name; /* md_name_valid() */
+	uint32_t
+		chunk_sectors; /* power of two, 8 (4 KiB) .. 131072; 0 = default */
+	const uint8_t *uuid; /* array UUID; NULL = random (getrandom) */
+	uint64_t ctime;	     /* seconds; 0 = now */
+};
+
+/*
+ * Plan a new RAID0 array over N members of DEV_SECTORS[i] sectors, member i
+ * in slot i: fill SBS[0..N-1]. Returns 0, -EINVAL (bad name, chunk or N
+ * outside 1..MD_MAX_DEVS), -ENOSPC when a member cannot hold the data
+ * offset plus one chunk, or -errno from getrandom.
+ */
+int md_plan_create(const struct md_create *c, const uint64_t *dev_sectors,
+		   unsigned n, struct md_sb *sbs);
+
+/* One member found on a device. */
+struct md_member {
+	char path[128];	     /* as given or /dev/NAME from a scan */
+	unsigned long devno; /* st_rdev for a block device, else 0 */
+	uint64_t sectors;    /* device or file size */
+	struct md_sb sb;
+};
+
+/* Which array: by UUID (when has_uuid) or else by name. */
+struct md_ident {
+	int has_uuid;
+	uint8_t uuid[16];
+	const char *name;
+};
+
+/*
+ * Read the superblocks of the N device or file paths CANDS and put those
+ * belonging to the array ID into MEMBERS (room for MAX). Unreadable
+ * candidates and ones without a superblock are skipped, except that with
+ * STRICT (the user named the devices) each must be a member: then -ENODEV
+ * names the first that is not in WHY. Superblocks with a bad checksum or
+ * impossible fields are never members. Matching by name when two different
+ * arrays carry it is -ENOTUNIQ (WHY names both UUIDs). Returns the count
+ * found (0 when none) or -errno.
+ */
+int md_find_members(const struct md_ident *id, const char *const *cands,
+		    unsigned n, int strict, struct md_member *members,
+		    unsigned max, char *why, size_t whylen);
+
+/*
+ * Check that MEMBERS[0..N-1] form one whole RAID0 array we can start:
+ * the same UUID, level 0, geometry (raid_disks, chunk, layout, features,
+ * ctime, size) and events on all; exactly one member in every slot
+ * 0..raid_disks-1. Returns 0, or with one line in WHY:
+ *   -ENODEV     a slot has no member (WHY names the slot(s) missing);
+ *   -EEXIST     two devices claim one slot (a restored snapshot beside its
+ *               original; WHY names both);
+ *   -EINVAL     members disagree on geometry or events, or the array is not
+ *               RAID0 v1.x with features we understand.
+ * Nothing is written.
+ */
+int md_check_members(const struct md_member *members, unsigned n, char *why,
+		     size_t whylen);
+
+/* ---- the kernel --------------------------------------------------------- */
+
+/* A running array. */
+struct md_array {
+	char dev[32];		    /* /dev/mdN */
+	char link[48];		    /* /dev/md/NAME, or "" */
+	char name[MD_NAME_MAX + 2]; /* the name part of set_name */
+	uint8_t uuid[16];
+	unsigned ndevs;
+	int reused; /* it was running already */
+};
+
+/*
+ * Find a running array whose members carry UUID (a member's superblock is
+ * read through /sys/block/mdN/slaves). Returns 1 and fills OUT (dev, uuid,
+ * ndevs, reused = 1), 0 when none runs, or -errno. An inactive array
+ * holding such members (a partial udev assembly) yields -EINPROGRESS with
+ * its /dev/mdN in OUT->dev.
+ */
+int md_find_running(const uint8_t uuid[16], struct md_array *out);
+
+/*
+ * Start the array whose checked members (md_check_members()) are MEMBERS:
+ * a free /dev/mdN (from 127 down, like mdadm) through md_mod's new_array,
+ * SET_ARRAY_INFO with version 1.2 only, ADD_NEW_DISK for each member,
+ * RUN_ARRAY, and the link /dev/md/NAME -> ../mdN (NAME from the superblock,
+ * replaced when it points elsewhere). READAHEAD sectors (0 = kernel's) is
+ * set with BLKRASET. Returns 0, or -errno (-EBUSY: a member is in use;
+ * the array is stopped again on failure).
+ */
+int md_start(const struct md_member *members, unsigned n, unsigned readahead,
+	     struct md_array *out);
+
+/*
+ * Create: plan (md_plan_create), open every member exclusively (so a
+ * mounted or held device fails with -EBUSY before anything is written),
+ * write the superblocks, start the array. DEVS are block devices; the caller
+ * has checked them for signatures and the root disk (crypto/probe.h).
+ * Returns 0 or -errno; WHY names the device that failed.
+ */
+int md_create(const struct md_create *c, const char *const *devs, unsigned n,
+	      unsigned readahead, struct md_array *out, char *why,
+	      size_t whylen);
+
+/*
+ * Assemble the array ID from the N devices DEVS (all must be members), or
+ * from every block device in /sys/class/block when N is 0. A running array
+ * with the same UUID is reused (OUT->reused); an inactive partial one is
+ * stopped first. Returns 0 or what md_find_members(), md_check_members() and
+ * md_start() return (-ENOENT: no member found at all), with WHY set.
+ */
+int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
+		unsigned readahead, struct md_array *out, char *why,
+		size_t whylen);
+
+/*
+ * Stop the array WHAT: /dev/mdN, mdN, /dev/md/NAME or NAME. Refuses with
+ * -EBUSY while it is open, with WHY saying what holds it (a device-mapper
+ * device by name, a mount point, or "an open file descriptor"). Removes
+ * /dev/md/NAME when it points at the stopped array. Returns 0, -ENOENT
+ * (no such array), -EBUSY, or -errno.
+ */
+int md_stop(const char *what, char *why, size_t whylen);
+
+/*
+ * Block-device candidates for a scan: /dev/NAME for every entry of
+ * SYSFS/class/block (SYSFS NULL = "/sys") except md, ram, zram, loop
+ * devices without a backing file, floppies, optical drives and empty
+ * devices. Fills PATHS (MAX entries of 128 bytes) and returns the count or
+ * -errno.
+ */
+int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max);
+
+/*
+ * Instance-store NVMe disks: whole disks in SYSFS/block (NULL = "/sys")
+ * whose device/model, trimmed of blanks, equals MODEL (NULL = "Amazon EC2
+ * NVMe Instance Storage"), sorted by name, root disks (ROOT_DISKS: kernel
+ * names, may be NULL) excluded. Fills NAMES (MAX entries of 32 bytes) with
+ * kernel names and returns the count or -errno.
+ */
+#define MD_EPHEMERAL_MODEL "Amazon EC2 NVMe Instance Storage"
+int md_list_ephemeral(const char *sysfs, const char *model,
+		      const char *const *root_disks, unsigned nroot,
+		      char (*names)[32], unsigned max);
+
+/*
+ * Xen instance types: map IMDS block-device-mapping values (BDM[i] such as
+ * "sdb" or "/dev/sdb" for ephemeralN) onto disks that exist in SYSFS/block,
+ * trying sdX then xvdX (the Xen blkfront renaming). Entries naming no
+ * existing disk, and root disks, are skipped. Fills NAMES like
+ * md_list_ephemeral(); returns the count or -errno.
+ */
+int md_map_xen_ephemeral(const char *sysfs, const char *const *bdm,
+			 unsigned nbdm, const char *const *root_disks,
+			 unsigned nroot, char (*names)[32], unsigned max);
+
+#endif

@@ -1,0 +1,116 @@
+/* probe.h - what is on a block device: signatures, use, the root disk.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: blkid(8) (the TYPE names below are blkid's), the LUKS1 and LUKS2
+ *      on-disk format specifications, md(4), ext4 disk layout (kernel
+ *      Documentation/filesystems/ext4), XFS and btrfs superblock docs,
+ *      mkswap(8), LVM2 label format, UEFI spec chapter 5 (GPT), proc(5)
+ *      /proc/self/mountinfo, sysfs-block ABI (holders, slaves, partition).
+ *
+ * Used before anything destructive: md-assemble create and luks-setup
+ * refuse a device where probe_signatures() finds anything, or that
+ * probe_in_use() says is mounted, held, swapped on, or the root disk.
+ * The probe reads at most a few KiB at fixed places and never writes.
+ */
+#ifndef LUKSBOX_PROBE_H
+#define LUKSBOX_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum probe_kind {
+	PROBE_LUKS,  /* "crypto_LUKS", version "1" or "2" */
+	PROBE_MD,    /* "linux_raid_member", version "0.90", "1.0/1.1/1.2" */
+	PROBE_EXT,   /* "ext2", "ext3" or "ext4" */
+	PROBE_XFS,   /* "xfs" */
+	PROBE_BTRFS, /* "btrfs" */
+	PROBE_SWAP,  /* "swap", version "1" (SWAPSPACE2) or "0" */
+	PROBE_LVM2,  /* "LVM2_member" */
+	PROBE_DOS,   /* "dos": an MBR partition table or boot sector */
+	PROBE_GPT,   /* "gpt": primary or backup GPT header */
+};
+
+#define PROBE_MAX 12 /* signatures reported; more are counted, not kept */
+
+struct probe_sig {
+	enum probe_kind kind;
+	const char *type; /* blkid's TYPE name (static string) */
+	char version[8];  /* "2", "1.2", "" when the format has none */
+	uint64_t offset;  /* byte offset of the magic on the device */
+};
+
+struct probe_result {
+	uint64_t size; /* device or file size in bytes */
+	unsigned n;    /* signatures found (sig[] holds min(n, PROBE_MAX)) */
+	struct probe_sig sig[PROBE_MAX];
+};
+
+/*
+ * Look for every signature above on the block device or file DEV. Fills
+ * *OUT (OUT->n == 0: nothing recognised; the device may still hold data
+ * of a kind we do not know, see probe_zero_head()). Returns 0, or -errno
+ * from open/read (-ENOENT no such device, -EACCES, -EIO).
+ */
+int probe_signatures(const char *dev, struct probe_result *out);
+
+/* The same on an open FD of SIZE bytes (0 = ask the kernel / fstat). */
+int probe_fd(int fd, uint64_t size, struct probe_result *out);
+
+/*
+ * One line describing OUT into BUF, e.g. "ext4 at 1080, gpt at 512";
+ * "no signature" when OUT->n is 0. Returns BUF.
+ */
+char *probe_describe(const struct probe_result *out, char *buf, size_t len);
+
+/*
+ * Are the first BYTES of DEV all zero (a never-written instance-store disk
+ * reads as zeros)? Returns 1, 0, or -errno. A cheap, stronger "blank" than
+ * "no signature", for deciding to re-provision.
+ */
+int probe_zero_head(const char *dev, uint64_t bytes);
+
+/*
+ * Are all N devices DEVS blank (no signature on any)? Returns 1 when all
+ * are, 0 when one is not (its index in *WHICH when WHICH is non-NULL and
+ * its result in *FOUND when FOUND is non-NULL), or -errno from probing
+ * DEVS[*WHICH].
+ */
+int probe_all_blank(const char *const *devs, unsigned n, unsigned *which,
+		    struct probe_result *found);
+
+/* Where the system tables are. NULL members mean the live system. Tests
+ * point them at fabricated trees. */
+struct probe_sys {
+	const char *sysfs;     /* default "/sys" */
+	const char *mountinfo; /* default "/proc/self/mountinfo" */
+	const char *swaps;     /* default "/proc/swaps" */
+};
+
+/*
+ * The kernel name of the block device at PATH ("/dev/nvme1n1" ->
+ * "nvme1n1"), through its device number and SYS's /sys/dev/block. Returns
+ * 0, -ENOTBLK when PATH is not a block device, or -errno.
+ */
+int probe_dev_name(const struct probe_sys *sys, const char *path, char *name,
+		   size_t len);
+
+/*
+ * The whole disks under the root file system: the device mounted on "/"
+ * (from mountinfo), up to its whole disk when it is a partition, and down
+ * through dm/md slaves to the physical disks. Fills NAMES (MAX entries of
+ * 32 bytes) with kernel names; returns the count (0 when "/" is not on a
+ * block device, e.g. tmpfs or nfs) or -errno.
+ */
+int probe_root_disks(const struct probe_sys *sys, char (*names)[32],
+		     unsigned max);
+
+/*
+ * Is the block device NAME (a kernel name) in use: the root disk or a slave
+ * of it, mounted, a swap device, or held (dm, md, bcache ...), itself or
+ * through one of its partitions? Returns 1 with one line in WHY ("mounted
+ * on /data", "held by dm-0 (vol1)", "the root disk"), 0 when free, or
+ * -errno (-ENOENT: SYS has no such device).
+ */
+int probe_in_use(const struct probe_sys *sys, const char *name, char *why,
+		 size_t whylen);
+
+#endif
