@@ -1,29 +1,387 @@
 /* kms-wrap.c - wrap and unwrap secrets with AWS KMS; read SSM SecureStrings.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", issue 4.
+ * See: DESIGN.md "Applets", kms/kms.h, kms/ssm.h, issue 4.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "applets/applet.h"
+#include "crypto/base64.h"
+#include "crypto/secret.h"
+#include "kms/kms.h"
+#include "kms/ssm.h"
 
 const char kms_wrap_usage[] =
 	"Usage: kms-wrap COMMAND [OPTIONS]\n"
 	"\n"
 	"Encrypt and decrypt small secrets with AWS KMS through luksbox's own\n"
-	"HTTPS + SigV4 client (no AWS CLI). NOT IMPLEMENTED YET in this build.\n"
+	"HTTPS + SigV4 client (no AWS CLI, no Python).\n"
 	"\n"
-	"Commands (planned):\n"
-	"  encrypt  --key-id KEY [--context K=V]... [--in F] [--out F] [--base64]\n"
-	"  decrypt  [--key-id KEY] [--context K=V]... [--in F] [--out F] [--base64]\n"
-	"  generate-data-key --key-id KEY [--bytes N] --plain-out F --blob-out F\n"
-	"  rewrap   --key-id NEWKEY [--context K=V]... [--in F] [--out F]\n"
-	"  describe --key-id KEY\n"
-	"  ssm-get  --name NAME [--out F]\n"
-	"Common: --region R --endpoint URL --ca-file PEM --timeout SEC -v\n";
+	"  encrypt  -k KEY [-c K=V]... [-i F] [-o F] [-b]   plaintext -> blob\n"
+	"  decrypt  [-k KEY] [-c K=V]... [-i F] [-o F] [-b] blob -> plaintext\n"
+	"  generate-data-key -k KEY [-n N] -P F -B F\n"
+	"           a fresh N-byte (32) key to F (0600) and its blob to F\n"
+	"  rewrap   -k NEWKEY [-c K=V]... [-i F] [-o F] [-b] blob -> new blob\n"
+	"  describe -k KEY                                  key ARN and state\n"
+	"  ssm-get  -N NAME [-o F]                 a parameter, decrypted\n"
+	"\n"
+	"  -k, --key-id KEY      key id, ARN, alias/NAME or alias ARN\n"
+	"  -c, --context K=V     encryption context pair (repeatable); decrypt\n"
+	"                        needs the same pairs encrypt was given\n"
+	"  -i, --in F            input file (default stdin; binary-safe)\n"
+	"  -o, --out F           output file (default stdout); a new file,\n"
+	"                        mode 0600, written whole or not at all\n"
+	"  -b, --base64          blobs (and decrypt output) as base64 text, as\n"
+	"                        `aws kms ... --output text` prints them\n"
+	"  -n, --bytes N         data key length (generate-data-key; 1-1024)\n"
+	"  -P, --plain-out F     where the data key goes (new file, 0600)\n"
+	"  -B, --blob-out F      where its blob goes (new file, 0600)\n"
+	"  -N, --name NAME       SSM parameter name\n"
+	"  -r, --region R        region (else AWS_REGION, key ARN, IMDS)\n"
+	"  -e, --endpoint URL    endpoint override (else AWS_ENDPOINT_URL_KMS)\n"
+	"  -a, --ca-file PEM     trust these CAs too (as AWS_CA_BUNDLE)\n"
+	"  -t, --timeout SEC     overall deadline, retries included (30)\n"
+	"  -v, --verbose         say where credentials came from and attempts\n"
+	"\n"
+	"Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared\n"
+	"credentials file (AWS_PROFILE), then the instance role (IMDSv2).\n"
+	"Exit: 0 ok, 1 failed (access, validation), 2 usage, 75 temporary\n"
+	"(timeout, throttling, unreachable: retry may succeed).\n";
 
-/* Honest placeholder until issue 4 lands: fail, never pretend. */
+#define ARENA_SIZE (256 * 1024)
+#define IN_MAX (KMS_BLOB_MAX * 2)
+
+struct opts {
+	const char *cmd, *key_id, *in, *out, *plain_out, *blob_out, *name;
+	struct kms_context ctx;
+	int base64, bytes, verbose;
+	struct aws_opts aws;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"key-id", required_argument, NULL, 'k'},
+		{"context", required_argument, NULL, 'c'},
+		{"in", required_argument, NULL, 'i'},
+		{"out", required_argument, NULL, 'o'},
+		{"base64", no_argument, NULL, 'b'},
+		{"bytes", required_argument, NULL, 'n'},
+		{"plain-out", required_argument, NULL, 'P'},
+		{"blob-out", required_argument, NULL, 'B'},
+		{"name", required_argument, NULL, 'N'},
+		{"region", required_argument, NULL, 'r'},
+		{"endpoint", required_argument, NULL, 'e'},
+		{"ca-file", required_argument, NULL, 'a'},
+		{"timeout", required_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, err;
+	char *eq, *end;
+
+	o->bytes = 32;
+	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:t:v", longs,
+				NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->key_id = optarg;
+			break;
+		case 'i':
+			o->in = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'b':
+			o->base64 = 1;
+			break;
+		case 'P':
+			o->plain_out = optarg;
+			break;
+		case 'B':
+			o->blob_out = optarg;
+			break;
+		case 'N':
+			o->name = optarg;
+			break;
+		case 'r':
+			o->aws.region = optarg;
+			break;
+		case 'e':
+			o->aws.endpoint_url = optarg;
+			break;
+		case 'a':
+			o->aws.ca_file = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'c':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg)
+				return usage_error("--context %s: want K=V",
+						   optarg);
+			*eq = 0;
+			err = kms_context_add(&o->ctx, optarg, eq + 1);
+			if (err)
+				return usage_error("--context %s: %s", optarg,
+						   err == -EEXIST
+							   ? "given twice"
+							   : "too many pairs");
+			break;
+		case 'n':
+			o->bytes = (int)strtol(optarg, &end, 10);
+			if (*end || o->bytes < 1 || o->bytes > 1024)
+				return usage_error("--bytes %s: want 1-1024",
+						   optarg);
+			break;
+		case 't':
+			o->aws.timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || o->aws.timeout_s < 1)
+				return usage_error("--timeout %s: want seconds",
+						   optarg);
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(optind >= argc ? "which command?"
+						  : "one command, please");
+	o->cmd = argv[optind];
+	return 0;
+}
+
+/* Read all of --in (or stdin) into BUF: its length, or -errno. */
+static int read_input(const char *path, unsigned char *buf, size_t cap)
+{
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	while ((r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap) {
+			char extra;
+
+			if (read(fd, &extra, 1) > 0)
+				r = -1, errno = EMSGSIZE;
+			break;
+		}
+	}
+	if (fd)
+		close(fd);
+	return r < 0 ? -errno : (int)n;
+}
+
+/* Decode base64 input text in place (trailing blanks tolerated). */
+static int unb64(unsigned char *buf, int n)
+{
+	while (n > 0 &&
+	       (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	return b64_decode(buf, (size_t)n, (const char *)buf, (size_t)n);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *q = p;
+
+	while (n) {
+		ssize_t w = write(fd, q, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Output to --out (new 0600 file, whole) or stdout, base64 when asked. */
+static int emit(struct secret_arena *a, const struct opts *o, const char *path,
+		const unsigned char *p, size_t n, int b64)
+{
+	char *text;
+	int len;
+
+	if (b64) {
+		text = secret_alloc(a, B64_ENC_LEN(n) + 1);
+		if (!text)
+			return -ENOMEM;
+		len = b64_encode(text, B64_ENC_LEN(n), p, n);
+		if (len < 0)
+			return len;
+		text[len++] = '\n';
+		p = (const unsigned char *)text;
+		n = (size_t)len;
+	}
+	if (path)
+		return secret_file_write(path, p, n, 0600);
+	return write_all(1, p, n);
+}
+
+static int aws_fail(struct aws_client *c, const char *what)
+{
+	char msg[1024];
+
+	aws_error_format(&c->error, msg, sizeof(msg));
+	return fail(exit_class(c->error.err ? c->error.err : -EIO), "%s: %s",
+		    what, msg);
+}
+
+static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
+{
+	unsigned char *in = NULL, *out;
+	int n = 0, err;
+
+	out = secret_alloc(a, IN_MAX);
+	if (!out)
+		return fail(EXIT_FAIL, "allocate secret memory");
+	if (!strcmp(o->cmd, "encrypt") || !strcmp(o->cmd, "decrypt") ||
+	    !strcmp(o->cmd, "rewrap")) {
+		in = secret_alloc(a, IN_MAX);
+		if (!in)
+			return fail(EXIT_FAIL, "allocate secret memory");
+		n = read_input(o->in, in, IN_MAX);
+		if (n < 0)
+			return fail_err(EXIT_FAIL, n, "read %s",
+					o->in ? o->in : "stdin");
+		if (o->base64 && strcmp(o->cmd, "encrypt")) {
+			n = unb64(in, n);
+			if (n < 0)
+				return fail(EXIT_FAIL,
+					    "read %s: not base64 text",
+					    o->in ? o->in : "stdin");
+		}
+		if (n == 0)
+			return fail(EXIT_FAIL, "%s: the input is empty",
+				    o->cmd);
+	}
+	if (!strcmp(o->cmd, "encrypt")) {
+		if (!o->key_id)
+			return usage_error("encrypt needs --key-id");
+		if (n > KMS_PLAINTEXT_MAX)
+			return fail(EXIT_FAIL,
+				    "encrypt: input is %d bytes; KMS takes at "
+				    "most %d (wrap a data key instead)",
+				    n, KMS_PLAINTEXT_MAX);
+		n = kms_encrypt(c, o->key_id, &o->ctx, in, (size_t)n, out,
+				IN_MAX);
+		if (n < 0)
+			return aws_fail(c, "encrypt with KMS");
+		err = emit(a, o, o->out, out, (size_t)n, o->base64);
+	} else if (!strcmp(o->cmd, "decrypt")) {
+		n = kms_decrypt(c, o->key_id, NULL, &o->ctx, in, (size_t)n, out,
+				IN_MAX, NULL, 0);
+		if (n < 0)
+			return aws_fail(c, "decrypt with KMS");
+		err = emit(a, o, o->out, out, (size_t)n, o->base64);
+	} else if (!strcmp(o->cmd, "rewrap")) {
+		if (!o->key_id)
+			return usage_error("rewrap needs --key-id");
+		n = kms_reencrypt(c, o->key_id, &o->ctx, in, (size_t)n, out,
+				  IN_MAX);
+		if (n < 0)
+			return aws_fail(c, "re-encrypt with KMS");
+		err = emit(a, o, o->out, out, (size_t)n, o->base64);
+	} else if (!strcmp(o->cmd, "generate-data-key")) {
+		unsigned char *key = secret_alloc(a, (size_t)o->bytes);
+
+		if (!o->key_id || !o->plain_out || !o->blob_out)
+			return usage_error("generate-data-key needs --key-id, "
+					   "--plain-out and --blob-out");
+		if (!key)
+			return fail(EXIT_FAIL, "allocate secret memory");
+		n = kms_generate_data_key(c, o->key_id, &o->ctx,
+					  (size_t)o->bytes, key, out, IN_MAX,
+					  NULL, 0);
+		if (n < 0)
+			return aws_fail(c, "generate a data key with KMS");
+		err = emit(a, o, o->blob_out, out, (size_t)n, o->base64);
+		if (err)
+			return fail_err(EXIT_FAIL, err, "write %s",
+					o->blob_out);
+		err = emit(a, o, o->plain_out, key, (size_t)o->bytes,
+			   o->base64);
+		if (err) {
+			unlink(o->blob_out);
+			return fail_err(EXIT_FAIL, err, "write %s",
+					o->plain_out);
+		}
+		return EXIT_OK;
+	} else if (!strcmp(o->cmd, "describe")) {
+		struct kms_key_info ki;
+		char line[700];
+
+		if (!o->key_id)
+			return usage_error("describe needs --key-id");
+		if (kms_describe_key(c, o->key_id, &ki) < 0)
+			return aws_fail(c, "describe the KMS key");
+		n = snprintf(line, sizeof(line),
+			     "arn\t%s\nstate\t%s\nusage\t%s\nspec\t%s\n"
+			     "description\t%s\n",
+			     ki.arn, ki.state, ki.usage, ki.spec,
+			     ki.description);
+		err = write_all(1, line, (size_t)n);
+	} else if (!strcmp(o->cmd, "ssm-get")) {
+		if (!o->name)
+			return usage_error("ssm-get needs --name");
+		n = ssm_get_parameter(c, o->name, (char *)out, IN_MAX);
+		if (n < 0)
+			return aws_fail(c, "get the SSM parameter");
+		err = emit(a, o, o->out, out, (size_t)n, 0);
+	} else {
+		return usage_error("%s: unknown command", o->cmd);
+	}
+	if (err)
+		return fail_err(EXIT_FAIL, err, "write %s",
+				o->out ? o->out : "stdout");
+	return EXIT_OK;
+}
+
 int kms_wrap_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return fail(EXIT_FAIL,
-		    "run kms-wrap: not implemented yet in this build");
+	struct opts o = {0};
+	struct secret_arena a = {0};
+	struct aws_client *c;
+	int r;
+
+	r = parse(argc, argv, &o);
+	if (r)
+		return r;
+	r = secret_arena_init(&a, ARENA_SIZE, 1);
+	if (r)
+		return fail_err(EXIT_FAIL, r, "map secret memory");
+	if (!a.locked && o.verbose)
+		note("secret memory not locked (RLIMIT_MEMLOCK); run as root "
+		     "to keep keys out of swap");
+	c = malloc(sizeof(*c));
+	if (!c) {
+		secret_arena_fini(&a);
+		return fail(EXIT_FAIL, "allocate the AWS client");
+	}
+	r = aws_init(c, &a, &o.aws);
+	if (r) {
+		r = aws_fail(c, "set up the AWS client");
+	} else {
+		r = run(&o, &a, c);
+		if (o.verbose)
+			note("%u attempt(s); credentials: %s", c->attempts,
+			     c->have_creds ? c->creds->source : "none");
+	}
+	aws_fini(c);
+	free(c);
+	secret_arena_fini(&a);
+	return r;
 }

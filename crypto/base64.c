@@ -1,37 +1,64 @@
-/* base64.c - RFC 4648 base64 without lookup tables indexed by secrets.
+/* base64.c - RFC 4648 base64 with strict decoding and no secret-indexed tables.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: base64.h, RFC 4648.
+ * See: base64.h, RFC 4648 sections 3.5 and 4.
  */
 #include "crypto/base64.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 
-/* Value (0..63) to character, branch-free in the value (keys pass here). */
-static char enc6(unsigned v)
+/*
+ * All-ones when A >= B, else zero, for small non-negative ints, without a
+ * branch: the sign bit of B - 1 - A.
+ */
+static uint32_t ge_mask(int a, int b)
 {
-	int d = (int)v;
+	return 0U - ((uint32_t)(b - 1 - a) >> 31);
+}
 
-	/* 'A'+v, or 'a'+v-26, or '0'+v-52, '+' (62), '/' (63) */
-	d += 'A';
-	d += ((25 - (int)v) >> 8) & ('a' - 'A' - 26);
-	d += ((51 - (int)v) >> 8) & ('0' - 'a' - 26);
-	d += ((61 - (int)v) >> 8) & ('+' - '0' - 10);
-	d += ((62 - (int)v) >> 8) & ('/' - '+' - 1);
+static uint32_t range_mask(int c, int lo, int hi)
+{
+	return ge_mask(c, lo) & ge_mask(hi, c);
+}
+
+/* Value 0..63 to its character. Each step shifts the previous range's
+ * formula onto the next one, so only masks depend on the value. */
+static char enc6(uint32_t v)
+{
+	int x = (int)(v & 63);
+	int32_t d = x + 'A';
+
+	d += (int32_t)(ge_mask(x, 26) & (uint32_t)('a' - 26 - 'A'));
+	d += (int32_t)(ge_mask(x, 52) & (uint32_t)(('0' - 52) - ('a' - 26)));
+	d += (int32_t)(ge_mask(x, 62) & (uint32_t)('+' - (62 + '0' - 52)));
+	d += (int32_t)(ge_mask(x, 63) & (uint32_t)('/' - '+'));
 	return (char)d;
 }
 
-/* Character to value, or -1; without secret-dependent branches. */
-static int dec6(unsigned char c)
+/* Character to its value 0..63, or a value with bit 8 set when the
+ * character is outside the alphabet ('=' included). */
+static uint32_t dec6(unsigned char ch)
 {
-	int x = c, r = -1;
+	int c = ch;
+	uint32_t m, r = 0, ok = 0;
 
-	r += (((64 - x) & (x - 91)) >> 8) & (x - 64);  /* A-Z -> 0..25 */
-	r += (((96 - x) & (x - 123)) >> 8) & (x - 70); /* a-z -> 26..51 */
-	r += (((47 - x) & (x - 58)) >> 8) & (x + 5);   /* 0-9 -> 52..61 */
-	r += (((42 - x) & (x - 44)) >> 8) & 63;	       /* + -> 62 */
-	r += (((46 - x) & (x - 48)) >> 8) & 64;	       /* / -> 63 */
-	return r;
+	m = range_mask(c, 'A', 'Z');
+	r |= m & (uint32_t)(c - 'A');
+	ok |= m;
+	m = range_mask(c, 'a', 'z');
+	r |= m & (uint32_t)(c - 'a' + 26);
+	ok |= m;
+	m = range_mask(c, '0', '9');
+	r |= m & (uint32_t)(c - '0' + 52);
+	ok |= m;
+	m = range_mask(c, '+', '+');
+	r |= m & 62;
+	ok |= m;
+	m = range_mask(c, '/', '/');
+	r |= m & 63;
+	ok |= m;
+	return (r & ok) | (~ok & 0x100);
 }
 
 int b64_encode(char *out, size_t outsz, const void *in, size_t n)
@@ -39,78 +66,73 @@ int b64_encode(char *out, size_t outsz, const void *in, size_t n)
 	const unsigned char *p = in;
 	size_t i, o = 0;
 
-	if (outsz < B64_ENC_LEN(n))
+	/* The length must fit the int we return (and B64_ENC_LEN not wrap). */
+	if (n > (size_t)INT_MAX / 4 * 3 - 3 || outsz < B64_ENC_LEN(n))
 		return -EMSGSIZE;
-	for (i = 0; i + 2 < n; i += 3) {
+	for (i = 0; i + 3 <= n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
 			     p[i + 2];
 
-		out[o++] = enc6(v >> 18 & 63);
-		out[o++] = enc6(v >> 12 & 63);
-		out[o++] = enc6(v >> 6 & 63);
-		out[o++] = enc6(v & 63);
+		out[o++] = enc6(v >> 18);
+		out[o++] = enc6(v >> 12);
+		out[o++] = enc6(v >> 6);
+		out[o++] = enc6(v);
 	}
-	if (n - i == 1) {
+	if (n - i) {
 		uint32_t v = (uint32_t)p[i] << 16;
 
-		out[o++] = enc6(v >> 18 & 63);
-		out[o++] = enc6(v >> 12 & 63);
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-
-		out[o++] = enc6(v >> 18 & 63);
-		out[o++] = enc6(v >> 12 & 63);
-		out[o++] = enc6(v >> 6 & 63);
+		if (n - i == 2)
+			v |= (uint32_t)p[i + 1] << 8;
+		out[o++] = enc6(v >> 18);
+		out[o++] = enc6(v >> 12);
+		out[o++] = n - i == 2 ? enc6(v >> 6) : '=';
 		out[o++] = '=';
 	}
-	out[o] = 0;
+	out[o] = '\0';
 	return (int)o;
 }
 
 int b64_decode(void *out, size_t outsz, const char *in, size_t n)
 {
 	unsigned char *q = out;
-	size_t i, o = 0, pad = 0;
+	size_t i, o = 0, pad = 0, len;
+	uint32_t bad = 0;
 
 	if (n % 4)
 		return -EINVAL;
-	if (n && in[n - 1] == '=')
-		pad++;
-	if (n > 1 && in[n - 2] == '=')
-		pad++;
-	if (n / 4 * 3 - pad > outsz)
+	if (n == 0)
+		return 0;
+	if (n / 4 * 3 > INT_MAX)
+		return -EMSGSIZE;
+	/* Padding is public (it only tells the length), so branch on it. */
+	if (in[n - 1] == '=')
+		pad = in[n - 2] == '=' ? 2 : 1;
+	len = n / 4 * 3 - pad;
+	if (len > outsz)
 		return -EMSGSIZE;
 	for (i = 0; i < n; i += 4) {
-		int a = dec6((unsigned char)in[i]);
-		int b = dec6((unsigned char)in[i + 1]);
-		int c = dec6((unsigned char)in[i + 2]);
-		int d = dec6((unsigned char)in[i + 3]);
+		uint32_t a = dec6((unsigned char)in[i]);
+		uint32_t b = dec6((unsigned char)in[i + 1]);
+		uint32_t c = 0, d = 0, v;
 		int last = i + 4 == n;
-		uint32_t v;
 
-		if (last && pad >= 1)
-			d = 0;
-		if (last && pad == 2)
-			c = 0;
-		if ((a | b | c | d) < 0)
-			return -EINVAL;
-		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
-		    (uint32_t)d;
+		if (!last || pad < 2)
+			c = dec6((unsigned char)in[i + 2]);
+		if (!last || pad < 1)
+			d = dec6((unsigned char)in[i + 3]);
+		bad |= a | b | c | d;
+		v = a << 18 | b << 12 | c << 6 | d;
 		q[o++] = (unsigned char)(v >> 16);
 		if (last && pad == 2) {
-			if (v & 0xffff) /* non-canonical trailing bits */
-				return -EINVAL;
+			bad |= (v & 0xffff) << 8; /* canonical: spare bits 0 */
 			break;
 		}
 		q[o++] = (unsigned char)(v >> 8);
 		if (last && pad == 1) {
-			if (v & 0xff)
-				return -EINVAL;
+			bad |= (v & 0xff) << 8;
 			break;
 		}
 		q[o++] = (unsigned char)v;
 	}
-	return (int)o;
+	return bad & ~(uint32_t)0xff ? -EINVAL : (int)len;
 }

@@ -54,4 +54,13 @@ int secret_cmp(const void *a, const void *b, size_t n);
  */
 int secret_harden_process(void);
 
+/*
+ * Write N bytes of DATA to a new file PATH with MODE, all or nothing: the
+ * bytes go to a temporary file beside it (O_EXCL), are fsync'd, then
+ * link(2)ed to PATH, which must not exist (-EEXIST: nothing is replaced).
+ * Returns 0 or -errno; no temporary file is left behind.
+ */
+int secret_file_write(const char *path, const void *data, size_t n,
+		      unsigned mode);
+
 #endif

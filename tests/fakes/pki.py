@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# pki.py - a throw-away test PKI made with the openssl command at test time.
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Makes, in one directory:
+#   ca.pem ca.key            the test CA the client is told to trust
+#   server.pem server.key    leaf for localhost, 127.0.0.1 and the AWS KMS/SSM/STS
+#                            names of us-east-1 (RSA 2048, signed by ca)
+#   server-ec.pem .key       same names, ECDSA P-256 leaf under an ECDSA P-384 CA
+#   ca-ec.pem                (that CA; trust it in addition to ca.pem)
+#   untrusted.pem .key       same names, signed by another CA nobody trusts
+#   wronghost.pem .key       signed by ca, but only for wrong.example.invalid
+#   expired.pem .key         signed by ca, for the right names, expired a year ago
+#   bundle.pem               ca.pem + ca-ec.pem
+# Usage: pki.py DIR   (prints DIR). Nothing here is secret beyond a test run.
+# See: openssl-ca(1), openssl-req(1), RFC 5280 (validity, subjectAltName).
+import os
+import subprocess
+import sys
+import textwrap
+
+NAMES = [
+    "localhost",
+    "kms.us-east-1.amazonaws.com",
+    "ssm.us-east-1.amazonaws.com",
+    "sts.us-east-1.amazonaws.com",
+    "kms.eu-west-1.amazonaws.com",
+]
+IPS = ["127.0.0.1"]
+
+
+def _ossl(d, *args):
+    r = subprocess.run(["openssl", *args], cwd=d, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s: %s" % (args[0], r.stderr.strip()[-400:]))
+
+
+def _san(names, ips):
+    return ",".join(["DNS:" + n for n in names] + ["IP:" + i for i in ips])
+
+
+def _ca(d, name, keyspec):
+    _ossl(d, "req", "-x509", "-newkey", keyspec[0], *keyspec[1:], "-nodes",
+          "-keyout", name + ".key", "-out", name + ".pem", "-days", "30",
+          "-subj", "/O=luksbox tests/CN=" + name,
+          "-addext", "basicConstraints=critical,CA:TRUE",
+          "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+
+def _ca_db(d, ca):
+    """A minimal openssl-ca database so we can pick exact validity dates."""
+    db = os.path.join(d, ca + ".db")
+    os.makedirs(db, exist_ok=True)
+    open(os.path.join(db, "index.txt"), "a").close()
+    with open(os.path.join(db, "serial"), "w") as f:
+        f.write("%016X\n" % int.from_bytes(os.urandom(8), "big"))
+    conf = os.path.join(d, ca + ".cnf")
+    with open(conf, "w") as f:
+        f.write(textwrap.dedent("""\
+            [ ca ]
+            default_ca = tca
+            [ tca ]
+            dir = {db}
+            database = $dir/index.txt
+            serial = $dir/serial
+            new_certs_dir = $dir
+            certificate = {d}/{ca}.pem
+            private_key = {d}/{ca}.key
+            default_md = sha256
+            policy = anything
+            unique_subject = no
+            copy_extensions = copy
+            [ anything ]
+            commonName = supplied
+            organizationName = optional
+            [ leaf ]
+            basicConstraints = critical,CA:FALSE
+            keyUsage = critical,digitalSignature,keyEncipherment
+            extendedKeyUsage = serverAuth
+            """).format(db=db, d=d, ca=ca))
+    return conf
+
+
+def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None):
+    _ossl(d, "req", "-newkey", keyspec[0], *keyspec[1:], "-nodes",
+          "-keyout", name + ".key", "-out", name + ".csr",
+          "-subj", "/O=luksbox tests/CN=" + (names[0] if names else name),
+          "-addext", "subjectAltName=" + _san(names, ips))
+    conf = _ca_db(d, ca)
+    dates = ["-days", "20"]
+    if start:
+        dates = ["-startdate", start, "-enddate", end]
+    _ossl(d, "ca", "-batch", "-notext", "-config", conf, "-extensions", "leaf",
+          "-in", name + ".csr", "-out", name + ".pem", *dates)
+    os.unlink(os.path.join(d, name + ".csr"))
+
+
+RSA = ("rsa", "-pkeyopt", "rsa_keygen_bits:2048")
+P256 = ("ec", "-pkeyopt", "ec_paramgen_curve:P-256")
+P384 = ("ec", "-pkeyopt", "ec_paramgen_curve:P-384")
+
+
+def make(d):
+    """Build the PKI in directory d (created); returns a dict of paths."""
+    os.makedirs(d, exist_ok=True)
+    _ca(d, "ca", RSA)
+    _ca(d, "ca-ec", P384)
+    _ca(d, "rogue-ca", RSA)
+    _leaf(d, "ca", "server", RSA, NAMES, IPS)
+    _leaf(d, "ca-ec", "server-ec", P256, NAMES, IPS)
+    _leaf(d, "rogue-ca", "untrusted", RSA, NAMES, IPS)
+    _leaf(d, "ca", "wronghost", RSA, ["wrong.example.invalid"], [])
+    # Expired a year ago: valid from two years back to one year back.
+    _leaf(d, "ca", "expired", RSA, NAMES, IPS,
+          start=_ago(730), end=_ago(365))
+    with open(os.path.join(d, "bundle.pem"), "w") as out:
+        for ca in ("ca.pem", "ca-ec.pem"):
+            with open(os.path.join(d, ca)) as f:
+                out.write(f.read())
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    return {
+        "dir": d, "ca": p("ca.pem"), "ca_ec": p("ca-ec.pem"),
+        "bundle": p("bundle.pem"), "rogue_ca": p("rogue-ca.pem"),
+        "server": (p("server.pem"), p("server.key")),
+        "server_ec": (p("server-ec.pem"), p("server-ec.key")),
+        "untrusted": (p("untrusted.pem"), p("untrusted.key")),
+        "wronghost": (p("wronghost.pem"), p("wronghost.key")),
+        "expired": (p("expired.pem"), p("expired.key")),
+    }
+
+
+def _ago(days):
+    import datetime
+    t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
+    return t.strftime("%Y%m%d%H%M%SZ")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: pki.py DIR")
+    make(os.path.abspath(sys.argv[1]))
+    print(os.path.abspath(sys.argv[1]))
