@@ -3,7 +3,8 @@
 #
 #   make              build ./luksbox (dependencies first, cached)
 #   make test         every test tier that exists; ends "N passed, N failed"
-#   make test-unit | test-applets | test-kms | test-vm   one tier
+#   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
+#   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
 #   make check        source-tree checks (table order, usage, globals, format)
 #   make size         stripped size and biggest contributors
 #   make install DESTDIR=... PREFIX=...
@@ -37,7 +38,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 # Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
-.PHONY: all deps test test-unit test-applets test-kms test-vm check size \
+.PHONY: all deps test test-unit test-applets test-kms test-vm test-fuzz check size \
 	install clean distclean fuzz demo
 all: luksbox
 
@@ -115,6 +116,15 @@ test-kms: luksbox $(UNIT_BIN)
 
 test-vm: luksbox
 	@tests/run vm
+
+test-fuzz: $(DEPS_STAMP)
+	@tests/run fuzz
+
+# libFuzzer targets (clang, ASan + UBSan): `make test` runs each over its
+# seed corpus; `make fuzz` fuzzes each for FUZZ_TIME seconds (default 60).
+FUZZ_TIME ?= 60
+fuzz: $(DEPS_STAMP)
+	@tests/fuzz/run --time $(FUZZ_TIME)
 
 check: $(MOD_OBJ) $(APPLET_OBJ)
 	@tests/check
