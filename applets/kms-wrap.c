@@ -19,39 +19,62 @@
 const char kms_wrap_usage[] =
 	"Usage: kms-wrap COMMAND [OPTIONS]\n"
 	"\n"
-	"Encrypt and decrypt small secrets with AWS KMS through luksbox's own\n"
-	"HTTPS + SigV4 client (no AWS CLI, no Python).\n"
+	"Encrypt and decrypt small secrets with AWS KMS and read SSM\n"
+	"SecureString parameters through luksbox's own HTTPS + SigV4 client\n"
+	"(no AWS CLI, no Python). Input is stdin or --in, output stdout or\n"
+	"--out, binary-safe.\n"
 	"\n"
-	"  encrypt  -k KEY [-c K=V]... [-i F] [-o F] [-b]   plaintext -> blob\n"
-	"  decrypt  [-k KEY] [-c K=V]... [-i F] [-o F] [-b] blob -> plaintext\n"
-	"  generate-data-key -k KEY [-n N] -P F -B F\n"
-	"           a fresh N-byte (32) key to F (0600) and its blob to F\n"
-	"  rewrap   -k NEWKEY [-c K=V]... [-i F] [-o F] [-b] blob -> new blob\n"
-	"  describe -k KEY                                  key ARN and state\n"
-	"  ssm-get  -N NAME [-o F]                 a parameter, decrypted\n"
+	"  encrypt  -k KEY [-c K=V]... [-i F] [-o F] [-b]\n"
+	"           plaintext (1-4096 bytes) -> ciphertext blob\n"
+	"  decrypt  [-k KEY] [-c K=V]... [-i F] [-o F] [-b]\n"
+	"           blob -> plaintext (-k pins the key the blob must name)\n"
+	"  generate-data-key -k KEY [-c K=V]... [-n N] -P F -B F [-b]\n"
+	"           a fresh N-byte data key to -P F and its blob to -B F\n"
+	"  rewrap   -k NEWKEY [-c K=V]... [-i F] [-o F] [-b]\n"
+	"           blob -> blob under NEWKEY (KMS ReEncrypt, same context)\n"
+	"  describe -k KEY    key ARN, state, usage, spec, description\n"
+	"  ssm-get  -N NAME [-o F]   a parameter's value, decrypted\n"
 	"\n"
-	"  -k, --key-id KEY      key id, ARN, alias/NAME or alias ARN\n"
-	"  -c, --context K=V     encryption context pair (repeatable); decrypt\n"
-	"                        needs the same pairs encrypt was given\n"
-	"  -i, --in F            input file (default stdin; binary-safe)\n"
-	"  -o, --out F           output file (default stdout); a new file,\n"
-	"                        mode 0600, written whole or not at all\n"
-	"  -b, --base64          blobs (and decrypt output) as base64 text, as\n"
-	"                        `aws kms ... --output text` prints them\n"
-	"  -n, --bytes N         data key length (generate-data-key; 1-1024)\n"
+	"  -k, --key-id KEY      key id, key ARN, alias/NAME or alias ARN\n"
+	"  -c, --context K=V     encryption context pair (repeatable, up to 16);\n"
+	"                        decrypt needs the pairs encrypt was given\n"
+	"  -i, --in F            input file (default stdin)\n"
+	"  -o, --out F           output file (default stdout): created new\n"
+	"                        (never overwritten), mode 0600, written whole\n"
+	"                        or not at all\n"
+	"  -b, --base64          blobs in and out as base64 text (one line), and\n"
+	"                        plaintexts and data keys out as base64, as\n"
+	"                        `aws kms ... --output text --query\n"
+	"                        CiphertextBlob` (or Plaintext) prints them\n"
+	"  -n, --bytes N         data key length, 1-1024 (default 32)\n"
 	"  -P, --plain-out F     where the data key goes (new file, 0600)\n"
 	"  -B, --blob-out F      where its blob goes (new file, 0600)\n"
-	"  -N, --name NAME       SSM parameter name\n"
-	"  -r, --region R        region (else AWS_REGION, key ARN, IMDS)\n"
-	"  -e, --endpoint URL    endpoint override (else AWS_ENDPOINT_URL_KMS)\n"
-	"  -a, --ca-file PEM     trust these CAs too (as AWS_CA_BUNDLE)\n"
-	"  -t, --timeout SEC     overall deadline, retries included (30)\n"
-	"  -v, --verbose         say where credentials came from and attempts\n"
+	"  -N, --name NAME       SSM parameter name or ARN\n"
+	"  -r, --region R        region; else AWS_REGION, AWS_DEFAULT_REGION,\n"
+	"                        the key ARN's region, IMDS placement/region\n"
+	"  -e, --endpoint URL    https://HOST[:PORT] for KMS and SSM; else\n"
+	"                        AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_SSM,\n"
+	"                        AWS_ENDPOINT_URL, else the region's (FIPS with\n"
+	"                        AWS_USE_FIPS_ENDPOINT=true; aws-cn, aws-us-gov)\n"
+	"  -a, --ca-file PEM     trust these CAs too (as AWS_CA_BUNDLE does)\n"
+	"  -p, --profile NAME    shared credentials profile (else AWS_PROFILE)\n"
+	"  -I, --imds-v1         allow IMDSv1 if no IMDSv2 token can be had\n"
+	"                        (off by default: IMDSv1 is what SSRF reads)\n"
+	"  -t, --timeout SEC     overall deadline, retries included (default\n"
+	"                        30); each attempt gets a third of it (>= 2 s)\n"
+	"  -v, --verbose         report credentials source, region, endpoint,\n"
+	"                        attempts and connections on stderr\n"
 	"\n"
-	"Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared\n"
-	"credentials file (AWS_PROFILE), then the instance role (IMDSv2).\n"
-	"Exit: 0 ok, 1 failed (access, validation), 2 usage, 75 temporary\n"
-	"(timeout, throttling, unreachable: retry may succeed).\n";
+	"Credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+\n"
+	"AWS_SESSION_TOKEN); the shared credentials file\n"
+	"(AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials); the instance role\n"
+	"through IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT,\n"
+	"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6,\n"
+	"AWS_EC2_METADATA_DISABLED=true). HTTPS_PROXY (CONNECT) and NO_PROXY\n"
+	"are honoured. Secrets never go in arguments or the environment.\n"
+	"Exit: 0 ok, 1 failed (access denied, bad signature, not found, bad\n"
+	"input), 2 usage, 75 temporary (timeout, throttling, 5xx, unreachable:\n"
+	"a retry may succeed).\n";
 
 #define ARENA_SIZE (256 * 1024)
 #define IN_MAX (KMS_BLOB_MAX * 2)
@@ -78,6 +101,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"region", required_argument, NULL, 'r'},
 		{"endpoint", required_argument, NULL, 'e'},
 		{"ca-file", required_argument, NULL, 'a'},
+		{"profile", required_argument, NULL, 'p'},
+		{"imds-v1", no_argument, NULL, 'I'},
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -86,8 +111,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	char *eq, *end;
 
 	o->bytes = 32;
-	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:t:v", longs,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:p:It:v",
+				longs, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->key_id = optarg;
@@ -118,6 +143,12 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'a':
 			o->aws.ca_file = optarg;
+			break;
+		case 'p':
+			o->aws.profile = optarg;
+			break;
+		case 'I':
+			o->aws.imds_v1 = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -377,7 +408,11 @@ int kms_wrap_main(int argc, char **argv)
 	} else {
 		r = run(&o, &a, c);
 		if (o.verbose)
-			note("%u attempt(s); credentials: %s", c->attempts,
+			note("%u attempt(s), %u connection(s); region %s at %s; "
+			     "credentials: %s",
+			     c->attempts, c->connects,
+			     c->last_region[0] ? c->last_region : "-",
+			     c->last_host[0] ? c->last_host : "-",
 			     c->have_creds ? c->creds->source : "none");
 	}
 	aws_fini(c);

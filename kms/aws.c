@@ -104,19 +104,26 @@ static int valid_region(const char *r)
 	return 1;
 }
 
-const char *aws_region(struct aws_client *c)
+const char *aws_region_explicit(const struct aws_client *c)
 {
 	const char *r = c->opts.region;
+
+	if (!r || !*r)
+		r = getenv("AWS_REGION");
+	if (!r || !*r)
+		r = getenv("AWS_DEFAULT_REGION");
+	return r && *r ? r : NULL;
+}
+
+const char *aws_region(struct aws_client *c)
+{
+	const char *r = aws_region_explicit(c);
 	char buf[64];
 	int n;
 
 	if (c->region[0])
 		return c->region;
-	if (!r || !*r)
-		r = getenv("AWS_REGION");
-	if (!r || !*r)
-		r = getenv("AWS_DEFAULT_REGION");
-	if (r && *r) {
+	if (r) {
 		if (!valid_region(r)) {
 			set_error(c, -EINVAL, r, NULL, "not a region name",
 				  NULL);
@@ -129,7 +136,9 @@ const char *aws_region(struct aws_client *c)
 		     sizeof(buf), c->deadline);
 	if (n < 0) {
 		set_error(c, n, "IMDS", NULL, c->imds.why,
-			  "set --region or AWS_REGION, or use a key ARN");
+			  c->imds.hint ? c->imds.hint
+				       : "set --region or AWS_REGION, or use a "
+					 "key ARN");
 		return NULL;
 	}
 	buf[strcspn(buf, "\r\n")] = 0;
@@ -216,9 +225,10 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 	n = snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", service);
 	for (i = 17; i < (size_t)n; i++)
 		var[i] = (char)toupper((unsigned char)var[i]);
-	url = getenv(var);
+	/* The explicit option first, as the AWS CLI's --endpoint-url. */
+	url = c->opts.endpoint_url;
 	if (!url || !*url)
-		url = c->opts.endpoint_url;
+		url = getenv(var);
 	if (!url || !*url)
 		url = getenv("AWS_ENDPOINT_URL");
 	if (url && *url)
@@ -288,7 +298,7 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 			  "HTTPS_PROXY must be an http://HOST:PORT URL", NULL);
 		return -EINVAL;
 	}
-	err = net_connect(nc, phost, pport, c->deadline);
+	err = net_connect(nc, phost, pport, nc->deadline);
 	if (err) {
 		set_error(c, err, phost, NULL, "cannot reach the proxy",
 			  "check HTTPS_PROXY");
@@ -307,9 +317,11 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 
 		snprintf(msg, sizeof(msg), "proxy refused CONNECT %s: HTTP %d",
 			 target, rs->status);
-		set_error(c, -ECONNREFUSED, phost, NULL, msg,
+		/* A proxy's 5xx is its trouble reaching AWS (temporary); a
+		 * 4xx is policy: forbidden, or it wants credentials. */
+		err = rs->status >= 500 ? -EHOSTUNREACH : -EACCES;
+		set_error(c, err, phost, NULL, msg,
 			  "check HTTPS_PROXY and NO_PROXY");
-		err = -ECONNREFUSED;
 	} else if (err) {
 		set_error(c, err, phost, NULL, "proxy CONNECT failed", NULL);
 	}
@@ -317,6 +329,40 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 	if (err)
 		net_close(nc);
 	return err;
+}
+
+/* Transport errors worth another attempt: what the SDKs retry (timeouts,
+ * refused or dropped connections, a response cut short). */
+static int transient(int err)
+{
+	switch (-err) {
+	case ETIMEDOUT:
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EPIPE:
+	case EAGAIN:
+	case EBADMSG:
+		return 1;
+	}
+	return 0;
+}
+
+/* What went wrong on the wire, in words a user can act on. */
+static const char *transport_why(const struct aws_conn *k, int err)
+{
+	if (err == -EBADMSG)
+		return "malformed or truncated HTTP response";
+	if (err == -ECONNABORTED)
+		return "the server closed the connection without answering";
+	if (err == -ETIMEDOUT)
+		return "no answer in time";
+	if (k && k->tls && err == -EPROTO)
+		return tls_why(k->tls);
+	return strerror(-err);
 }
 
 static void conn_close(struct aws_conn *k)
@@ -329,7 +375,8 @@ static void conn_close(struct aws_conn *k)
 
 /* The kept-alive connection to host:port, opened when needed. */
 static struct aws_conn *conn_get(struct aws_client *c, const char *host,
-				 unsigned port, int use_tls, int *errp)
+				 unsigned port, int use_tls, int64_t until,
+				 int *errp)
 {
 	char key[300];
 	struct aws_conn *k = NULL;
@@ -351,17 +398,21 @@ static struct aws_conn *conn_get(struct aws_client *c, const char *host,
 		k = &c->conns[i];
 		snprintf(k->key, sizeof(k->key), "%s", key);
 	}
-	if (k->open) {
-		k->net.deadline = c->deadline;
+	k->net.deadline = until;
+	if (k->open)
 		return k;
-	}
+	k->uses = 0;
+	c->connects++;
 	err = proxy_connect(c, &k->net, host, port);
 	if (err < 0)
 		goto out_err;
 	if (err == 1) {
-		err = net_connect(&k->net, host, port, c->deadline);
+		err = net_connect(&k->net, host, port, until);
 		if (err) {
-			set_error(c, err, host, NULL, strerror(-err), NULL);
+			set_error(c, err, host, NULL,
+				  err == -ENOENT ? "the name does not resolve"
+						 : strerror(-err),
+				  NULL);
 			goto out_err;
 		}
 	}
@@ -379,10 +430,12 @@ static struct aws_conn *conn_get(struct aws_client *c, const char *host,
 		if (err) {
 			char why[200];
 
-			snprintf(why, sizeof(why), "TLS: %s%s%s",
-				 tls_why(k->tls), k->tls->net_err ? ": " : "",
-				 k->tls->net_err ? strerror(-k->tls->net_err)
-						 : "");
+			if (k->tls->net_err && k->tls->net_err != -ENODATA)
+				snprintf(why, sizeof(why), "TLS handshake: %s",
+					 transport_why(NULL, err));
+			else
+				snprintf(why, sizeof(why), "TLS: %s",
+					 tls_why(k->tls));
 			set_error(
 				c, err, host, NULL, why,
 				err == -EKEYREJECTED
@@ -420,7 +473,7 @@ static int load_creds(struct aws_client *c)
 					   "AWS_ACCESS_KEY_ID/"
 					   "AWS_SECRET_ACCESS_KEY or a "
 					   "profile"
-					 : NULL);
+					 : c->imds.hint);
 		return c->error.err;
 	}
 	c->have_creds = 1;
@@ -683,13 +736,25 @@ static int attempt_once(struct aws_client *c, struct aws_conn *k,
 	return err;
 }
 
+/* When this attempt must end: its share of the budget, within the run's. */
+static int64_t attempt_deadline(const struct aws_client *c)
+{
+	int64_t per = (int64_t)c->opts.timeout_s * 1000 / c->opts.max_attempts;
+	int64_t until;
+
+	if (per < AWS_ATTEMPT_MIN_MS)
+		per = AWS_ATTEMPT_MIN_MS;
+	until = now_ms() + per;
+	return until < c->deadline ? until : c->deadline;
+}
+
 int aws_call(struct aws_client *c, const char *service, const char *region,
 	     const char *target, const char *body, size_t len, char *resp,
 	     size_t cap)
 {
 	char host[256], code[96], msg[384];
 	unsigned port, attempt = 0;
-	int use_tls, err, skewed = 0, stale = 0;
+	int use_tls, err, skewed = 0, stale = 0, retryable = 0;
 	struct http_response *rs;
 	struct aws_conn *k;
 
@@ -705,6 +770,8 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 			  "bad endpoint URL or region", NULL);
 		return -EINVAL;
 	}
+	snprintf(c->last_host, sizeof(c->last_host), "%s", host);
+	snprintf(c->last_region, sizeof(c->last_region), "%s", region);
 	err = load_creds(c);
 	if (err)
 		return err;
@@ -713,27 +780,28 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 	rs->body_cap = cap;
 	for (;;) {
 		err = 0;
-		k = conn_get(c, host, port, use_tls, &err);
+		c->attempts++;
+		k = conn_get(c, host, port, use_tls, attempt_deadline(c), &err);
 		if (k) {
-			c->attempts++;
+			unsigned reused = k->uses;
+
 			err = attempt_once(c, k, service, region, host, port,
 					   target, body, len, rs);
+			if (!err)
+				k->uses++;
 			if (err || !rs->keep_alive)
 				conn_close(k);
-			if (err == -ECONNABORTED && !stale) {
-				/* A stale keep-alive connection: reconnect
-				 * once without spending an attempt. */
+			if (err == -ECONNABORTED && reused && !stale) {
+				/* The server had closed this kept-alive
+				 * connection: reconnect once, no attempt
+				 * spent (nothing reached it). */
 				stale = 1;
 				c->attempts--;
 				continue;
 			}
 			if (err)
 				set_error(c, err, host, NULL,
-					  k->tls && k->tls->net_err == 0 &&
-							  err == -EPROTO
-						  ? tls_why(k->tls)
-						  : strerror(-err),
-					  NULL);
+					  transport_why(k, err), NULL);
 		}
 		if (!err && rs->status == 200) {
 			err = (int)rs->body_len;
@@ -759,13 +827,12 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 					continue; /* re-sign, once */
 				}
 			}
-			if (!(rs->status >= 500 || retryable_code(code)))
-				break;
-		} else if (err == -EKEYREJECTED || err == -ENOMEM ||
-			   err == -EMSGSIZE || err == -EINVAL ||
-			   err == -ENOENT) {
-			break; /* not transient */
+			retryable = rs->status >= 500 || retryable_code(code);
+		} else {
+			retryable = transient(err);
 		}
+		if (!retryable)
+			break;
 		if (++attempt >= (unsigned)c->opts.max_attempts ||
 		    now_ms() >= c->deadline)
 			break;
@@ -773,10 +840,19 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 		if (now_ms() >= c->deadline)
 			break;
 	}
-	if (err < 0 && now_ms() >= c->deadline && c->error.err != -EACCES &&
-	    c->error.err != -EINVAL && c->error.err != -ENOENT) {
-		c->error.err = -ETIMEDOUT;
-		err = -ETIMEDOUT;
+	/* Still failing with what a later retry may cure: temporary. */
+	if (err < 0 && retryable) {
+		if (now_ms() >= c->deadline && c->error.err != -ETIMEDOUT) {
+			size_t n = strlen(c->error.message);
+
+			snprintf(c->error.message + n,
+				 sizeof(c->error.message) - n,
+				 "%s(deadline of %d s reached)", n ? " " : "",
+				 c->opts.timeout_s);
+		}
+		if (!transient(c->error.err) || c->error.err == -EBADMSG)
+			c->error.err = -EAGAIN;
+		err = c->error.err;
 	}
 	http_response_wipe(rs);
 	return err;

@@ -34,6 +34,11 @@ struct aws_opts {
 	int imds_v1;		  /* permit IMDSv1 fallback */
 };
 
+/* Each attempt (connect, TLS, request, response) gets at most
+ * max(AWS_ATTEMPT_MIN_MS, timeout / max_attempts), within the deadline:
+ * a server that accepts and never answers costs one attempt, not the run. */
+#define AWS_ATTEMPT_MIN_MS 2000
+
 /* A failure as the user should see it. */
 struct aws_error {
 	int err;	   /* -errno class: -EACCES, -ETIMEDOUT, ... */
@@ -51,6 +56,7 @@ struct aws_conn {
 	struct net_conn net;
 	struct tls *tls; /* in the arena; NULL for plain HTTP */
 	int open;
+	unsigned uses; /* requests answered on this connection */
 };
 
 struct aws_client {
@@ -66,6 +72,9 @@ struct aws_client {
 	char region[32];	/* resolved default region, "" until needed */
 	struct aws_error error; /* the last failure */
 	unsigned attempts;	/* attempts made by the last call */
+	unsigned connects;	/* TCP connections opened (all calls) */
+	char last_host[256];	/* endpoint of the last call, for messages */
+	char last_region[32];	/* region it was signed for */
 	/* Scratch in the arena, reused by every call (they hold plaintext
 	 * keys in requests and responses). */
 	struct http_response *rs;
@@ -93,14 +102,22 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
  */
 const char *aws_region(struct aws_client *c);
 
+/*
+ * The region the caller chose explicitly (--region, AWS_REGION,
+ * AWS_DEFAULT_REGION), or NULL. The order for a call naming a key ARN is
+ * this, then the ARN's region, then IMDS (kms.c).
+ */
+const char *aws_region_explicit(const struct aws_client *c);
+
 /* The region in an ARN ("arn:PARTITION:kms:REGION:ACCOUNT:key/ID"), copied
  * into OUT; 0, or -EINVAL when S is not an ARN with a region. */
 int aws_arn_region(const char *s, char *out, size_t cap);
 
 /*
- * The endpoint for SERVICE ("kms", "ssm") in REGION: AWS_ENDPOINT_URL_<SVC>,
- * AWS_ENDPOINT_URL or --endpoint-url when set; else the partition's name
- * (amazonaws.com, amazonaws.com.cn for cn-*), with "-fips" when
+ * The endpoint for SERVICE ("kms", "ssm") in REGION: --endpoint-url, else
+ * AWS_ENDPOINT_URL_<SVC>, else AWS_ENDPOINT_URL; else the partition's
+ * name: SERVICE[-fips].REGION.amazonaws.com (aws, and aws-us-gov for
+ * us-gov-*), .amazonaws.com.cn for cn-*, "-fips" when
  * AWS_USE_FIPS_ENDPOINT=true. Fills scheme-less HOST, PORT and TLS.
  * Returns 0 or -EINVAL (bad URL or region).
  */
@@ -115,9 +132,11 @@ int aws_endpoint(const struct aws_client *c, const char *service,
  * and its length is returned. Otherwise -errno with C->error set:
  * -EACCES (access denied, bad signature, no credentials), -ENOENT (not
  * found), -EINVAL (validation, disabled key, bad ciphertext),
- * -ETIMEDOUT / -ECONNREFUSED / -EHOSTUNREACH / -EAGAIN (temporary: the
+ * -ETIMEDOUT / -ECONNREFUSED / -ECONNRESET / -ECONNABORTED /
+ * -EHOSTUNREACH / -EAGAIN (temporary: what the SDKs retry - throttling,
+ * 5xx, transport errors, truncated responses - still failing when the
  * deadline or attempt budget ran out), -EKEYREJECTED (TLS certificate),
- * -EPROTO, -EMSGSIZE.
+ * -EPROTO (TLS handshake), -EMSGSIZE.
  */
 int aws_call(struct aws_client *c, const char *service, const char *region,
 	     const char *target, const char *body, size_t len, char *resp,

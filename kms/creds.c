@@ -119,11 +119,17 @@ static int imds_token(struct imds *m, struct http_response *rs,
 				deadline);
 
 	if (err == -ETIMEDOUT || err == -ECONNABORTED) {
+		/* TCP connected, the PUT went out, nothing came back: the
+		 * classic sign of a response dropped at the hop limit. */
 		snprintf(m->why, sizeof(m->why),
-			 "no answer to the IMDSv2 token PUT from %s (%s); in "
-			 "a container, raise the instance's metadata "
-			 "hop limit (HttpPutResponseHopLimit) to 2",
-			 m->host, strerror(-err));
+			 "no answer to the IMDSv2 token PUT from %s (%s)",
+			 m->host,
+			 err == -ETIMEDOUT ? "timed out" : "connection closed");
+		m->hint = "in a container or behind a bridge, raise the "
+			  "instance's metadata hop limit "
+			  "(aws ec2 modify-instance-metadata-options "
+			  "--http-put-response-hop-limit 2), or allow IMDSv1 "
+			  "with --imds-v1";
 		return err;
 	}
 	if (err) {
@@ -155,6 +161,8 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	struct http_header h = {"X-aws-ec2-metadata-token", m->token};
 	int err = -ETIMEDOUT, attempt, refreshed = 0;
 
+	m->why[0] = 0;
+	m->hint = NULL;
 	if (m->disabled) {
 		snprintf(m->why, sizeof(m->why),
 			 "the instance metadata service is disabled "
@@ -168,13 +176,17 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	rs->body_cap = cap;
 	for (attempt = 0; attempt < IMDS_ATTEMPTS && now_ms() < deadline;
 	     attempt++) {
-		if (!m->token[0] || now_ms() > m->token_deadline) {
+		if (!m->v1_only &&
+		    (!m->token[0] || now_ms() > m->token_deadline)) {
 			m->token[0] = 0;
 			err = imds_token(m, rs, deadline);
-			if (err == -EPROTO && m->allow_v1)
-				err = 0; /* IMDSv1, as asked */
-			if (err == -ETIMEDOUT && m->allow_v1)
+			if ((err == -EPROTO || err == -ETIMEDOUT ||
+			     err == -ECONNABORTED) &&
+			    m->allow_v1) {
+				/* IMDSv1, as asked; once, not per request. */
+				m->v1_only = 1;
 				err = 0;
+			}
 			if (err == -EPROTO || err == -EMSGSIZE)
 				break;
 			if (err)
@@ -255,13 +267,13 @@ static char *strip(char *p)
 }
 
 /* The INI-style shared credentials file: [profile] then key = value. */
-static int from_file(struct aws_creds *c, const char *profile, char *why,
-		     size_t whysz)
+static int from_file(struct aws_creds *c, const char *profile, int named,
+		     char *why, size_t whysz)
 {
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	char def[512], line[4096 + 64];
 	FILE *f;
-	int in = 0, err = -ENOKEY;
+	int in = 0, seen = 0, err = -ENOKEY;
 
 	if (!path || !*path) {
 		const char *home = getenv("HOME");
@@ -271,6 +283,12 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 		path = def;
 	}
 	f = fopen(path, "re");
+	if (!f && errno == ENOENT && named) {
+		snprintf(why, whysz,
+			 "profile %s: no shared credentials file %s", profile,
+			 path);
+		return -ENOKEY;
+	}
 	if (!f)
 		return errno == ENOENT ? -ENOKEY : -errno;
 	/* The file holds secrets: no stdio buffering to leave copies. */
@@ -287,6 +305,7 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 				continue;
 			*rb = 0;
 			in = !strcmp(strip(l + 1), profile);
+			seen |= in;
 			continue;
 		}
 		if (!in || !(eq = strchr(l, '=')))
@@ -310,10 +329,13 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 	if (err == -EMSGSIZE)
 		return err;
 	if (!c->access_key[0] || !c->secret_key[0]) {
-		if (why && in)
+		if (seen)
 			snprintf(why, whysz,
 				 "profile %s in %s lacks aws_access_key_id "
 				 "or aws_secret_access_key",
+				 profile, path);
+		else if (named)
+			snprintf(why, whysz, "profile %s not found in %s",
 				 profile, path);
 		return -ENOKEY;
 	}
@@ -416,7 +438,7 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	       int64_t deadline, char *why, size_t whysz)
 {
 	char tmp[256] = "";
-	int err;
+	int err, named;
 
 	if (!why) {
 		why = tmp;
@@ -426,12 +448,13 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	creds_wipe(c);
 	if (!profile || !*profile)
 		profile = getenv("AWS_PROFILE");
-	if (!profile || !*profile)
+	named = profile && *profile;
+	if (!named)
 		profile = "default";
 	err = from_env(c);
 	if (err != -ENOKEY)
 		return err;
-	err = from_file(c, profile, why, whysz);
+	err = from_file(c, profile, named, why, whysz);
 	if (err != -ENOKEY) {
 		if (err)
 			snprintf(why, whysz,
@@ -440,7 +463,7 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 				 strerror(-err));
 		return err;
 	}
-	if (why[0]) /* a named profile exists but is incomplete */
+	if (why[0]) /* a named profile is missing or incomplete */
 		return -ENOKEY;
 	err = from_imds(c, m, deadline, why, whysz);
 	if (err == -ENODEV)

@@ -29,9 +29,11 @@ struct imds {
 	unsigned port;	 /* 80 */
 	int disabled;	 /* AWS_EC2_METADATA_DISABLED=true */
 	int allow_v1;	 /* fall back to IMDSv1 when the token PUT fails */
+	int v1_only;	 /* it failed once: no more PUTs this run */
 	char token[128]; /* IMDSv2 session token, "" when none yet */
 	int64_t token_deadline; /* now_ms() after which it is refreshed */
 	char why[256];		/* what went wrong last, for messages */
+	const char *hint;	/* what to do about it, or NULL */
 };
 
 /*
@@ -64,9 +66,10 @@ void imds_fini(struct imds *m);
  * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); then the shared credentials
  * file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials) for profile
  * PROFILE (NULL: AWS_PROFILE, else "default"); then the instance role
- * from IMDS. Returns 0, or -errno: -ENOKEY when no source has any (WHY
- * says what was tried), or an IMDS error. WHY (may be NULL) gets a
- * one-line reason on failure.
+ * from IMDS. A profile named explicitly (PROFILE or AWS_PROFILE) must
+ * exist: no silent fallback to the instance role. Returns 0, or -errno:
+ * -ENOKEY when no source has any (WHY says what was tried), or an IMDS
+ * error. WHY (may be NULL) gets a one-line reason on failure.
  */
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	       int64_t deadline, char *why, size_t whysz);

@@ -246,6 +246,10 @@ static int read_body(const struct stream *s, const struct http_request *rq,
 	if (!strcmp(rq->method, "HEAD") || rs->status / 100 == 1 ||
 	    rs->status == 204 || rs->status == 304)
 		return 0;
+	/* A 2xx to CONNECT has no body: the tunnel starts after the header
+	 * (RFC 9110 9.3.6), whatever framing fields it carries. */
+	if (!strcmp(rq->method, "CONNECT") && rs->status / 100 == 2)
+		return 0;
 	if (te) {
 		/* Only "chunked" is meaningful to us; a length with it is a
 		 * smuggling attempt (RFC 9112 6.3). */

@@ -27,15 +27,22 @@ int kms_context_add(struct kms_context *x, const char *k, const char *v)
 	return 0;
 }
 
-/* The region a call goes to: the key ARN's, else the hint, else default. */
+/*
+ * The region a call goes to: the caller's hint (a LUKS token records where
+ * its blob was made), else --region / AWS_REGION / AWS_DEFAULT_REGION,
+ * else the key ARN's region, else IMDS placement/region (issue 4's order;
+ * the AWS CLI too sends an ARN of another region to the configured one).
+ */
 static const char *call_region(struct aws_client *c, const char *key_id,
 			       const char *hint, char *buf, size_t cap)
 {
-	if (key_id && !aws_arn_region(key_id, buf, cap))
-		return buf;
 	if (hint && *hint)
 		return hint;
-	return NULL; /* aws_call() resolves the default */
+	if (aws_region_explicit(c))
+		return NULL; /* aws_call() validates and uses it */
+	if (key_id && !aws_arn_region(key_id, buf, cap))
+		return buf;
+	return NULL; /* aws_call() asks IMDS */
 }
 
 static void put_context(struct jw *w, const char *name,
@@ -79,12 +86,20 @@ static int get_b64(struct aws_client *c, const struct json *j, const char *name,
 	return n;
 }
 
+/* A 200 whose body is not what the API promises. Permanent (exit 1), as
+ * in the SDKs, which do not retry a response they cannot parse. */
 static int bad_response(struct aws_client *c, const char *op, int err)
 {
 	snprintf(c->error.message, sizeof(c->error.message),
-		 "malformed %s response (%s)", op, strerror(-err));
+		 "malformed %s response (%s)", op,
+		 err == -EINVAL	   ? "not JSON"
+		 : err == -EBADMSG ? "a field is missing"
+				   : strerror(-err));
+	snprintf(c->error.where, sizeof(c->error.where), "KMS at %.150s",
+		 c->last_host);
 	c->error.err = -EPROTO;
 	c->error.code[0] = 0;
+	c->error.hint = NULL;
 	return -EPROTO;
 }
 

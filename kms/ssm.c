@@ -35,7 +35,13 @@ int ssm_get_parameter(struct aws_client *c, const char *name, char *out,
 	    (p = json_find(&j, 0, "Parameter")) < 0 ||
 	    (n = json_get_string(&j, p, "Value", out, cap)) < 0) {
 		snprintf(c->error.message, sizeof(c->error.message),
-			 "malformed GetParameter response");
+			 "malformed GetParameter response (or a value over "
+			 "%zu bytes)",
+			 cap - 1);
+		snprintf(c->error.where, sizeof(c->error.where),
+			 "SSM at %.150s", c->last_host);
+		c->error.code[0] = 0;
+		c->error.hint = NULL;
 		c->error.err = -EPROTO;
 		n = -EPROTO;
 	}

@@ -221,7 +221,9 @@ static int low_read(void *ctx, unsigned char *buf, size_t n)
 
 	if (r > 0)
 		return (int)r;
-	t->net_err = r == 0 ? -ECONNRESET : (int)r;
+	/* -ENODATA marks the peer's close: end of stream once the handshake
+	 * is done (see tls_stream()), a reset before. */
+	t->net_err = r == 0 ? -ENODATA : (int)r;
 	return -1;
 }
 
@@ -242,7 +244,7 @@ static int tls_err(struct tls *t)
 	int e = br_ssl_engine_last_error(&t->sc.eng);
 
 	if (t->net_err)
-		return t->net_err;
+		return t->net_err == -ENODATA ? -ECONNRESET : t->net_err;
 	if (e >= BR_ERR_X509_OK && e < BR_ERR_RECV_FATAL_ALERT)
 		return -EKEYREJECTED;
 	return -EPROTO;
@@ -251,7 +253,8 @@ static int tls_err(struct tls *t)
 int tls_open(struct tls *t, struct stream lower, const char *host,
 	     const struct tls_trust *trust)
 {
-	time_t vt = tls_validation_time(time(NULL), tls_build_time);
+	time_t vt = tls_validation_time(trust->now ? trust->now : time(NULL),
+					tls_build_time);
 
 	t->lower = lower;
 	t->net_err = 0;
@@ -279,9 +282,11 @@ static ssize_t tls_read(void *ctx, void *buf, size_t n)
 
 	if (r > 0)
 		return r;
-	/* A clean close_notify from the server is end of stream. */
+	/* A close_notify, or the peer closing TCP: end of stream. */
 	if (br_ssl_engine_current_state(&t->sc.eng) == BR_SSL_CLOSED &&
 	    br_ssl_engine_last_error(&t->sc.eng) == BR_ERR_OK && !t->net_err)
+		return 0;
+	if (t->net_err == -ENODATA)
 		return 0;
 	return tls_err(t);
 }
@@ -305,6 +310,8 @@ const char *tls_why(const struct tls *t)
 {
 	int e = br_ssl_engine_last_error(&t->sc.eng);
 
+	if (t->net_err == -ENODATA)
+		return "the server closed the connection";
 	if (t->net_err)
 		return "connection failed";
 	switch (e) {

@@ -9,10 +9,14 @@
  * (build/anchors.py, from Debian's ca-certificates) plus PEM anchors a
  * caller adds (AWS_CA_BUNDLE, --ca-file).
  *
- * Clock policy: early in boot the clock may lag; a certificate chain is
- * checked at max(now, build time). A clock behind the build date cannot
- * make a chain that was valid when luksbox was built look expired, and a
- * chain that expired before the build is still refused.
+ * Clock policy: early in boot the clock may lag (no RTC battery, NTP not
+ * yet synced: EC2 instances start at the hypervisor's time, but rescue
+ * boots and some Xen guests have come up in 1970 or 2000); a certificate
+ * chain is checked at max(now, build time). A clock behind the build date
+ * cannot make a chain that was valid when luksbox was built look expired
+ * or not yet valid, and a chain that expired before the build is still
+ * refused; a clock ahead of real time is believed (we cannot know better:
+ * refusing would lock the volume). Tested in tests/kms/client (tls-clock).
  */
 #ifndef LUKSBOX_TLS_H
 #define LUKSBOX_TLS_H
@@ -38,6 +42,8 @@ struct tls_trust {
 	br_x509_trust_anchor *ta;
 	size_t n, cap;
 	int builtin; /* 1 when the built-in anchors are included */
+	time_t now;  /* the clock to believe: 0 (tls_trust_init) means time();
+			tests set another to play an early-boot clock */
 };
 
 /*
@@ -86,7 +92,12 @@ time_t tls_validation_time(time_t now, time_t build);
 int tls_open(struct tls *t, struct stream lower, const char *host,
 	     const struct tls_trust *trust);
 
-/* The stream view of an open T. */
+/*
+ * The stream view of an open T. Its read returns 0 when the peer closes
+ * the connection, with or without close_notify: HTTP's framing tells a
+ * complete response from a truncated one (and a truncated one is an error
+ * there), so an unauthenticated end of stream cannot shorten a message.
+ */
 struct stream tls_stream(struct tls *t);
 
 /*

@@ -80,6 +80,7 @@ class State:
         self.ctxs = {}
         self.deny = {}  # key identifier -> key ARN
         self.cert = "rsa"
+        self.listening = True  # the main loop's view, for control()
         self.clear()
         self.reset_stats()
 
@@ -89,7 +90,8 @@ class State:
     def reset_stats(self):
         self.stats = {"connections": 0, "handshakes": 0, "handshake_failures": 0,
                       "requests": 0, "forwarded": 0, "denied": 0,
-                      "skew_rejected": 0, "faults": {}, "targets": {}}
+                      "skew_rejected": 0, "faults": {}, "targets": {},
+                      "regions": {}, "hosts": {}}
 
     def count(self, key, n=1):
         with self.lock:
@@ -121,6 +123,15 @@ class State:
             return m, self.delay
 
     def control(self, w):
+        out = self._control(w)
+        # refuse/pass act in the accept loop: return once they have, so a
+        # client started next sees the new state.
+        end = time.monotonic() + 2
+        while time.monotonic() < end and self.listening != (self.mode != "refuse"):
+            time.sleep(0.01)
+        return out
+
+    def _control(self, w):
         cmd, args = (w[0] if w else ""), w[1:]
         with self.lock:
             if cmd == "pass":
@@ -305,7 +316,7 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
     cid = "%s:%d" % peer[:2]
     st.count("connections")
     mode = st.mode
-    if mode == "close":
+    if mode in ("close", "refuse"):  # refuse: accepted just before closing
         log(cid, "close")
         raw.close()
         return
@@ -339,10 +350,16 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
             method, target, headers, body = rq
             hd = {k.lower(): v for k, v in headers}
             amz_target = hd.get("x-amz-target", target)
+            # The region a request was signed for (its credential scope)
+            # and the Host it named: what endpoint resolution chose.
+            scope = hd.get("authorization", "").partition("Credential=")[2].split("/")
+            region = scope[2] if len(scope) > 2 else "-"
             with st.lock:
                 st.stats["requests"] += 1
-                t = st.stats["targets"]
-                t[amz_target] = t.get(amz_target, 0) + 1
+                for k, v in (("targets", amz_target), ("regions", region),
+                             ("hosts", hd.get("host", "-"))):
+                    t = st.stats[k]
+                    t[v] = t.get(v, 0) + 1
             fault, delay = st.take()
             log(cid, method, amz_target, fault)
             if fault == "drop":
@@ -465,18 +482,20 @@ def main():
             if lsock:
                 lsock.close()
                 lsock = None
+                st.listening = False
                 log("listener closed (refuse)")
-            time.sleep(0.05)
+            time.sleep(0.02)
             continue
         if lsock is None:
             try:
                 lsock = listen(a.bind, port)
+                st.listening = True
                 log("listening again")
             except OSError:
                 time.sleep(0.05)
                 continue
         try:
-            r, _, _ = select.select([lsock], [], [], 0.1)
+            r, _, _ = select.select([lsock], [], [], 0.02)
         except InterruptedError:
             continue
         if not r:

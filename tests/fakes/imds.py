@@ -26,6 +26,8 @@
 #   v1-on | v1-off allow / refuse token-less GETs (default: refuse)
 #   stale          forget every token issued so far (IMDS restarted):
 #                  the next GET with an old token is 401
+#   token-uses N   tokens issued from now on serve N GETs, then are 401
+#                  (0: unlimited) - a token going stale in mid-run
 #   no-role | role hide / show iam/security-credentials
 #   set PATH VALUE serve VALUE at /latest/meta-data/PATH
 #   stats          counters: connections, puts, gets, 401s, paths
@@ -59,7 +61,8 @@ class State:
         self.role_on = True
         self.role = a.role
         self.creds_file = a.creds_file
-        self.tokens = {}  # token -> expiry (monotonic)
+        self.tokens = {}  # token -> [expiry (monotonic), GETs left or None]
+        self.token_uses = 0
         self.meta = {
             "placement/region": a.region,
             "placement/availability-zone": a.region + "a",
@@ -94,6 +97,8 @@ class State:
                 self.v1 = False
             elif cmd == "stale":
                 self.tokens.clear()
+            elif cmd == "token-uses":
+                self.token_uses = int(w[1])
             elif cmd == "no-role":
                 self.role_on = False
             elif cmd == "role":
@@ -190,7 +195,7 @@ def make_handler(st):
                 return self._send(400, "Bad Request")
             tok = secrets.token_urlsafe(42)
             with st.lock:
-                st.tokens[tok] = time.monotonic() + t
+                st.tokens[tok] = [time.monotonic() + t, st.token_uses or None]
             self._send(200, tok, extra=[("X-aws-ec2-metadata-token-ttl-seconds", str(t))])
 
         def do_GET(self):
@@ -202,7 +207,10 @@ def make_handler(st):
                 return self._hold()
             tok = self.headers.get("X-aws-ec2-metadata-token")
             with st.lock:
-                ok = tok is not None and st.tokens.get(tok, 0) > time.monotonic()
+                ent = st.tokens.get(tok) if tok is not None else None
+                ok = ent is not None and ent[0] > time.monotonic() and ent[1] != 0
+                if ok and ent[1] is not None:
+                    ent[1] -= 1
                 ok = ok or (tok is None and st.v1)
             if not ok:
                 st.count("unauthorized")
