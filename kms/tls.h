@@ -16,7 +16,7 @@
  * cannot make a chain that was valid when luksbox was built look expired
  * or not yet valid, and a chain that expired before the build is still
  * refused; a clock ahead of real time is believed (we cannot know better:
- * refusing would lock the volume). Tested in tests/kms/client (tls-clock).
+ * refusing would lock the volume). Tested in tests/kms/aws-client.
  */
 #ifndef LUKSBOX_TLS_H
 #define LUKSBOX_TLS_H

@@ -28,7 +28,8 @@
 #                   expired" exactly as AWS does (moto checks no time)
 #   cert NAME       certificate for new connections: rsa (default), ec256,
 #                   ec384, rsa4096, chain (leaf + intermediate), untrusted,
-#                   wronghost, expired
+#                   wronghost, expired, old (valid since 400 days, from
+#                   ca-old.pem: for clock tests)
 #   deny ID...      KMS AccessDeniedException for Decrypt and
 #                   GenerateDataKey* naming that key (see below)
 #   allow ID... | allow-all
@@ -67,6 +68,7 @@ CERTS = {
     "rsa": "server", "ec256": "server-ec", "ec384": "server-p384",
     "rsa4096": "server-rsa4096", "chain": "server-chain",
     "untrusted": "untrusted", "wronghost": "wronghost", "expired": "expired",
+    "old": "server-old",
 }
 COUNTED = ("reset", "throttle", "500", "503", "delay", "truncate", "garbage")
 DENIED_OPS = ("Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",

@@ -15,6 +15,11 @@
 #   server-rsa4096.pem .key  same names, RSA 4096 leaf under ca
 #   server-chain.pem .key    RSA leaf under an intermediate CA (int-ca, signed by
 #                            ca); the .pem holds leaf then intermediate
+#   ca-old.pem               a CA valid since 400 days ago (RSA)
+#   server-old.pem .key      its leaf for the names above, valid since 400 days
+#                            ago: valid when luksbox was built, so a client
+#                            whose clock reads 2000 must still accept it
+#                            (the early-boot policy of kms/tls.h)
 #   bundle.pem               ca.pem + ca-ec.pem
 # Usage: pki.py DIR   (prints DIR). Nothing here is secret beyond a test run.
 # See: openssl-ca(1), openssl-req(1), RFC 5280 (validity, subjectAltName).
@@ -88,6 +93,18 @@ def _ca_db(d, ca):
     return conf
 
 
+def _ca_dated(d, name, keyspec, start, end):
+    """A self-signed CA with exact validity dates (req -x509 cannot)."""
+    _ossl(d, "req", "-new", "-newkey", keyspec[0], *keyspec[1:], "-nodes",
+          "-keyout", name + ".key", "-out", name + ".csr",
+          "-subj", "/O=luksbox tests/CN=" + name)
+    conf = _ca_db(d, name)
+    _ossl(d, "ca", "-selfsign", "-batch", "-notext", "-config", conf,
+          "-extensions", "subca", "-in", name + ".csr", "-out", name + ".pem",
+          "-startdate", start, "-enddate", end)
+    os.unlink(os.path.join(d, name + ".csr"))
+
+
 def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None,
           ext="leaf"):
     san = ["-addext", "subjectAltName=" + _san(names, ips)] if names else []
@@ -130,6 +147,8 @@ def make(d):
                 out.write(f.read())
     os.replace(os.path.join(d, "leaf-int.key"),
                os.path.join(d, "server-chain.key"))
+    _ca_dated(d, "ca-old", RSA, _ago(400), _ago(-400))
+    _leaf(d, "ca-old", "server-old", RSA, NAMES, IPS, start=_ago(400), end=_ago(-30))
     # Expired a year ago: valid from two years back to one year back.
     _leaf(d, "ca", "expired", RSA, NAMES, IPS,
           start=_ago(730), end=_ago(365))
@@ -146,6 +165,8 @@ def make(d):
         "server_p384": (p("server-p384.pem"), p("server-p384.key")),
         "server_rsa4096": (p("server-rsa4096.pem"), p("server-rsa4096.key")),
         "server_chain": (p("server-chain.pem"), p("server-chain.key")),
+        "ca_old": p("ca-old.pem"),
+        "server_old": (p("server-old.pem"), p("server-old.key")),
         "untrusted": (p("untrusted.pem"), p("untrusted.key")),
         "wronghost": (p("wronghost.pem"), p("wronghost.key")),
         "expired": (p("expired.pem"), p("expired.key")),
