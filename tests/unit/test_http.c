@@ -128,6 +128,37 @@ static void test_interim_and_nobody(void)
 	CHECK(rs.status == 204 && rs.body_len == 0);
 }
 
+/* A 2xx to CONNECT ends at its header (the tunnel follows), even with
+ * no framing at all; a refusal's body is read as usual. */
+static void test_connect(void)
+{
+	struct mem m = {0};
+	struct stream s = {&m, mem_read, mem_write};
+	struct http_request rq = {"CONNECT",
+				  "kms.us-east-1.amazonaws.com:443",
+				  "kms.us-east-1.amazonaws.com:443",
+				  NULL,
+				  0,
+				  NULL,
+				  0};
+
+	m.in = "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03";
+	m.len = strlen(m.in);
+	rs.body = body;
+	rs.body_cap = sizeof(body);
+	CHECK(http_exchange(&s, &rq, &rs) == 0);
+	CHECK(rs.status == 200 && rs.body_len == 0);
+	m.out[m.out_len] = 0;
+	CHECK(!strncmp(m.out,
+		       "CONNECT kms.us-east-1.amazonaws.com:443 HTTP/1.1\r\n",
+		       50));
+	memset(&m, 0, sizeof(m));
+	m.in = "HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope";
+	m.len = strlen(m.in);
+	CHECK(http_exchange(&s, &rq, &rs) == 0);
+	CHECK(rs.status == 403 && !strcmp(body, "nope"));
+}
+
 /* Hostile or broken responses: an error, never a partial success. */
 static void test_hostile(void)
 {
@@ -223,6 +254,7 @@ int main(void)
 	T_RUN(test_chunked);
 	T_RUN(test_until_close);
 	T_RUN(test_interim_and_nobody);
+	T_RUN(test_connect);
 	T_RUN(test_hostile);
 	T_RUN(test_head_cap);
 	T_RUN(test_wipe);
