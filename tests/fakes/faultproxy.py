@@ -33,6 +33,8 @@
 #   deny ID...      KMS AccessDeniedException for Decrypt and
 #                   GenerateDataKey* naming that key (see below)
 #   allow ID... | allow-all
+#   close-idle      close every kept-alive connection now waiting for a
+#                   request (as a server's idle timeout does)
 #   stats | reset-stats
 # N (a count of requests) defaults to "every request until pass".
 #
@@ -83,6 +85,7 @@ class State:
         self.deny = {}  # key identifier -> key ARN
         self.cert = "rsa"
         self.listening = True  # the main loop's view, for control()
+        self.idle = set()  # client connections waiting for a request
         self.clear()
         self.reset_stats()
 
@@ -163,6 +166,13 @@ class State:
                     del self.deny[k]
             elif cmd == "allow-all":
                 self.deny.clear()
+            elif cmd == "close-idle":
+                for t in list(self.idle):
+                    try:
+                        t.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return {"ok": True, "closed": len(self.idle)}
             elif cmd == "stats":
                 return dict(self.stats, mode=self.mode, left=self.left,
                             skew=self.skew, cert=self.cert,
@@ -341,12 +351,17 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
     try:
         while True:
             tls.settimeout(600)
+            with st.lock:
+                st.idle.add(tls)
             try:
                 rq = read_request(f)
             except ValueError as e:
                 log(cid, "bad request", e)
                 tls.sendall(response(400, "Bad Request", [], b"bad request\n"))
                 return
+            finally:
+                with st.lock:
+                    st.idle.discard(tls)
             if rq is None:
                 return
             method, target, headers, body = rq

@@ -8,6 +8,10 @@
  * Usage: aws_client calls KEY_ARN        every KMS operation once
  *        aws_client clock EPOCH KEY_ARN  DescribeKey believing the clock
  *                                        says EPOCH
+ *        aws_client stale KEY_ARN        DescribeKey, print "ready", wait
+ *                                        for a line on stdin (the test
+ *                                        closes the idle connection),
+ *                                        DescribeKey again, print attempts
  * Credentials, region, endpoint and CA come from the environment, as for
  * kms-wrap. Prints one line per call ("OP ok" or "OP failed: MESSAGE") and
  * "connections N"; exits 0 when every call worked, else 1.
@@ -87,6 +91,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "calls")) {
 		bad = calls(c, argv[2]);
+	} else if (!strcmp(argv[1], "stale")) {
+		char line[8];
+
+		bad = report(c, "DescribeKey",
+			     kms_describe_key(c, argv[2], &ki));
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 2;
+		bad |= report(c, "DescribeKey",
+			      kms_describe_key(c, argv[2], &ki));
+		printf("attempts %u\n", c->attempts);
 	} else {
 		/* What the certificate check will believe "now" is. */
 		c->trust.now = (time_t)strtoll(argv[2], NULL, 10);
