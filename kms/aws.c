@@ -602,17 +602,43 @@ static int errno_of_code(const char *code, int status)
 	return -EINVAL;
 }
 
-static const char *hint_of(const char *service, const char *code)
+/* The permission an AccessDenied on TARGET is about. */
+static const char *access_hint(const char *target)
+{
+	static const struct {
+		const char *target, *hint;
+	} map[] = {
+		{"TrentService.Decrypt",
+		 "the role needs kms:Decrypt on this key (and any "
+		 "kms:EncryptionContext condition must match the context)"},
+		{"TrentService.Encrypt",
+		 "the role needs kms:Encrypt on this key"},
+		{"TrentService.GenerateDataKey",
+		 "the role needs kms:GenerateDataKey on this key"},
+		{"TrentService.ReEncrypt",
+		 "the role needs kms:ReEncryptFrom on the blob's key and "
+		 "kms:ReEncryptTo on the new one"},
+		{"TrentService.DescribeKey",
+		 "the role needs kms:DescribeKey on this key"},
+		{"TrentService.GenerateRandom",
+		 "the role needs kms:GenerateRandom"},
+		{"AmazonSSM.GetParameter",
+		 "the role needs ssm:GetParameter on the parameter (and "
+		 "kms:Decrypt on its key for a SecureString)"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(target, map[i].target))
+			return map[i].hint;
+	return "the credentials lack the permission this call needs";
+}
+
+static const char *hint_of(const char *target, const char *code)
 {
 	if (!strcmp(code, "AccessDeniedException") ||
 	    !strcmp(code, "AccessDenied"))
-		return !strcmp(service, "kms")
-			       ? "the role needs kms:Decrypt (and "
-				 "kms:GenerateDataKey to provision) on this key, "
-				 "for the kms:EncryptionContext:luksbox:volume "
-				 "of this volume"
-			       : "the role needs ssm:GetParameter (and "
-				 "kms:Decrypt for SecureString)";
+		return access_hint(target);
 	if (!strcmp(code, "UnrecognizedClientException") ||
 	    !strcmp(code, "InvalidClientTokenId"))
 		return "the credentials are not valid here (wrong account, "
@@ -623,8 +649,12 @@ static const char *hint_of(const char *service, const char *code)
 	if (!strcmp(code, "InvalidCiphertextException"))
 		return "the blob was not made for this key and encryption "
 		       "context (another volume's blob?)";
+	if (!strcmp(code, "IncorrectKeyException"))
+		return "the blob was made under another key than --key-id";
 	if (!strcmp(code, "NotFoundException"))
 		return "check the key id, alias and region";
+	if (!strcmp(code, "ParameterNotFound"))
+		return "check the parameter name and region";
 	if (!strcmp(code, "DisabledException") ||
 	    !strcmp(code, "KMSInvalidStateException"))
 		return "the KMS key is disabled or pending deletion: "
@@ -814,7 +844,7 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 				snprintf(code, sizeof(code), "HTTP%d",
 					 rs->status);
 			set_error(c, errno_of_code(code, rs->status), host,
-				  code, msg, hint_of(service, code));
+				  code, msg, hint_of(target, code));
 			c->error.status = rs->status;
 			err = c->error.err;
 			if (!skewed && skew_code(code, msg)) {
