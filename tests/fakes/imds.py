@@ -19,7 +19,7 @@
 #     block-device-mapping/ephemeralN ("sdb", "sdc", ...), plus --meta.
 # Behaviour switches (control socket --ctl, see awsenv "imds"):
 #   normal         answer everything
-#   drop           accept connections and never answer
+#   drop | down    accept connections and never answer
 #   reset          reset every connection at once (RST)
 #   put-blackhole  never answer the token PUT (what a container behind a
 #                  hop limit of 1 sees); GETs are still answered
@@ -91,6 +91,8 @@ class State:
         with self.lock:
             if cmd in ("normal", "drop", "reset", "put-blackhole"):
                 self.mode = cmd
+            elif cmd == "down":  # an instance whose IMDS never answers
+                self.mode = "drop"
             elif cmd == "v1-on":
                 self.v1 = True
             elif cmd == "v1-off":
