@@ -214,11 +214,14 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 	int n;
 
 	n = snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", service);
+	if (n < 0 || (size_t)n >= sizeof(var))
+		return -EINVAL;
 	for (i = 17; i < (size_t)n; i++)
 		var[i] = (char)toupper((unsigned char)var[i]);
-	url = getenv(var);
+	/* The command line beats the environment, as in the AWS CLI. */
+	url = c->opts.endpoint_url;
 	if (!url || !*url)
-		url = c->opts.endpoint_url;
+		url = getenv(var);
 	if (!url || !*url)
 		url = getenv("AWS_ENDPOINT_URL");
 	if (url && *url)
@@ -491,9 +494,17 @@ static void xml_field(const char *xml, const char *tag, char *out, size_t cap)
 	out[b - a] = 0;
 }
 
-/* Error code and message from an error body, whatever its shape. */
-static void parse_error(const char *body, size_t len, char *code, size_t ccap,
-			char *msg, size_t mcap)
+/* Control characters become spaces: a server's text goes to terminals,
+ * the console and syslog, and must stay one harmless line. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
+		     char *msg, size_t mcap)
 {
 	struct json *j = calloc(1, sizeof(*j));
 	char *hash;
@@ -516,9 +527,11 @@ static void parse_error(const char *body, size_t len, char *code, size_t ccap,
 	if (hash)
 		memmove(code, hash + 1, strlen(hash));
 	code[strcspn(code, ":")] = 0; /* some shapes append ":http://..." */
+	one_line(code);
+	one_line(msg);
 }
 
-static int errno_of_code(const char *code, int status)
+int aws_error_class(const char *code, int status, int *retry)
 {
 	static const struct {
 		const char *code;
@@ -539,6 +552,8 @@ static int errno_of_code(const char *code, int status)
 	};
 	size_t i;
 
+	if (retry)
+		*retry = status >= 500 || retryable_code(code);
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(code, map[i].code))
 			return map[i].err;
@@ -740,13 +755,15 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 			break;
 		}
 		if (!err) {
-			parse_error(rs->body, rs->body_len, code, sizeof(code),
-				    msg, sizeof(msg));
+			int retry;
+
+			aws_parse_error(rs->body, rs->body_len, code,
+					sizeof(code), msg, sizeof(msg));
 			if (!code[0])
 				snprintf(code, sizeof(code), "HTTP%d",
 					 rs->status);
-			set_error(c, errno_of_code(code, rs->status), host,
-				  code, msg, hint_of(service, code));
+			set_error(c, aws_error_class(code, rs->status, &retry),
+				  host, code, msg, hint_of(service, code));
 			c->error.status = rs->status;
 			err = c->error.err;
 			if (!skewed && skew_code(code, msg)) {
@@ -759,7 +776,7 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 					continue; /* re-sign, once */
 				}
 			}
-			if (!(rs->status >= 500 || retryable_code(code)))
+			if (!retry)
 				break;
 		} else if (err == -EKEYREJECTED || err == -ENOMEM ||
 			   err == -EMSGSIZE || err == -EINVAL ||
