@@ -281,7 +281,7 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	char def[512], line[4096 + 64];
 	FILE *f;
-	int in = 0, err = -ENOKEY;
+	int in = 0, found = 0, err = -ENOKEY;
 
 	if (!path || !*path) {
 		const char *home = getenv("HOME");
@@ -296,8 +296,15 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 	/* The file holds secrets: no stdio buffering to leave copies. */
 	setvbuf(f, NULL, _IONBF, 0);
 	while (fgets(line, sizeof(line), f)) {
-		char *l = strip(line), *eq, *k, *v;
+		char *l, *eq, *k, *v;
 
+		/* Longer than any real line: refuse it rather than read its
+		 * tail as a line of its own. */
+		if (!strchr(line, '\n') && !feof(f)) {
+			err = -EMSGSIZE;
+			break;
+		}
+		l = strip(line);
 		if (*l == '#' || *l == ';' || !*l)
 			continue;
 		if (*l == '[') {
@@ -307,6 +314,7 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 				continue;
 			*rb = 0;
 			in = !strcmp(strip(l + 1), profile);
+			found |= in;
 			continue;
 		}
 		if (!in || !(eq = strchr(l, '=')))
@@ -325,12 +333,14 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 		if (err == -EMSGSIZE)
 			break;
 	}
+	if (ferror(f))
+		err = -EIO; /* e.g. a directory: say so, do not skip it */
 	secret_wipe(line, sizeof(line));
 	fclose(f);
-	if (err == -EMSGSIZE)
+	if (err == -EMSGSIZE || err == -EIO)
 		return err;
 	if (!c->access_key[0] || !c->secret_key[0]) {
-		if (why && in)
+		if (why && found)
 			snprintf(why, whysz,
 				 "profile %s in %s lacks aws_access_key_id "
 				 "or aws_secret_access_key",
@@ -482,8 +492,13 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	if (!profile || !*profile)
 		profile = "default";
 	err = from_env(c);
-	if (err != -ENOKEY)
-		return err;
+	if (err != -ENOKEY) {
+		if (err)
+			snprintf(why, whysz,
+				 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
+				 "AWS_SESSION_TOKEN is too long");
+		goto out;
+	}
 	err = from_file(c, profile, why, whysz);
 	if (err != -ENOKEY) {
 		if (err)
@@ -491,16 +506,17 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 				 "cannot read the shared "
 				 "credentials file: %s",
 				 strerror(-err));
-		return err;
+		goto out;
 	}
 	if (why[0]) /* a named profile exists but is incomplete */
-		return -ENOKEY;
+		goto out;
 	err = from_imds(c, m, deadline, why, whysz);
 	if (err == -ENODEV)
 		snprintf(why, whysz,
 			 "no credentials: none in the environment or the "
 			 "shared credentials file, and IMDS is disabled");
-	if (err)
+out:
+	if (err) /* nothing half-read survives a failure */
 		creds_wipe(c);
 	return err;
 }

@@ -182,7 +182,7 @@ static void fake_stop(struct fake_http *f)
 }
 
 /* The body of request I (after the blank line). */
-static const char *fake_body(const struct fake_http *f, size_t i)
+static inline const char *fake_body(const struct fake_http *f, size_t i)
 {
 	const char *b = strstr(f->req[i], "\r\n\r\n");
 
