@@ -4,11 +4,14 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  *	static struct fake_http f;
+ *	const char *a[] = {fake_reply(0, "200 OK", "", "{}")};
  *	fake_start(&f);			// f.port is the port
- *	f.answers[0] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
- *	f.nanswers = 1;			// the last answer repeats
- *	... client calls ...
- *	fake_stop(&f);			// f.req[i], f.nreq, f.conns
+ *	fake_answers(&f, a, 1);		// in order, the last one repeats
+ *	... client calls ...		// f.req[i], f.nreq, f.conns
+ *	fake_stop(&f);
+ *
+ * Or set f.route (and f.ctx) to answer by request. The request records
+ * are read after the client call returns (the answer follows the record).
  *
  * An answer of NULL (or FAKE_SILENT) reads the request and says nothing
  * until the connection is closed: a server that does not answer.
@@ -179,6 +182,21 @@ static void fake_stop(struct fake_http *f)
 	shutdown(f->lfd, SHUT_RDWR);
 	pthread_join(f->th, NULL);
 	close(f->lfd);
+}
+
+/* An answer with STATUS ("200 OK"), extra header lines HDRS ("" or
+ * "Name: value\r\n"...) and a JSON 1.1 BODY, in static slot SLOT (0-7;
+ * it must live while the fake serves it). */
+static inline const char *fake_reply(int slot, const char *status,
+				     const char *hdrs, const char *body)
+{
+	static char buf[8][4096];
+
+	snprintf(buf[slot], sizeof(buf[slot]),
+		 "HTTP/1.1 %s\r\n%sContent-Type: application/x-amz-json-1.1"
+		 "\r\nContent-Length: %zu\r\n\r\n%s",
+		 status, hdrs, strlen(body), body);
+	return buf[slot];
 }
 
 /* The body of request I (after the blank line). */

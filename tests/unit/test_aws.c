@@ -422,24 +422,10 @@ static int call(char *resp, size_t cap)
 			"{\"KeyId\":\"alias/x\"}", 19, resp, cap);
 }
 
-/* An HTTP answer with STATUS, extra header lines HDRS and BODY, in one of
- * a few static slots (the fake serves them while the test runs). */
-static const char *ans(int slot, const char *status, const char *hdrs,
-		       const char *body)
-{
-	static char buf[8][1024];
-
-	snprintf(buf[slot], sizeof(buf[slot]),
-		 "HTTP/1.1 %s\r\n%sContent-Type: application/x-amz-json-1.1\r\n"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 status, hdrs, strlen(body), body);
-	return buf[slot];
-}
-
 static void test_call_ok_keepalive(void)
 {
-	const char *a[] = {ans(0, "200 OK", "", "{\"Key\":\"a\"}"),
-			   ans(1, "200 OK", "", "{\"Key\":\"b\"}")};
+	const char *a[] = {fake_reply(0, "200 OK", "", "{\"Key\":\"a\"}"),
+			   fake_reply(1, "200 OK", "", "{\"Key\":\"b\"}")};
 	char resp[64];
 
 	fake_answers(&fk, a, 2);
@@ -467,10 +453,10 @@ static void test_call_ok_keepalive(void)
 
 static void test_call_not_retried(void)
 {
-	const char *a[] = {ans(0, "400 Bad Request", "",
-			       "{\"__type\":\"AccessDeniedException\","
-			       "\"message\":\"User is not authorized to "
-			       "perform kms:Decrypt\"}")};
+	const char *a[] = {fake_reply(0, "400 Bad Request", "",
+				      "{\"__type\":\"AccessDeniedException\","
+				      "\"message\":\"User is not authorized to "
+				      "perform kms:Decrypt\"}")};
 	char resp[256], msg[600];
 
 	fake_answers(&fk, a, 1);
@@ -490,10 +476,10 @@ static void test_call_not_retried(void)
 static void test_call_retried(void)
 {
 	const char *a[] = {
-		ans(0, "400 Bad Request", "",
-		    "{\"__type\":\"ThrottlingException\"}"),
-		ans(1, "503 Service Unavailable", "", ""),
-		ans(2, "200 OK", "", "{}"),
+		fake_reply(0, "400 Bad Request", "",
+			   "{\"__type\":\"ThrottlingException\"}"),
+		fake_reply(1, "503 Service Unavailable", "", ""),
+		fake_reply(2, "200 OK", "", "{}"),
 	};
 	char resp[256];
 	int64_t t0;
@@ -529,10 +515,10 @@ static void test_call_skew(void)
 	gmtime_r(&ahead, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	snprintf(hdr, sizeof(hdr), "Date: %s\r\n", date);
-	a[0] = ans(0, "400 Bad Request", hdr,
-		   "{\"__type\":\"InvalidSignatureException\","
-		   "\"message\":\"Signature expired\"}");
-	a[1] = ans(1, "200 OK", "", "{}");
+	a[0] = fake_reply(0, "400 Bad Request", hdr,
+			  "{\"__type\":\"InvalidSignatureException\","
+			  "\"message\":\"Signature expired\"}");
+	a[1] = fake_reply(1, "200 OK", "", "{}");
 	fake_answers(&fk, a, 2);
 	CHECK(call_init(1, 10) == 0);
 	CHECK(call(resp, sizeof(resp)) == 2); /* re-signed once, no budget */
@@ -547,8 +533,9 @@ static void test_call_skew(void)
 
 static void test_call_caps(void)
 {
-	const char *a[] = {ans(0, "200 OK", "",
-			       "{\"x\":\"0123456789012345678901234567890\"}")};
+	const char *a[] = {
+		fake_reply(0, "200 OK", "",
+			   "{\"x\":\"0123456789012345678901234567890\"}")};
 	char resp[16];
 
 	fake_answers(&fk, a, 1);
