@@ -215,10 +215,10 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 
 	n = snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", service);
 	if (n < 0 || (size_t)n >= sizeof(var))
-		return -EINVAL;
+		return -EINVAL; /* a longer name would run past VAR */
 	for (i = 17; i < (size_t)n; i++)
 		var[i] = (char)toupper((unsigned char)var[i]);
-	/* The command line beats the environment, as in the AWS CLI. */
+	/* The explicit option first, as the AWS CLI's --endpoint-url. */
 	url = c->opts.endpoint_url;
 	if (!url || !*url)
 		url = getenv(var);
@@ -503,8 +503,9 @@ static void one_line(char *s)
 			*s = ' ';
 }
 
-void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
-		     char *msg, size_t mcap)
+/* Error code and message from an error body, whatever its shape. */
+static void parse_error(const char *body, size_t len, char *code, size_t ccap,
+			char *msg, size_t mcap)
 {
 	struct json *j = calloc(1, sizeof(*j));
 	char *hash;
@@ -531,7 +532,13 @@ void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
 	one_line(msg);
 }
 
-int aws_error_class(const char *code, int status, int *retry)
+void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
+		     char *msg, size_t mcap)
+{
+	parse_error(body, len, code, ccap, msg, mcap);
+}
+
+static int errno_of_code(const char *code, int status)
 {
 	static const struct {
 		const char *code;
@@ -552,8 +559,6 @@ int aws_error_class(const char *code, int status, int *retry)
 	};
 	size_t i;
 
-	if (retry)
-		*retry = status >= 500 || retryable_code(code);
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(code, map[i].code))
 			return map[i].err;
@@ -562,6 +567,14 @@ int aws_error_class(const char *code, int status, int *retry)
 	if (status >= 500 || retryable_code(code))
 		return -EAGAIN;
 	return -EINVAL;
+}
+
+int aws_error_class(const char *code, int status, int *retry)
+{
+	/* What aws_call() decides for an error answer. */
+	if (retry)
+		*retry = status >= 500 || retryable_code(code);
+	return errno_of_code(code, status);
 }
 
 static const char *hint_of(const char *service, const char *code)
@@ -755,15 +768,13 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 			break;
 		}
 		if (!err) {
-			int retry;
-
-			aws_parse_error(rs->body, rs->body_len, code,
-					sizeof(code), msg, sizeof(msg));
+			parse_error(rs->body, rs->body_len, code, sizeof(code),
+				    msg, sizeof(msg));
 			if (!code[0])
 				snprintf(code, sizeof(code), "HTTP%d",
 					 rs->status);
-			set_error(c, aws_error_class(code, rs->status, &retry),
-				  host, code, msg, hint_of(service, code));
+			set_error(c, errno_of_code(code, rs->status), host,
+				  code, msg, hint_of(service, code));
 			c->error.status = rs->status;
 			err = c->error.err;
 			if (!skewed && skew_code(code, msg)) {
@@ -776,7 +787,7 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 					continue; /* re-sign, once */
 				}
 			}
-			if (!retry)
+			if (!(rs->status >= 500 || retryable_code(code)))
 				break;
 		} else if (err == -EKEYREJECTED || err == -ENOMEM ||
 			   err == -EMSGSIZE || err == -EINVAL ||

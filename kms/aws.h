@@ -98,12 +98,12 @@ const char *aws_region(struct aws_client *c);
 int aws_arn_region(const char *s, char *out, size_t cap);
 
 /*
- * The endpoint for SERVICE ("kms", "ssm") in REGION: the first set of
- * --endpoint-url (o->endpoint_url), AWS_ENDPOINT_URL_<SVC>, AWS_ENDPOINT_URL
- * (the AWS CLI's order); else the partition's name (amazonaws.com,
- * amazonaws.com.cn for cn-*), with "-fips" when AWS_USE_FIPS_ENDPOINT=true.
- * Fills scheme-less HOST, PORT and TLS. Returns 0 or -EINVAL (bad URL or
- * region).
+ * The endpoint for SERVICE ("kms", "ssm") in REGION: --endpoint-url, else
+ * AWS_ENDPOINT_URL_<SVC>, else AWS_ENDPOINT_URL; else the partition's
+ * name: SERVICE[-fips].REGION.amazonaws.com (aws, and aws-us-gov for
+ * us-gov-*), .amazonaws.com.cn for cn-*, "-fips" when
+ * AWS_USE_FIPS_ENDPOINT=true. Fills scheme-less HOST, PORT and TLS.
+ * Returns 0 or -EINVAL (bad URL or region).
  */
 int aws_endpoint(const struct aws_client *c, const char *service,
 		 const char *region, char *host, size_t cap, unsigned *port,

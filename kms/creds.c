@@ -255,8 +255,11 @@ static int from_env(struct aws_creds *c)
 		return -ENOKEY;
 	if (copy(c->access_key, sizeof(c->access_key), ak, strlen(ak)) ||
 	    copy(c->secret_key, sizeof(c->secret_key), sk, strlen(sk)) ||
-	    copy(c->token, sizeof(c->token), tk ? tk : "", tk ? strlen(tk) : 0))
+	    copy(c->token, sizeof(c->token), tk ? tk : "",
+		 tk ? strlen(tk) : 0)) {
+		creds_wipe(c); /* no half pair left behind */
 		return -EMSGSIZE;
+	}
 	strcpy(c->source, "environment");
 	return 0;
 }
@@ -281,7 +284,7 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	char def[512], line[4096 + 64];
 	FILE *f;
-	int in = 0, found = 0, err = -ENOKEY;
+	int in = 0, seen = 0, err = -ENOKEY;
 
 	if (!path || !*path) {
 		const char *home = getenv("HOME");
@@ -314,7 +317,7 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 				continue;
 			*rb = 0;
 			in = !strcmp(strip(l + 1), profile);
-			found |= in;
+			seen |= in;
 			continue;
 		}
 		if (!in || !(eq = strchr(l, '=')))
@@ -337,14 +340,17 @@ static int from_file(struct aws_creds *c, const char *profile, char *why,
 		err = -EIO; /* e.g. a directory: say so, do not skip it */
 	secret_wipe(line, sizeof(line));
 	fclose(f);
-	if (err == -EMSGSIZE || err == -EIO)
+	if (err == -EMSGSIZE || err == -EIO) {
+		creds_wipe(c); /* nothing half-read survives */
 		return err;
+	}
 	if (!c->access_key[0] || !c->secret_key[0]) {
-		if (why && found)
+		if (seen)
 			snprintf(why, whysz,
 				 "profile %s in %s lacks aws_access_key_id "
 				 "or aws_secret_access_key",
 				 profile, path);
+		creds_wipe(c);
 		return -ENOKEY;
 	}
 	snprintf(c->source, sizeof(c->source), "profile %s", profile);
@@ -492,13 +498,8 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	if (!profile || !*profile)
 		profile = "default";
 	err = from_env(c);
-	if (err != -ENOKEY) {
-		if (err)
-			snprintf(why, whysz,
-				 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
-				 "AWS_SESSION_TOKEN is too long");
-		goto out;
-	}
+	if (err != -ENOKEY)
+		return err;
 	err = from_file(c, profile, why, whysz);
 	if (err != -ENOKEY) {
 		if (err)
@@ -506,17 +507,16 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 				 "cannot read the shared "
 				 "credentials file: %s",
 				 strerror(-err));
-		goto out;
+		return err;
 	}
 	if (why[0]) /* a named profile exists but is incomplete */
-		goto out;
+		return -ENOKEY;
 	err = from_imds(c, m, deadline, why, whysz);
 	if (err == -ENODEV)
 		snprintf(why, whysz,
 			 "no credentials: none in the environment or the "
 			 "shared credentials file, and IMDS is disabled");
-out:
-	if (err) /* nothing half-read survives a failure */
+	if (err)
 		creds_wipe(c);
 	return err;
 }

@@ -34,6 +34,8 @@ static void start(void)
 	unsetenv("AWS_ENDPOINT_URL_KMS");
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_CA_BUNDLE");
+	unsetenv("AWS_REGION");
+	unsetenv("AWS_DEFAULT_REGION");
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
@@ -165,20 +167,27 @@ static void test_decrypt(void)
 	CHECK(member_is(0, "CiphertextBlob", "AQID+/8="));
 	CHECK(json_find(&rq, 0, "KeyId") < 0); /* not pinned */
 	CHECK(context_sent("EncryptionContext"));
-	/* A key ARN pins the key and picks its region for signing. */
+	/* A key id pins the key. */
 	serve("200 OK", "{\"Plaintext\":\"AA==\"}");
-	CHECK(kms_decrypt(&c, ARN, "ap-south-1", NULL, blob, sizeof(blob), pt,
+	CHECK(kms_decrypt(&c, ARN, NULL, NULL, blob, sizeof(blob), pt,
 			  sizeof(pt), arn, sizeof(arn)) == 1);
 	CHECK(sent("Decrypt") && member_is(0, "KeyId", ARN));
 	CHECK(arn[0] == 0); /* no KeyId in the answer */
-	CHECK(strstr(fk.req[0], "/eu-west-1/kms/aws4_request"));
-	/* Otherwise the region hint. */
+	/* The region hint (a LUKS token's region) is where it goes. */
 	serve("200 OK", "{\"Plaintext\":\"AA==\"}");
 	CHECK(kms_decrypt(&c, "alias/x", "ap-south-1", NULL, blob, sizeof(blob),
 			  pt, sizeof(pt), NULL, 0) == 1);
 	CHECK(strstr(fk.req[0], "/ap-south-1/kms/aws4_request"));
 	CHECK(kms_decrypt(&c, NULL, NULL, NULL, blob, 0, pt, sizeof(pt), NULL,
 			  0) == -EMSGSIZE);
+	stop();
+	/* No region given anywhere: a key ARN's region is used. */
+	start();
+	c.opts.region = NULL;
+	serve("200 OK", "{\"Plaintext\":\"AA==\"}");
+	CHECK(kms_decrypt(&c, ARN, NULL, NULL, blob, sizeof(blob), pt,
+			  sizeof(pt), NULL, 0) == 1);
+	CHECK(strstr(fk.req[0], "/eu-west-1/kms/aws4_request"));
 	stop();
 }
 
