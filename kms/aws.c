@@ -223,6 +223,8 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 	int n;
 
 	n = snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", service);
+	if (n < 0 || (size_t)n >= sizeof(var))
+		return -EINVAL; /* a longer name would run past VAR */
 	for (i = 17; i < (size_t)n; i++)
 		var[i] = (char)toupper((unsigned char)var[i]);
 	/* The explicit option first, as the AWS CLI's --endpoint-url. */
@@ -544,6 +546,15 @@ static void xml_field(const char *xml, const char *tag, char *out, size_t cap)
 	out[b - a] = 0;
 }
 
+/* Control characters become spaces: a server's text goes to terminals,
+ * the console and syslog, and must stay one harmless line. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* Error code and message from an error body, whatever its shape. */
 static void parse_error(const char *body, size_t len, char *code, size_t ccap,
 			char *msg, size_t mcap)
@@ -569,6 +580,14 @@ static void parse_error(const char *body, size_t len, char *code, size_t ccap,
 	if (hash)
 		memmove(code, hash + 1, strlen(hash));
 	code[strcspn(code, ":")] = 0; /* some shapes append ":http://..." */
+	one_line(code);
+	one_line(msg);
+}
+
+void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
+		     char *msg, size_t mcap)
+{
+	parse_error(body, len, code, ccap, msg, mcap);
 }
 
 static int errno_of_code(const char *code, int status)
@@ -600,6 +619,14 @@ static int errno_of_code(const char *code, int status)
 	if (status >= 500 || retryable_code(code))
 		return -EAGAIN;
 	return -EINVAL;
+}
+
+int aws_error_class(const char *code, int status, int *retry)
+{
+	/* What aws_call() decides for an error answer. */
+	if (retry)
+		*retry = status >= 500 || retryable_code(code);
+	return errno_of_code(code, status);
 }
 
 /* The permission an AccessDenied on TARGET is about. */

@@ -142,6 +142,27 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 	     const char *target, const char *body, size_t len, char *resp,
 	     size_t cap);
 
+/*
+ * The AWS error code and message of an error answer, whatever its shape:
+ * JSON {"__type", "message"} (or "code", "Message"), XML <Code>/<Message>
+ * (moto's and STS's auth errors), else up to 200 bytes of BODY as the
+ * message. BODY holds LEN bytes and a NUL after them. CODE loses any
+ * "namespace#" prefix and ":..." suffix; control characters in either
+ * become spaces. Both are NUL-terminated, "" when absent or longer than
+ * their cap (CCAP, MCAP).
+ */
+void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
+		     char *msg, size_t mcap);
+
+/*
+ * How aws_call() treats an error answer with CODE and HTTP STATUS: returns
+ * -EACCES (credentials, signature, permission), -ENOENT (not found),
+ * -EAGAIN (throttling, transient, 5xx) or -EINVAL (anything else: a request
+ * that cannot succeed as it is). *RETRY (may be NULL) is set to 1 when the
+ * SDKs' standard mode retries it (throttling and transient codes, 5xx).
+ */
+int aws_error_class(const char *code, int status, int *retry);
+
 /* "KMS AccessDeniedException: message (at host)" and a hint, for users. */
 void aws_error_format(const struct aws_error *e, char *out, size_t cap);
 

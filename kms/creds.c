@@ -146,11 +146,31 @@ static int imds_token(struct imds *m, struct http_response *rs,
 					   : "");
 		return -EPROTO;
 	}
-	err = copy(m->token, sizeof(m->token), rs->body, rs->body_len);
-	if (err)
-		return err;
+	err = imds_set_token(m, rs->body, rs->body_len);
+	if (err) {
+		snprintf(m->why, sizeof(m->why),
+			 "IMDSv2 token PUT to %s: not a token (%zu bytes)",
+			 m->host, rs->body_len);
+		return -EPROTO;
+	}
 	/* Refresh well before the 6 hour TTL ends. */
 	m->token_deadline = now_ms() + 5LL * 3600 * 1000;
+	return 0;
+}
+
+int imds_set_token(struct imds *m, const char *body, size_t len)
+{
+	size_t i;
+
+	/* It goes back in a header line: visible ASCII only, or a hostile
+	 * answer could add headers to our next request. */
+	if (len == 0 || len >= sizeof(m->token))
+		return -EBADMSG;
+	for (i = 0; i < len; i++)
+		if (body[i] < 0x21 || body[i] > 0x7e)
+			return -EBADMSG;
+	memcpy(m->token, body, len);
+	m->token[len] = 0;
 	return 0;
 }
 
@@ -247,8 +267,11 @@ static int from_env(struct aws_creds *c)
 		return -ENOKEY;
 	if (copy(c->access_key, sizeof(c->access_key), ak, strlen(ak)) ||
 	    copy(c->secret_key, sizeof(c->secret_key), sk, strlen(sk)) ||
-	    copy(c->token, sizeof(c->token), tk ? tk : "", tk ? strlen(tk) : 0))
+	    copy(c->token, sizeof(c->token), tk ? tk : "",
+		 tk ? strlen(tk) : 0)) {
+		creds_wipe(c); /* no half pair left behind */
 		return -EMSGSIZE;
+	}
 	strcpy(c->source, "environment");
 	return 0;
 }
@@ -294,8 +317,15 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 	/* The file holds secrets: no stdio buffering to leave copies. */
 	setvbuf(f, NULL, _IONBF, 0);
 	while (fgets(line, sizeof(line), f)) {
-		char *l = strip(line), *eq, *k, *v;
+		char *l, *eq, *k, *v;
 
+		/* Longer than any real line: refuse it rather than read its
+		 * tail as a line of its own. */
+		if (!strchr(line, '\n') && !feof(f)) {
+			err = -EMSGSIZE;
+			break;
+		}
+		l = strip(line);
 		if (*l == '#' || *l == ';' || !*l)
 			continue;
 		if (*l == '[') {
@@ -324,10 +354,14 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		if (err == -EMSGSIZE)
 			break;
 	}
+	if (ferror(f))
+		err = -EIO; /* e.g. a directory: say so, do not skip it */
 	secret_wipe(line, sizeof(line));
 	fclose(f);
-	if (err == -EMSGSIZE)
+	if (err == -EMSGSIZE || err == -EIO) {
+		creds_wipe(c); /* nothing half-read survives */
 		return err;
+	}
 	if (!c->access_key[0] || !c->secret_key[0]) {
 		if (seen)
 			snprintf(why, whysz,
@@ -337,30 +371,84 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		else if (named)
 			snprintf(why, whysz, "profile %s not found in %s",
 				 profile, path);
+		creds_wipe(c);
 		return -ENOKEY;
 	}
 	snprintf(c->source, sizeof(c->source), "profile %s", profile);
 	return 0;
 }
 
+/* "2024-01-01T06:00:00Z" (what IMDS sends) to seconds; 0 if it is not
+ * exactly that shape with sane fields. */
 static time_t parse_iso8601(const char *s)
 {
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
 	struct tm tm = {0};
+	size_t i;
 
+	if (strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9'
+				    : s[i] != shape[i])
+			return 0;
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+	    tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60 || tm.tm_year < 1971)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return timegm(&tm);
 }
 
+int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
+		     char *code, size_t ccap)
+{
+	struct json *j = calloc(1, sizeof(*j));
+	char exp[64], tmp[64];
+	int err;
+
+	if (!code) {
+		code = tmp;
+		ccap = sizeof(tmp);
+	}
+	code[0] = 0;
+	if (!j)
+		return -ENOMEM;
+	creds_wipe(c);
+	err = json_parse(j, doc, len) ? -EBADMSG : 0;
+	if (!err && json_get_string(j, 0, "Code", code, ccap) >= 0 &&
+	    strcmp(code, "Success"))
+		err = -ENOKEY;
+	if (!err &&
+	    (json_get_string(j, 0, "AccessKeyId", c->access_key,
+			     sizeof(c->access_key)) <= 0 ||
+	     json_get_string(j, 0, "SecretAccessKey", c->secret_key,
+			     sizeof(c->secret_key)) <= 0 ||
+	     json_get_string(j, 0, "Token", c->token, sizeof(c->token)) <= 0))
+		err = -EBADMSG;
+	if (!err && json_find(j, 0, "Expiration") >= 0) {
+		/* Role credentials expire: a date we cannot read would make
+		 * them look eternal. */
+		if (json_get_string(j, 0, "Expiration", exp, sizeof(exp)) < 0)
+			err = -EBADMSG;
+		else if (!(c->expiration = parse_iso8601(exp)))
+			err = -EBADMSG;
+	}
+	secret_wipe(j, sizeof(*j));
+	free(j);
+	if (err)
+		creds_wipe(c);
+	return err;
+}
+
 static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 		     char *why, size_t whysz)
 {
-	char role[256], path[400];
+	char role[256], path[400], code[64];
 	char *doc;
-	struct json *j;
 	int n, err;
 
 	n = imds_get(m, "/latest/meta-data/iam/security-credentials/", role,
@@ -377,46 +465,30 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 		return n;
 	}
 	role[strcspn(role, "\r\n")] = 0; /* the first role listed */
-	if (!role[0] || strchr(role, '/')) {
+	/* It goes into the next request's path: IAM's name characters
+	 * only (no '/', '?', '%', blanks). */
+	if (!role[0] || role[strspn(role, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "abcdefghijklmnopqrstuvwxyz"
+					  "0123456789_+=,.@-")]) {
 		snprintf(why, whysz, "IMDS lists no usable instance role");
 		return -ENOKEY;
 	}
 	snprintf(path, sizeof(path),
 		 "/latest/meta-data/iam/security-credentials/%s", role);
 	doc = calloc(1, 8192);
-	j = calloc(1, sizeof(*j));
-	if (!doc || !j) {
-		err = -ENOMEM;
-		goto out_free;
-	}
+	if (!doc)
+		return -ENOMEM;
 	n = imds_get(m, path, doc, 8192, deadline);
 	if (n < 0) {
 		snprintf(why, whysz, "%s", m->why);
 		err = n;
 		goto out_free;
 	}
-	err = json_parse(j, doc, (size_t)n);
-	if (!err) {
-		char code[64], exp[64];
-
-		if (json_get_string(j, 0, "Code", code, sizeof(code)) >= 0 &&
-		    strcmp(code, "Success")) {
-			snprintf(why, whysz,
-				 "instance role %s credentials: Code %s", role,
-				 code);
-			err = -ENOKEY;
-			goto out_free;
-		}
-		if (json_get_string(j, 0, "AccessKeyId", c->access_key,
-				    sizeof(c->access_key)) < 0 ||
-		    json_get_string(j, 0, "SecretAccessKey", c->secret_key,
-				    sizeof(c->secret_key)) < 0 ||
-		    json_get_string(j, 0, "Token", c->token, sizeof(c->token)) <
-			    0)
-			err = -EBADMSG;
-		else if (json_get_string(j, 0, "Expiration", exp,
-					 sizeof(exp)) >= 0)
-			c->expiration = parse_iso8601(exp);
+	err = creds_parse_imds(c, doc, (size_t)n, code, sizeof(code));
+	if (err == -ENOKEY) {
+		snprintf(why, whysz, "instance role %s credentials: Code %s",
+			 role, code);
+		goto out_free;
 	}
 	if (err) {
 		snprintf(why, whysz,
@@ -425,12 +497,8 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	}
 	snprintf(c->source, sizeof(c->source), "instance role %.80s", role);
 out_free:
-	if (doc)
-		secret_wipe(doc, 8192);
-	if (j)
-		secret_wipe(j, sizeof(*j));
+	secret_wipe(doc, 8192);
 	free(doc);
-	free(j);
 	return err;
 }
 

@@ -58,6 +58,13 @@ int imds_init(struct imds *m, int allow_v1);
 int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	     int64_t deadline);
 
+/*
+ * Take BODY (LEN bytes), the answer to the token PUT, as M's IMDSv2 token:
+ * 0, or -EBADMSG when it is empty, does not fit m->token, or holds
+ * anything but visible ASCII (it goes back in a header line).
+ */
+int imds_set_token(struct imds *m, const char *body, size_t len);
+
 /* Wipe the IMDS token. */
 void imds_fini(struct imds *m);
 
@@ -73,6 +80,17 @@ void imds_fini(struct imds *m);
  */
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	       int64_t deadline, char *why, size_t whysz);
+
+/*
+ * Parse DOC (LEN bytes), an instance role's credentials document from
+ * IMDS (iam/security-credentials/ROLE: JSON with Code, AccessKeyId,
+ * SecretAccessKey, Token, Expiration "YYYY-MM-DDTHH:MM:SSZ"), into C.
+ * Returns 0; -ENOKEY when Code is not "Success" (CODE, may be NULL, gets
+ * it); -EBADMSG when DOC is not JSON, a key or token is missing, empty or
+ * too long, or the Expiration is not a date. C is wiped on failure.
+ */
+int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
+		     char *code, size_t ccap);
 
 /* 1 when C expires within 5 minutes of now (refresh before use). */
 int creds_expiring(const struct aws_creds *c, time_t now);

@@ -6,11 +6,16 @@
  * are indices (0 is the top-level object). Lookups address direct members
  * of an object. Strings come out unescaped into caller buffers. A
  * document with more than JSON_TOKENS tokens is -EMSGSIZE, a malformed
- * one -EINVAL; duplicate keys in one object are -EINVAL too (two readers
- * could disagree on which one counts).
+ * one -EINVAL; duplicate keys in one object, compared unescaped, are
+ * -EINVAL too (two readers could disagree on which one counts).
  *
  * Writing: a jw builds a document into a caller buffer; errors stick and
- * jw_finish() reports the first (-EMSGSIZE when the buffer is too small).
+ * jw_finish() reports the first: -EMSGSIZE when the buffer is too small,
+ * -EINVAL for what JSON cannot say (a value without its key in an object,
+ * a key outside one, a mismatched or missing end, a second top-level
+ * value, a NUL byte in a string, nesting past 31). What it accepts,
+ * json_parse() reads back as written, provided the caller wrote no key
+ * twice in one object (jw does not track keys).
  */
 #ifndef LUKSBOX_JSON_H
 #define LUKSBOX_JSON_H
@@ -48,12 +53,12 @@ int json_type(const struct json *j, int t);
 int json_skip(const struct json *j, int t);
 
 /* The value of member KEY of object OBJ: its token index, or -ENOENT
- * (also when OBJ is not an object). */
+ * (also when OBJ is not an object). Keys compare unescaped. */
 int json_find(const struct json *j, int obj, const char *key);
 
 /* Unescape string token T into OUT (NUL-terminated): its length, or
  * -EINVAL (not a string, bad escape, lone surrogate, \u0000) or
- * -EMSGSIZE. */
+ * -EMSGSIZE; on failure OUT is "" (when CAP > 0). */
 int json_string(const struct json *j, int t, char *out, size_t cap);
 
 /* json_string() of member KEY of OBJ; -ENOENT when absent. */
@@ -69,6 +74,7 @@ struct jw {
 	int err;
 	int depth;
 	unsigned char first[32]; /* per depth: nothing written yet */
+	unsigned char obj[32];	 /* per depth: 1 inside an object */
 	int after_key;
 };
 

@@ -83,6 +83,8 @@ static int get_b64(struct aws_client *c, const struct json *j, const char *name,
 	if (n < 0)
 		return n == -ENOENT ? -EBADMSG : n;
 	n = b64_decode(out, cap, c->scratch, (size_t)n);
+	if (n < 0)
+		secret_wipe(out, cap); /* no half-decoded key left behind */
 	return n;
 }
 
@@ -230,6 +232,7 @@ int kms_generate_data_key(struct aws_client *c, const char *key_id,
 		goto out;
 	n = get_b64(c, &j, "Plaintext", pt, nbytes);
 	if (n != (int)nbytes) {
+		secret_wipe(pt, nbytes);
 		err = bad_response(c, "GenerateDataKey", n < 0 ? n : -EBADMSG);
 		goto out;
 	}
@@ -329,9 +332,11 @@ int kms_generate_random(struct aws_client *c, const char *region, size_t n,
 	err = call(c, "GenerateRandom", region, &w, &j);
 	if (!err) {
 		err = get_b64(c, &j, "Plaintext", out, n);
-		if (err != (int)n)
+		if (err != (int)n) {
+			secret_wipe(out, n);
 			err = bad_response(c, "GenerateRandom",
 					   err < 0 ? err : -EBADMSG);
+		}
 	}
 	done(c);
 	return err;

@@ -159,6 +159,14 @@ out_nomem:
 	return -ENOMEM;
 }
 
+/* Is the PEM object NAME a certificate? BearSSL 0.6 leaves the banner's
+ * dashes on the name when the line ends in CRLF: accept them. */
+static int pem_is_cert(const char *name)
+{
+	return !strncmp(name, "CERTIFICATE", 11) &&
+	       name[11 + strspn(name + 11, "-")] == 0;
+}
+
 int tls_trust_add_pem(struct tls_trust *t, const char *path)
 {
 	br_pem_decoder_context pc;
@@ -179,8 +187,7 @@ int tls_trust_add_pem(struct tls_trust *t, const char *path)
 						   (size_t)r - off);
 			switch (br_pem_decoder_event(&pc)) {
 			case BR_PEM_BEGIN_OBJ:
-				in_cert = !strcmp(br_pem_decoder_name(&pc),
-						  "CERTIFICATE");
+				in_cert = pem_is_cert(br_pem_decoder_name(&pc));
 				der.len = 0;
 				br_pem_decoder_setdest(
 					&pc, in_cert ? bytes_append : NULL,
