@@ -32,7 +32,8 @@ static char enc6(uint32_t v)
 	d += (int32_t)(ge_mask(x, 26) & (uint32_t)('a' - 26 - 'A'));
 	d += (int32_t)(ge_mask(x, 52) & (uint32_t)(('0' - 52) - ('a' - 26)));
 	d += (int32_t)(ge_mask(x, 62) & (uint32_t)('+' - (62 + '0' - 52)));
-	d += (int32_t)(ge_mask(x, 63) & (uint32_t)('/' - '+' - 1));
+	/* At 63 the previous step yields '+' + 1. */
+	d += (int32_t)(ge_mask(x, 63) & (uint32_t)('/' - ('+' + 1)));
 	return (char)d;
 }
 

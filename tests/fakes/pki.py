@@ -11,6 +11,10 @@
 #   untrusted.pem .key       same names, signed by another CA nobody trusts
 #   wronghost.pem .key       signed by ca, but only for wrong.example.invalid
 #   expired.pem .key         signed by ca, for the right names, expired a year ago
+#   server-p384.pem .key     same names, ECDSA P-384 leaf under ca-ec
+#   server-rsa4096.pem .key  same names, RSA 4096 leaf under ca
+#   server-chain.pem .key    RSA leaf under an intermediate CA (int-ca, signed by
+#                            ca); the .pem holds leaf then intermediate
 #   bundle.pem               ca.pem + ca-ec.pem
 # Usage: pki.py DIR   (prints DIR). Nothing here is secret beyond a test run.
 # See: openssl-ca(1), openssl-req(1), RFC 5280 (validity, subjectAltName).
@@ -73,6 +77,9 @@ def _ca_db(d, ca):
             [ anything ]
             commonName = supplied
             organizationName = optional
+            [ subca ]
+            basicConstraints = critical,CA:TRUE,pathlen:0
+            keyUsage = critical,keyCertSign,cRLSign
             [ leaf ]
             basicConstraints = critical,CA:FALSE
             keyUsage = critical,digitalSignature,keyEncipherment
@@ -81,16 +88,18 @@ def _ca_db(d, ca):
     return conf
 
 
-def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None):
+def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None,
+          ext="leaf"):
+    san = ["-addext", "subjectAltName=" + _san(names, ips)] if names else []
     _ossl(d, "req", "-newkey", keyspec[0], *keyspec[1:], "-nodes",
           "-keyout", name + ".key", "-out", name + ".csr",
           "-subj", "/O=luksbox tests/CN=" + (names[0] if names else name),
-          "-addext", "subjectAltName=" + _san(names, ips))
+          *san)
     conf = _ca_db(d, ca)
     dates = ["-days", "20"]
     if start:
         dates = ["-startdate", start, "-enddate", end]
-    _ossl(d, "ca", "-batch", "-notext", "-config", conf, "-extensions", "leaf",
+    _ossl(d, "ca", "-batch", "-notext", "-config", conf, "-extensions", ext,
           "-in", name + ".csr", "-out", name + ".pem", *dates)
     os.unlink(os.path.join(d, name + ".csr"))
 
@@ -98,6 +107,7 @@ def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None):
 RSA = ("rsa", "-pkeyopt", "rsa_keygen_bits:2048")
 P256 = ("ec", "-pkeyopt", "ec_paramgen_curve:P-256")
 P384 = ("ec", "-pkeyopt", "ec_paramgen_curve:P-384")
+RSA4096 = ("rsa", "-pkeyopt", "rsa_keygen_bits:4096")
 
 
 def make(d):
@@ -110,6 +120,16 @@ def make(d):
     _leaf(d, "ca-ec", "server-ec", P256, NAMES, IPS)
     _leaf(d, "rogue-ca", "untrusted", RSA, NAMES, IPS)
     _leaf(d, "ca", "wronghost", RSA, ["wrong.example.invalid"], [])
+    _leaf(d, "ca-ec", "server-p384", P384, NAMES, IPS)
+    _leaf(d, "ca", "server-rsa4096", RSA4096, NAMES, IPS)
+    _leaf(d, "ca", "int-ca", RSA, [], [], ext="subca")
+    _leaf(d, "int-ca", "leaf-int", RSA, NAMES, IPS)
+    with open(os.path.join(d, "server-chain.pem"), "w") as out:
+        for n in ("leaf-int.pem", "int-ca.pem"):
+            with open(os.path.join(d, n)) as f:
+                out.write(f.read())
+    os.replace(os.path.join(d, "leaf-int.key"),
+               os.path.join(d, "server-chain.key"))
     # Expired a year ago: valid from two years back to one year back.
     _leaf(d, "ca", "expired", RSA, NAMES, IPS,
           start=_ago(730), end=_ago(365))
@@ -123,6 +143,9 @@ def make(d):
         "bundle": p("bundle.pem"), "rogue_ca": p("rogue-ca.pem"),
         "server": (p("server.pem"), p("server.key")),
         "server_ec": (p("server-ec.pem"), p("server-ec.key")),
+        "server_p384": (p("server-p384.pem"), p("server-p384.key")),
+        "server_rsa4096": (p("server-rsa4096.pem"), p("server-rsa4096.key")),
+        "server_chain": (p("server-chain.pem"), p("server-chain.key")),
         "untrusted": (p("untrusted.pem"), p("untrusted.key")),
         "wronghost": (p("wronghost.pem"), p("wronghost.key")),
         "expired": (p("expired.pem"), p("expired.key")),
