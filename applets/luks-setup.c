@@ -299,6 +299,10 @@ int luks_setup_main(int argc, char **argv)
 		goto out_fini;
 	}
 	r = vol_provision(&run->env, &o->v, d, &e);
+	/* Provisioned before (or by a run cut short after it was marked
+	 * ready): finish the job by opening and mounting it. */
+	if (r == VOL_DONE_NOTHING)
+		r = vol_open(&run->env, &o->v, d, NULL, 0, &e);
 	if (r < 0) {
 		r = logger_fail(&run->log, &e);
 		goto out_fini;

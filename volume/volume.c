@@ -401,8 +401,9 @@ static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 				   "%s: cannot tell whether it is in "
 				   "use: %s",
 				   d->path[i], strerror(-r));
+		/* Refused for good (not -EBUSY: waiting would not help). */
 		if (r)
-			return why(e, -EBUSY,
+			return why(e, -EPERM,
 				   "%s is in use (%s); nothing was changed",
 				   d->path[i], w);
 		r = probe_signatures(d->path[i], &pr);
@@ -520,7 +521,7 @@ static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	char *again = secret_alloc(env->arena, PASS_MAX);
 	unsigned char *raw = secret_alloc(env->arena, RECOVERY_BYTES);
 	char old[TAB_PATH + 8];
-	int n = 0, i, r;
+	int n = 0, i, r, slot;
 
 	if (!pass || !again || !raw)
 		return why(e, -ENOMEM, "secret memory full");
@@ -574,11 +575,11 @@ static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	say(env, VOL_INFO,
 	    "%s: adding the recovery keyslot (argon2id, %u MiB, ~2 s)", v->name,
 	    recovery_kib() / 1024);
-	r = luks_add_recovery_slot(l, w0->secret, SECRET_BYTES, pass, (size_t)n,
-				   recovery_kib());
-	if (r < 0)
-		return why(e, r, "cannot add the recovery keyslot: %s",
-			   strerror(-r));
+	slot = luks_add_recovery_slot(l, w0->secret, SECRET_BYTES, pass,
+				      (size_t)n, recovery_kib());
+	if (slot < 0)
+		return why(e, slot, "cannot add the recovery keyslot: %s",
+			   strerror(-slot));
 	if (strcmp(v->recovery, "prompt")) {
 		r = secret_file_write(v->recovery, pass, (size_t)n, 0400);
 		if (r < 0)
@@ -588,7 +589,7 @@ static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		say(env, VOL_WARN,
 		    "%s: recovery key written to %s (keyslot %d). Move it OFF "
 		    "this machine now: anyone who reads it can open the volume",
-		    v->name, v->recovery, r);
+		    v->name, v->recovery, slot);
 	}
 	return 0;
 }
@@ -795,6 +796,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 			v->name, strerror(-r));
 		goto out_fini;
 	}
+	r = 0;
 	if (env->wipe) {
 		say(env, VOL_INFO,
 		    "%s: wiping (writing encrypted zeros over "
@@ -983,14 +985,16 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 
 /* ---- opening ---------------------------------------------------------------- */
 
-/* Why the devices of V cannot be opened as they are: blank or not. Calls
- * vol_provision() when all are blank and the policy says format. */
+/* D cannot be opened as it is: provision it when the devices in CHECK are
+ * all blank and the policy says format; refuse, saying why, otherwise. */
 static int blank_or_refuse(const struct vol_env *env,
-			   const struct tab_volume *v, const struct vol_devs *d,
-			   const char *missing, struct vol_error *e)
+			   const struct tab_volume *v,
+			   const struct vol_devs *check,
+			   const struct vol_devs *d, const char *missing,
+			   struct vol_error *e)
 {
 	char w[300] = "";
-	int r = all_blank(d, w, sizeof(w));
+	int r = all_blank(check, w, sizeof(w));
 
 	if (r < 0)
 		return why(e, r, "cannot read its devices: %s", strerror(-r));
@@ -1190,7 +1194,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return blank_or_refuse(env, v, d,
+			return blank_or_refuse(env, v, d, d,
 					       "its devices hold no RAID0 "
 					       "array of this name",
 					       e);
@@ -1198,14 +1202,21 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	}
 	r = luks_load(&l, target);
 	if (r == -EINVAL && d->n == 1)
-		return blank_or_refuse(env, v, d,
+		return blank_or_refuse(env, v, d, d,
 				       "no LUKS header on the device", e);
+	if (r == -EINVAL) {
+		/* Our array with nothing on it: a setup cut short. */
+		struct vol_devs arr_dev = {.n = 1};
+
+		snprintf(arr_dev.path[0], sizeof(arr_dev.path[0]), "%s",
+			 target);
+		return blank_or_refuse(env, v, &arr_dev, d,
+				       "its RAID0 array holds no LUKS header",
+				       e);
+	}
 	if (r < 0)
-		return why(e, r, "cannot read the LUKS header of %s: %s%s",
-			   target, strerror(-r),
-			   d->n > 1 && r == -EINVAL
-				   ? " (our array, but no LUKS on it)"
-				   : "");
+		return why(e, r, "cannot read the LUKS header of %s: %s",
+			   target, strerror(-r));
 	luks_info(&l, &li);
 	if (li.state == LUKS_STATE_PROVISIONING) {
 		luks_fini(&l);
@@ -1224,10 +1235,15 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	what(e, "unlock %s", v->name);
 	if (key) {
 		r = luks_activate(&l, v->name, -1, key, key_len);
-		if (r < 0)
-			r = why(e, r, "%s",
-				r == -EPERM ? "the key file opens no keyslot"
-					    : strerror(-r));
+		if (r >= 0)
+			say(env, VOL_INFO,
+			    "%s: unlocked with keyslot %d (key "
+			    "file)",
+			    v->name, r);
+		r = r >= 0 ? 0
+			   : why(e, r, "%s",
+				 r == -EPERM ? "the key file opens no keyslot"
+					     : strerror(-r));
 	} else {
 		r = unlock_with_kms(env, v, &l, &li, e);
 	}

@@ -10,6 +10,8 @@
 #   10.0.2.100:443 -> the KMS proxy (kms.us-east-1.amazonaws.com in the
 #                     guest's /etc/hosts, so TLS names verify)
 #   10.0.2.101:80  -> the IMDS
+#   10.0.2.102:1,2 -> the proxy's and the IMDS's control sockets
+#                     (/lib/vmaws.sh: aws_fault, aws_imds, aws_deny ...)
 # The guest gets AWS_ENDPOINT_URL_KMS, AWS_CA_BUNDLE and
 # AWS_EC2_METADATA_SERVICE_ENDPOINT, and no credentials: they come from the
 # instance role through the IMDS, as on EC2. The host part can then use
@@ -31,6 +33,10 @@ aws_start() {
 	. "$aws_dir/env"
 	forward 10.0.2.100:443 "$AWSENV_KMS_PORT"
 	forward 10.0.2.101:80 "$AWSENV_IMDS_PORT"
+	# The fakes' control channels, so a guest step can switch faults.
+	forward 10.0.2.102:1 "unix:$aws_dir/proxy.sock"
+	forward 10.0.2.102:2 "unix:$aws_dir/imds.sock"
+	guest_file /lib/vmaws.sh "$here/lib/vmaws.sh"
 	printf '%s\n' "127.0.0.1 localhost" \
 		"10.0.2.100 kms.us-east-1.amazonaws.com kms.eu-west-1.amazonaws.com ssm.us-east-1.amazonaws.com" \
 		>"$work/hosts"
