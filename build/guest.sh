@@ -138,7 +138,8 @@ cp "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
 	cp -L "$stage/pkg/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$r/lib64/"
 # Loaded with dlopen, so no NEEDED entry names it: glibc's pthread_exit
 # needs libgcc_s (cryptsetup's argon2 threads abort without it).
-for so in libgcc_s.so.1; do
+dlopened="libgcc_s.so.1"
+for so in $dlopened; do
 	found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
 	if [ -z "$found" ]; then
 		add_lib_pkg "$so"
