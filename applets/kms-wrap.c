@@ -307,7 +307,7 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 				    "encrypt: input is %d bytes; KMS takes at "
 				    "most %d (wrap a data key instead)",
 				    n, KMS_PLAINTEXT_MAX);
-		n = kms_encrypt(c, o->key_id, &o->ctx, in, (size_t)n, out,
+		n = kms_encrypt(c, o->key_id, NULL, &o->ctx, in, (size_t)n, out,
 				IN_MAX);
 		if (n < 0)
 			return aws_fail(c, "encrypt with KMS");
@@ -334,7 +334,7 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 					   "--plain-out and --blob-out");
 		if (!key)
 			return fail(EXIT_FAIL, "allocate secret memory");
-		n = kms_generate_data_key(c, o->key_id, &o->ctx,
+		n = kms_generate_data_key(c, o->key_id, NULL, &o->ctx,
 					  (size_t)o->bytes, key, out, IN_MAX,
 					  NULL, 0);
 		if (n < 0)

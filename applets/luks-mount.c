@@ -1,23 +1,379 @@
 /* luks-mount.c - unlock and mount KMS-protected volumes at boot.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", issue 6.
+ * See: DESIGN.md "Applets", volume/volume.h, init/luksbox, issue 6.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "applets/applet.h"
+#include "applets/volcommon.h"
+#include "conf/tab.h"
+#include "volume/volume.h"
 
 const char luks_mount_usage[] =
-	"Usage: luks-mount [--config FILE] -a | NAME...\n"
-	"       luks-mount --stop [-a | NAME...]\n"
+	"Usage: luks-mount [OPTIONS] -a | NAME...        open and mount\n"
+	"       luks-mount --stop [-a | NAME...]          unmount, close, stop "
+	"RAID\n"
 	"       luks-mount --status [--json] [-a | NAME...]\n"
-	"       luks-mount --key-file FILE NAME\n"
+	"       luks-mount --key-file FILE NAME           manual/recovery "
+	"unlock\n"
 	"\n"
-	"At boot: assemble, unwrap the key through AWS KMS, open and mount each\n"
-	"configured volume. NOT IMPLEMENTED YET in this build.\n";
+	"For each volume of the table: assemble its RAID0 array by name,\n"
+	"unwrap its key through AWS KMS (each aws-kms token in turn: a denied\n"
+	"or unreachable key falls through to the next), open it as\n"
+	"/dev/mapper/NAME and mount it. What is open and mounted already is\n"
+	"left alone. When every device of a volume is blank (instance store\n"
+	"after a stop/start) and its policy is on-blank=format (the default\n"
+	"for `ephemeral`), a new volume is provisioned with a new key; when\n"
+	"only some are blank, or on-blank=fail, nothing is touched.\n"
+	"\n"
+	"  -a, --all             every volume of the table\n"
+	"  -c, --config FILE     the volume table (default /etc/luksbox.tab)\n"
+	"  -s, --stop            unmount, close and stop RAID (in that order)\n"
+	"  -S, --status          show each volume; exit 0 when all are open\n"
+	"                        and mounted, 3 when not\n"
+	"  -j, --json            --status as JSON\n"
+	"  -K, --key-file FILE   unlock NAME with the passphrase or recovery key\n"
+	"                        in FILE (\"-\": standard input) instead of KMS\n"
+	"  -B, --boot            boot mode: timestamped messages also to\n"
+	"                        /dev/kmsg (the EC2 console) and syslog; never\n"
+	"                        prompts\n"
+	"  -T, --timeout SEC     deadline for KMS and IMDS, retries included "
+	"(60)\n"
+	"  -l, --log-level LEVEL debug, info (default), warning, error\n"
+	"  -r, --region R        default AWS region (else AWS_REGION, IMDS)\n"
+	"  -e, --endpoint URL    KMS endpoint (else AWS_ENDPOINT_URL_KMS)\n"
+	"  -C, --ca-file PEM     trust these CAs too (as AWS_CA_BUNDLE)\n"
+	"\n"
+	"Volumes with the nofail option do not change the exit code.\n"
+	"Exit: 0 ok, 1 a volume failed (access denied, a foreign or tampered\n"
+	"header, devices that are neither ours nor blank), 2 usage, 75 only\n"
+	"temporary failures (KMS or IMDS unreachable: retry later, e.g.\n"
+	"`service luksbox start`).\n";
 
-/* Honest placeholder until issue 6 lands: fail, never pretend. */
+enum mode {
+	MODE_OPEN,
+	MODE_STOP,
+	MODE_STATUS
+};
+
+struct opts {
+	const char *config, *key_file;
+	enum mode mode;
+	int all, json, boot;
+	enum vol_level level;
+	struct aws_opts aws;
+	char **names;
+	int nnames;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"stop", no_argument, NULL, 's'},
+		{"status", no_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},
+		{"key-file", required_argument, NULL, 'K'},
+		{"boot", no_argument, NULL, 'B'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"region", required_argument, NULL, 'r'},
+		{"endpoint", required_argument, NULL, 'e'},
+		{"ca-file", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	o->config = "/etc/luksbox.tab";
+	o->level = VOL_INFO;
+	o->aws.timeout_s = 60;
+	while ((c = getopt_long(argc, argv, "ac:sSjK:BT:l:r:e:C:", longs,
+				NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o->all = 1;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->mode = MODE_STOP;
+			break;
+		case 'S':
+			o->mode = MODE_STATUS;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'K':
+			o->key_file = optarg;
+			break;
+		case 'B':
+			o->boot = 1;
+			break;
+		case 'T':
+			o->aws.timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || o->aws.timeout_s < 1)
+				return usage_error("--timeout %s: want seconds",
+						   optarg);
+			break;
+		case 'l':
+			if (logger_level(optarg, &o->level))
+				return usage_error(
+					"--log-level %s: want debug, "
+					"info, warning or error",
+					optarg);
+			break;
+		case 'r':
+			o->aws.region = optarg;
+			break;
+		case 'e':
+			o->aws.endpoint_url = optarg;
+			break;
+		case 'C':
+			o->aws.ca_file = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	o->names = argv + optind;
+	o->nnames = argc - optind;
+	if (o->all == (o->nnames > 0))
+		return usage_error(o->all ? "-a or NAMEs, not both"
+					  : "which volumes? -a or NAME...");
+	if (o->key_file && (o->mode != MODE_OPEN || o->nnames != 1))
+		return usage_error("--key-file opens exactly one NAME");
+	if (o->json && o->mode != MODE_STATUS)
+		return usage_error("--json goes with --status");
+	return 0;
+}
+
+/* The volumes to act on, in table order (reversed for --stop by caller). */
+static int select_volumes(const struct opts *o, const struct tab *t,
+			  const struct tab_volume **sel, unsigned *n)
+{
+	int i;
+
+	*n = 0;
+	if (o->all) {
+		for (*n = 0; *n < t->nvolumes; (*n)++)
+			sel[*n] = &t->volumes[*n];
+		return 0;
+	}
+	for (i = 0; i < o->nnames; i++) {
+		sel[*n] = tab_find(t, o->names[i]);
+		if (!sel[*n])
+			return fail(EXIT_FAIL, "find %s in %s: no such volume",
+				    o->names[i], o->config);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Read the key file (whole, like cryptsetup --key-file) into the arena. */
+static int read_key(struct volrun *run, const char *path, unsigned char **key,
+		    size_t *len)
+{
+	enum {
+		KEY_MAX = 8192
+	};
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	ssize_t r;
+
+	*len = 0;
+	*key = secret_alloc(&run->arena, KEY_MAX);
+	if (fd < 0 || !*key) {
+		if (fd > 0)
+			close(fd);
+		return fail_err(EXIT_FAIL, fd < 0 ? errno : ENOMEM,
+				"read the key file %s", path);
+	}
+	while ((r = read(fd, *key + *len, KEY_MAX - *len)) > 0)
+		*len += (size_t)r;
+	if (fd > 0)
+		close(fd);
+	if (r < 0 || *len == 0 || *len == KEY_MAX)
+		return fail(EXIT_FAIL, "read the key file %s: %s", path,
+			    r < 0  ? strerror(errno)
+			    : *len ? "too long (8 KiB at most)"
+				   : "it is empty");
+	return 0;
+}
+
+/* Merge one volume's exit code into the run's: 1 beats 75 beats 0. */
+static int worse(int a, int b)
+{
+	if (a == EXIT_FAIL || b == EXIT_FAIL)
+		return EXIT_FAIL;
+	return a ? a : b;
+}
+
+static int do_open(struct volrun *run, const struct opts *o,
+		   const struct tab_volume *const *sel, unsigned n)
+{
+	struct vol_devs *d = malloc(sizeof(*d));
+	struct vol_error e;
+	unsigned char *key = NULL;
+	size_t key_len = 0;
+	unsigned i, need_md = 0;
+	int rc = EXIT_OK, r, one;
+
+	if (!d)
+		return fail(EXIT_FAIL, "start: out of memory");
+	if (o->key_file && (rc = read_key(run, o->key_file, &key, &key_len)))
+		goto out;
+	for (i = 0; i < n; i++)
+		need_md |= sel[i]->ephemeral || sel[i]->ndevices > 1;
+	volrun_modules(run, (int)need_md);
+	for (i = 0; i < n; i++) {
+		r = vol_devices(&run->env, sel[i], d, &e);
+		if (!r)
+			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
+		if (r < 0) {
+			one = logger_fail(&run->log, &e);
+			if (sel[i]->nofail)
+				logger_msg(&run->log, VOL_WARN,
+					   "(nofail: the exit code ignores "
+					   "this volume)");
+			else
+				rc = worse(rc, one);
+		}
+	}
+out:
+	if (key)
+		secret_wipe(key, key_len);
+	free(d);
+	return rc;
+}
+
+static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
+		   unsigned n)
+{
+	struct vol_error e;
+	int rc = EXIT_OK;
+
+	while (n--)
+		if (vol_close(&run->env, sel[n], &e))
+			rc = worse(rc, logger_fail(&run->log, &e));
+	return rc;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int do_status(struct volrun *run, const struct opts *o,
+		     const struct tab_volume *const *sel, unsigned n)
+{
+	struct vol_status st;
+	unsigned i;
+	int all = 1, r;
+
+	if (o->json)
+		printf("[");
+	else
+		printf("%-16s %-16s %-24s %s\n", "NAME", "STATE", "BACKING",
+		       "MOUNTPOINT");
+	for (i = 0; i < n; i++) {
+		r = vol_status(&run->env, sel[i], &st);
+		if (r < 0) {
+			fail_err(EXIT_FAIL, r, "read the state of %s",
+				 sel[i]->name);
+			memset(&st, 0, sizeof(st));
+		}
+		all &= r == 1;
+		if (o->json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(sel[i]->name);
+			printf(",\"open\":%s,\"mounted\":%s,\"uuid\":",
+			       st.open ? "true" : "false",
+			       st.mounted ? "true" : "false");
+			json_str(st.uuid);
+			printf(",\"backing\":");
+			json_str(st.backing);
+			printf(",\"mountpoint\":");
+			json_str(sel[i]->mountpoint);
+			printf("}");
+		} else {
+			printf("%-16s %-16s %-24s %s\n", sel[i]->name,
+			       st.open && st.mounted ? "open, mounted"
+			       : st.open	     ? "open"
+						     : "closed",
+			       st.backing[0] ? st.backing : "-",
+			       sel[i]->mountpoint);
+		}
+	}
+	if (o->json)
+		printf("]\n");
+	return all ? EXIT_OK : 3;
+}
+
 int luks_mount_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return fail(EXIT_FAIL,
-		    "run luks-mount: not implemented yet in this build");
+	const struct tab_volume *sel[TAB_MAX_VOLUMES];
+	struct opts o = {0};
+	struct volrun *run = calloc(1, sizeof(*run));
+	struct tab *t = calloc(1, sizeof(*t));
+	unsigned n = 0;
+	int r;
+
+	if (!run || !t) {
+		r = fail(EXIT_FAIL, "start: out of memory");
+		goto out_free;
+	}
+	r = parse(argc, argv, &o);
+	if (r)
+		goto out_free;
+	r = volrun_init(run, o.level, o.boot);
+	if (r)
+		goto out_free;
+	run->aws_opts = o.aws;
+	/* At boot a missing table means "installed, nothing configured". */
+	r = volrun_table(run, o.config, o.all, t);
+	if (!r)
+		r = select_volumes(&o, t, sel, &n);
+	if (r)
+		goto out_fini;
+	if (n == 0) {
+		logger_msg(&run->log, VOL_INFO,
+			   "no volumes configured: nothing to do");
+		goto out_fini;
+	}
+	if (o.mode == MODE_STATUS) {
+		r = do_status(run, &o, sel, n);
+		goto out_fini;
+	}
+	if (o.mode == MODE_STOP) {
+		r = do_stop(run, sel, n);
+		goto out_fini;
+	}
+	/* KMS and IMDS only when a volume needs a key. */
+	r = o.key_file ? 0 : volrun_aws(run);
+	if (!r)
+		r = do_open(run, &o, sel, n);
+out_fini:
+	volrun_fini(run);
+out_free:
+	free(t);
+	free(run);
+	return r;
 }

@@ -211,6 +211,11 @@ build_cryptsetup() {
 	cd "$s"
 	[ -x configure ] || ./autogen.sh
 	# Tools are disabled, yet configure still insists on popt: tell it yes.
+	# No kernel crypto API (AF_ALG): with it, LUKS2 keyslots are encrypted
+	# through AF_ALG only, so a rescue kernel without algif_skcipher could
+	# neither write nor open a keyslot; without it, libcryptsetup uses a
+	# temporary dm-crypt mapping, which works on every kernel that can
+	# open the volume at all (DESIGN.md "Why the nettle backend").
 	ac_cv_lib_popt_poptConfigFileToString=yes \
 		./configure --prefix="$sysroot" --libdir="$sysroot/lib" \
 		--disable-shared --enable-static \
@@ -221,6 +226,7 @@ build_cryptsetup() {
 		--disable-selinux --disable-asciidoc --disable-fips \
 		--disable-pwquality --disable-passwdqc \
 		--disable-luks2-reencryption --enable-internal-argon2 \
+		--disable-kernel_crypto \
 		--disable-libargon2
 	make -j"$jobs" libcryptsetup.la
 	make install-includeHEADERS install-pkgconfigDATA
@@ -234,7 +240,8 @@ stamp_of() {
 	{
 		pin_of "$name"
 		declare -f "build_$name"
-		echo "$CFLAGS"
+		# Flags without the checkout's path: a moved tree rebuilds nothing.
+		echo "${CFLAGS//"$sysroot"/SYSROOT}"
 	} | sha256sum | cut -c1-32
 }
 

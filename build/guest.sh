@@ -136,6 +136,18 @@ done
 # Pull in shared libraries until every NEEDED soname is present.
 cp "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
 	cp -L "$stage/pkg/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$r/lib64/"
+# Loaded with dlopen, so no NEEDED entry names it: glibc's pthread_exit
+# needs libgcc_s (cryptsetup's argon2 threads abort without it).
+dlopened="libgcc_s.so.1"
+for so in $dlopened; do
+	found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
+	if [ -z "$found" ]; then
+		add_lib_pkg "$so"
+		found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
+	fi
+	[ -n "$found" ] || die "cannot find $so"
+	cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
+done
 for _ in 1 2 3 4 5 6; do
 	missing=0
 	for f in "$r"/sbin/* "$r"/lib/x86_64-linux-gnu/*.so*; do

@@ -249,8 +249,13 @@ int luks_token_get(struct luks *l, int token, const char **json)
 
 int luks_set_ready(struct luks *l)
 {
-	return crypt_set_label(l->cd, crypt_get_label(l->cd),
-			       LUKS_SUBSYSTEM_READY);
+	const char *cur = crypt_get_label(l->cd);
+	char label[48];
+
+	/* A copy: libcryptsetup clears its label buffer before copying the
+	 * new one in, so its own pointer cannot be passed back. */
+	snprintf(label, sizeof(label), "%s", cur ? cur : "");
+	return crypt_set_label(l->cd, label, LUKS_SUBSYSTEM_READY);
 }
 
 int luks_activate(struct luks *l, const char *name, int slot,

@@ -138,8 +138,8 @@ static void done(struct aws_client *c)
 }
 
 int kms_encrypt(struct aws_client *c, const char *key_id,
-		const struct kms_context *x, const void *pt, size_t n,
-		unsigned char *blob, size_t cap)
+		const char *region_hint, const struct kms_context *x,
+		const void *pt, size_t n, unsigned char *blob, size_t cap)
 {
 	char rbuf[40];
 	struct jw w;
@@ -158,7 +158,8 @@ int kms_encrypt(struct aws_client *c, const char *key_id,
 	put_context(&w, "EncryptionContext", x);
 	jw_obj_end(&w);
 	err = call(c, "Encrypt",
-		   call_region(c, key_id, NULL, rbuf, sizeof(rbuf)), &w, &j);
+		   call_region(c, key_id, region_hint, rbuf, sizeof(rbuf)), &w,
+		   &j);
 	if (!err) {
 		err = get_b64(c, &j, "CiphertextBlob", blob, cap);
 		if (err < 0)
@@ -207,9 +208,9 @@ int kms_decrypt(struct aws_client *c, const char *key_id,
 }
 
 int kms_generate_data_key(struct aws_client *c, const char *key_id,
-			  const struct kms_context *x, size_t nbytes,
-			  unsigned char *pt, unsigned char *blob, size_t cap,
-			  char *key_arn, size_t arn_cap)
+			  const char *region_hint, const struct kms_context *x,
+			  size_t nbytes, unsigned char *pt, unsigned char *blob,
+			  size_t cap, char *key_arn, size_t arn_cap)
 {
 	char rbuf[40];
 	struct jw w;
@@ -227,7 +228,8 @@ int kms_generate_data_key(struct aws_client *c, const char *key_id,
 	put_context(&w, "EncryptionContext", x);
 	jw_obj_end(&w);
 	err = call(c, "GenerateDataKey",
-		   call_region(c, key_id, NULL, rbuf, sizeof(rbuf)), &w, &j);
+		   call_region(c, key_id, region_hint, rbuf, sizeof(rbuf)), &w,
+		   &j);
 	if (err)
 		goto out;
 	n = get_b64(c, &j, "Plaintext", pt, nbytes);

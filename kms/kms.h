@@ -31,10 +31,11 @@ struct kms_context {
 /* Add K=V to X: 0, -E2BIG when full, -EEXIST for a repeated key. */
 int kms_context_add(struct kms_context *x, const char *k, const char *v);
 
-/* Encrypt N bytes of PT under KEY_ID: the blob into BLOB; its length. */
+/* Encrypt N bytes of PT under KEY_ID: the blob into BLOB; its length.
+ * REGION_HINT (may be NULL) is used when KEY_ID is no ARN (KEY@REGION). */
 int kms_encrypt(struct aws_client *c, const char *key_id,
-		const struct kms_context *x, const void *pt, size_t n,
-		unsigned char *blob, size_t cap);
+		const char *region_hint, const struct kms_context *x,
+		const void *pt, size_t n, unsigned char *blob, size_t cap);
 
 /*
  * Decrypt BLOB (KEY_ID may be NULL for symmetric keys; give it to pin the
@@ -49,11 +50,12 @@ int kms_decrypt(struct aws_client *c, const char *key_id,
 /*
  * A fresh NBYTES data key: plaintext into PT (NBYTES long), its blob into
  * BLOB; returns the blob length. KEY_ARN (may be NULL) gets the key ARN.
+ * REGION_HINT as for kms_encrypt().
  */
 int kms_generate_data_key(struct aws_client *c, const char *key_id,
-			  const struct kms_context *x, size_t nbytes,
-			  unsigned char *pt, unsigned char *blob, size_t cap,
-			  char *key_arn, size_t arn_cap);
+			  const char *region_hint, const struct kms_context *x,
+			  size_t nbytes, unsigned char *pt, unsigned char *blob,
+			  size_t cap, char *key_arn, size_t arn_cap);
 
 /* Re-encrypt BLOB from its key/context to DEST_KEY (same context X). */
 int kms_reencrypt(struct aws_client *c, const char *dest_key,

@@ -57,3 +57,15 @@ http_get() {
 	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$3" "$1" |
 		nc -w 5 "$1" "$2" | sed '1,/^\r*$/d'
 }
+
+# power_cut: end this boot like a power failure: no unmount, no sync of the
+# disks under test (state saved with `save` is synced first). The host
+# treats the boot as finished; the next boot finds the disks as they were.
+power_cut() {
+	sync -f "$state_dir"
+	echo "@@CRASH"
+	sleep 1
+	echo 1 >/proc/sys/kernel/sysrq
+	echo b >/proc/sysrq-trigger
+	sleep 10
+}

@@ -1,0 +1,294 @@
+/* volcommon.c - logging, AWS and volume setup shared by luks-setup and
+ * luks-mount.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: volcommon.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "applets/applet.h"
+#include "applets/volcommon.h"
+#include "kms/net.h"
+
+enum {
+	ARENA_SIZE = 512 * 1024, /* AWS client, TLS, keys of 16 volumes */
+};
+
+int logger_level(const char *s, enum vol_level *out)
+{
+	static const char *const names[] = {
+		[VOL_DEBUG] = "debug",
+		[VOL_INFO] = "info",
+		[VOL_WARN] = "warning",
+		[VOL_ERR] = "error",
+	};
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum vol_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void logger_init(struct logger *lg, enum vol_level level, int boot)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	memset(lg, 0, sizeof(*lg));
+	lg->level = level;
+	lg->boot = boot;
+	lg->kmsg_fd = lg->syslog_fd = -1;
+	lg->tty = isatty(2);
+	if (!boot)
+		return;
+	lg->kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	strcpy(sa.sun_path, "/dev/log");
+	lg->syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (lg->syslog_fd >= 0 &&
+	    connect(lg->syslog_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(lg->syslog_fd);
+		lg->syslog_fd = -1;
+	}
+}
+
+void logger_fini(struct logger *lg)
+{
+	if (lg->kmsg_fd >= 0)
+		close(lg->kmsg_fd);
+	if (lg->syslog_fd >= 0)
+		close(lg->syslog_fd);
+	lg->kmsg_fd = lg->syslog_fd = -1;
+}
+
+void logger_msg(void *arg, enum vol_level level, const char *msg)
+{
+	/* syslog/kmsg priorities: debug 7, info 6, warning 4, error 3. */
+	static const int prio[] = {7, 6, 4, 3};
+	struct logger *lg = arg;
+	char line[1200], stamp[32] = "";
+	time_t now;
+	struct tm tm;
+	int n;
+
+	if (level < lg->level)
+		return;
+	if (lg->boot) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "[%Y-%m-%d %H:%M:%S] ", &tm);
+	}
+	fprintf(stderr, "%s%s: %s\n", stamp, applet_name, msg);
+	if (lg->kmsg_fd >= 0) {
+		/* LOG_DAEMON (3 << 3): shows in the console log as luksbox. */
+		n = snprintf(line, sizeof(line), "<%d>luksbox: %s: %s\n",
+			     24 + prio[level], applet_name, msg);
+		if (n > 0 &&
+		    write(lg->kmsg_fd, line,
+			  (size_t)n < sizeof(line) ? (size_t)n
+						   : sizeof(line) - 1) < 0)
+			close(lg->kmsg_fd), lg->kmsg_fd = -1;
+	}
+	if (lg->syslog_fd >= 0) {
+		n = snprintf(line, sizeof(line), "<%d>%s: %s", 24 + prio[level],
+			     applet_name, msg);
+		if (n > 0)
+			(void)!send(lg->syslog_fd, line,
+				    (size_t)n < sizeof(line) ? (size_t)n
+							     : sizeof(line) - 1,
+				    MSG_DONTWAIT);
+	}
+}
+
+int logger_fail(struct logger *lg, const struct vol_error *e)
+{
+	char msg[1000];
+
+	snprintf(msg, sizeof(msg), "unable to %s: %s", e->what, e->why);
+	logger_msg(lg, VOL_ERR, msg);
+	return exit_class(e->err ? e->err : -EIO);
+}
+
+void logger_progress(void *arg, unsigned long long done,
+		     unsigned long long total)
+{
+	struct logger *lg = arg;
+	static const long long every_ms = 10000;
+	long long now = now_ms();
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+	char msg[160];
+
+	if (!lg->last_ms)
+		lg->last_ms = now - 1; /* the start: rates count from here */
+	if (lg->tty) {
+		if (done == total || now - lg->last_ms >= 200) {
+			unsigned bar = pct * 30 / 100, i;
+
+			fprintf(stderr, "\r%s: wiping [", applet_name);
+			for (i = 0; i < 30; i++)
+				fputc(i < bar ? '#' : ' ', stderr);
+			fprintf(stderr, "] %3u%% %llu/%llu MiB%s", pct,
+				done >> 20, total >> 20,
+				done == total ? "\n" : "");
+		}
+		return;
+	}
+	(void)every_ms;
+	if (done != total && (now - lg->last_ms) < every_ms)
+		return;
+	snprintf(msg, sizeof(msg), "wiping: %u%%, %llu of %llu MiB", pct,
+		 done >> 20, total >> 20);
+	logger_msg(lg, VOL_INFO, msg);
+	lg->last_ms = now;
+}
+
+/* Test-only failpoint (LUKSBOX_FAILPOINT=STEP): die right after STEP, as
+ * a power cut would, leaving the disks as they are at that instant. */
+static void failpoint(void *arg, const char *step)
+{
+	const char *fp = arg;
+
+	if (fp && !strcmp(fp, step)) {
+		fprintf(stderr, "%s: failpoint %s: stopping dead\n",
+			applet_name, step);
+		_exit(99);
+	}
+}
+
+int volrun_init(struct volrun *r, enum vol_level level, int boot)
+{
+	const char *m = getenv("LUKSBOX_EPHEMERAL_MODEL");
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	logger_init(&r->log, level, boot);
+	err = secret_arena_init(&r->arena, ARENA_SIZE, 0);
+	if (err) {
+		logger_fini(&r->log);
+		return fail_err(EXIT_FAIL, err,
+				"lock memory for keys (mlock; run as root)");
+	}
+	if (m && *m) {
+		snprintf(r->model, sizeof(r->model), "%s", m);
+		r->env.ephemeral_model = r->model;
+	}
+	r->env.arena = &r->arena;
+	r->env.log = (struct vol_log){logger_msg, &r->log};
+	r->env.progress = (struct vol_progress){logger_progress, &r->log};
+	r->env.step = (struct vol_step){failpoint, getenv("LUKSBOX_FAILPOINT")};
+	r->env.interactive = isatty(0) && !boot;
+	return 0;
+}
+
+int volrun_aws(struct volrun *r)
+{
+	char msg[800];
+	int err;
+
+	if (r->aws)
+		return 0;
+	r->aws = malloc(sizeof(*r->aws));
+	if (!r->aws)
+		return fail(EXIT_FAIL, "set up the AWS client: out of memory");
+	err = aws_init(r->aws, &r->arena, &r->aws_opts);
+	if (err) {
+		aws_error_format(&r->aws->error, msg, sizeof(msg));
+		aws_fini(r->aws);
+		free(r->aws);
+		r->aws = NULL;
+		return fail(exit_class(err), "set up the AWS client: %s", msg);
+	}
+	r->env.aws = r->aws;
+	return 0;
+}
+
+void volrun_fini(struct volrun *r)
+{
+	if (r->aws) {
+		aws_fini(r->aws);
+		free(r->aws);
+	}
+	secret_arena_fini(&r->arena);
+	logger_fini(&r->log);
+}
+
+/* modprobe -q NAME, from PATH or /sbin; the result shows in /sys/module. */
+static void modprobe(const char *name)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("modprobe", "modprobe", "-q", name, (char *)NULL);
+		execl("/sbin/modprobe", "modprobe", "-q", name, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+void volrun_modules(struct volrun *r, int need_md)
+{
+	static const char *const mods[] = {"dm_mod", "dm_crypt", "md_mod",
+					   "raid0"};
+	char path[64], msg[200];
+	struct stat st;
+	unsigned i;
+
+	for (i = 0; i < (need_md ? 4U : 2U); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (stat(path, &st) == 0)
+			continue;
+		modprobe(mods[i]);
+		/* Built-in drivers without parameters have no /sys/module
+		 * entry: their device nodes tell instead. */
+		if (stat(path, &st) == 0 ||
+		    (i == 0 && stat("/dev/mapper/control", &st) == 0) ||
+		    (i == 2 && stat("/proc/mdstat", &st) == 0))
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "kernel module %s is not loaded and modprobe could "
+			 "not load it: %s will fail",
+			 mods[i], i < 2 ? "opening volumes" : "RAID0");
+		logger_msg(&r->log, i == 1 ? VOL_DEBUG : VOL_WARN, msg);
+	}
+}
+
+int volrun_table(struct volrun *r, const char *path, int allow_missing,
+		 struct tab *t)
+{
+	struct tab_error te = {0};
+	int err;
+
+	(void)r;
+	err = tab_load(path, t, &te);
+	if (err == -ENOENT && allow_missing) {
+		memset(t, 0, sizeof(*t));
+		return 0;
+	}
+	if (err && te.line)
+		return fail(EXIT_FAIL, "read %s: line %u: '%s': %s", path,
+			    te.line, te.word, te.why);
+	if (err)
+		return fail(EXIT_FAIL, "read %s: %s", path,
+			    te.why[0] ? te.why : strerror(-err));
+	return 0;
+}

@@ -1,0 +1,212 @@
+/* token.c - encode and decode the `aws-kms` LUKS2 token.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: token.h, DESIGN.md "On-disk contract".
+ */
+#include "kms/token.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/base64.h"
+#include "crypto/secret.h"
+#include "kms/json.h"
+
+const char *token_context(const struct kms_token *t, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncontext; i++)
+		if (!strcmp(t->ckey[i], k))
+			return t->cval[i];
+	return NULL;
+}
+
+int token_kms_context(const struct kms_token *t, struct kms_context *x)
+{
+	size_t i;
+	int err;
+
+	memset(x, 0, sizeof(*x));
+	for (i = 0; i < t->ncontext; i++) {
+		err = kms_context_add(x, t->ckey[i], t->cval[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int token_encode(const struct kms_token *t, char *out, size_t cap)
+{
+	char slot[16], *b64;
+	struct jw w;
+	size_t i;
+	int n;
+
+	if (!t->key_id[0] || t->keyslot < 0 || !t->blob_len ||
+	    t->blob_len > KMS_BLOB_MAX ||
+	    !token_context(t, TOKEN_CONTEXT_VOLUME))
+		return -EINVAL;
+	b64 = malloc(B64_ENC_LEN(KMS_BLOB_MAX));
+	if (!b64)
+		return -ENOMEM;
+	/* The blob is ciphertext: ordinary memory is fine for its text. */
+	n = b64_encode(b64, B64_ENC_LEN(KMS_BLOB_MAX), t->blob, t->blob_len);
+	if (n < 0)
+		goto out_free;
+	snprintf(slot, sizeof(slot), "%d", t->keyslot);
+	jw_init(&w, out, cap);
+	jw_obj_begin(&w);
+	jw_key(&w, "type");
+	jw_str(&w, TOKEN_TYPE);
+	jw_key(&w, "keyslots");
+	jw_arr_begin(&w);
+	jw_str(&w, slot);
+	jw_arr_end(&w);
+	jw_key(&w, "key_id");
+	jw_str(&w, t->key_id);
+	jw_key(&w, "region");
+	jw_str(&w, t->region);
+	if (t->endpoint[0]) {
+		jw_key(&w, "endpoint");
+		jw_str(&w, t->endpoint);
+	}
+	jw_key(&w, "ciphertext");
+	jw_str(&w, b64);
+	jw_key(&w, "context");
+	jw_obj_begin(&w);
+	for (i = 0; i < t->ncontext; i++) {
+		jw_key(&w, t->ckey[i]);
+		jw_str(&w, t->cval[i]);
+	}
+	jw_obj_end(&w);
+	jw_key(&w, "version");
+	jw_int(&w, TOKEN_VERSION);
+	jw_obj_end(&w);
+	n = jw_finish(&w);
+out_free:
+	free(b64);
+	return n;
+}
+
+/* String member KEY of OBJ into OUT; a missing one is "" when OPTIONAL. */
+static int get_str(const struct json *j, int obj, const char *key, char *out,
+		   size_t cap, int optional)
+{
+	int r = json_get_string(j, obj, key, out, cap);
+
+	if (r == -ENOENT && optional) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (r == -ENOENT)
+		return -EINVAL;
+	return r < 0 ? r : 0;
+}
+
+/* "keyslots": exactly one keyslot number, as a decimal string. */
+static int get_keyslot(const struct json *j, int *slot)
+{
+	int a = json_find(j, 0, "keyslots");
+	char s[8], *end;
+	long v;
+
+	if (json_type(j, a) != JSON_ARRAY || j->tok[a].size != 1 ||
+	    json_string(j, a + 1, s, sizeof(s)) <= 0)
+		return -EINVAL;
+	v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > 31 || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	*slot = (int)v;
+	return 0;
+}
+
+static int get_context(const struct json *j, struct kms_token *t)
+{
+	int obj = json_find(j, 0, "context");
+	int i, k, r;
+
+	if (json_type(j, obj) != JSON_OBJECT)
+		return -EINVAL;
+	if (j->tok[obj].size > KMS_CONTEXT_MAX)
+		return -EMSGSIZE;
+	for (i = 0, k = obj + 1; i < j->tok[obj].size;
+	     i++, k = json_skip(j, k + 1)) {
+		r = json_string(j, k, t->ckey[i], sizeof(t->ckey[i]));
+		if (r <= 0)
+			return r < 0 ? r : -EINVAL;
+		if (json_type(j, k + 1) != JSON_STRING)
+			return -EINVAL;
+		r = json_string(j, k + 1, t->cval[i], sizeof(t->cval[i]));
+		if (r < 0)
+			return r;
+	}
+	t->ncontext = (size_t)i;
+	return token_context(t, TOKEN_CONTEXT_VOLUME) ? 0 : -EINVAL;
+}
+
+int token_decode(const char *json, size_t len, struct kms_token *t)
+{
+	struct json *j;
+	char type[32], *b64 = NULL;
+	long long ver;
+	int r, v;
+
+	memset(t, 0, sizeof(*t));
+	j = malloc(sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	r = json_parse(j, json, len);
+	if (r)
+		goto out;
+	r = json_get_string(j, 0, "type", type, sizeof(type));
+	if (r < 0 || strcmp(type, TOKEN_TYPE)) {
+		r = r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
+		goto out;
+	}
+	v = json_find(j, 0, "version");
+	if (v < 0 || json_type(j, v) != JSON_PRIMITIVE ||
+	    json_int(j, v, &ver) || ver != TOKEN_VERSION) {
+		r = -EINVAL;
+		goto out;
+	}
+	t->version = (int)ver;
+	r = get_keyslot(j, &t->keyslot);
+	if (!r)
+		r = get_str(j, 0, "key_id", t->key_id, sizeof(t->key_id), 0);
+	if (!r)
+		r = get_str(j, 0, "region", t->region, sizeof(t->region), 1);
+	if (!r)
+		r = get_str(j, 0, "endpoint", t->endpoint, sizeof(t->endpoint),
+			    1);
+	if (!r)
+		r = get_context(j, t);
+	if (r)
+		goto out;
+	if (!t->key_id[0]) {
+		r = -EINVAL;
+		goto out;
+	}
+	b64 = malloc(B64_ENC_LEN(KMS_BLOB_MAX));
+	if (!b64) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = get_str(j, 0, "ciphertext", b64, B64_ENC_LEN(KMS_BLOB_MAX), 0);
+	if (r)
+		goto out;
+	r = b64_decode(t->blob, sizeof(t->blob), b64, strlen(b64));
+	if (r <= 0) {
+		r = r == -EMSGSIZE ? -EMSGSIZE : -EINVAL;
+		goto out;
+	}
+	t->blob_len = (size_t)r;
+	r = 0;
+out:
+	free(b64);
+	free(j);
+	if (r)
+		secret_wipe(t, sizeof(*t));
+	return r;
+}

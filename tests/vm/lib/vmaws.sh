@@ -1,0 +1,23 @@
+# vmaws.sh - guest side of the fake AWS (busybox sh): switch the fault
+# proxy and the IMDS from inside a scenario step. See tests/fakes/README.md
+# for the modes; tests/vm/lib/aws.sh forwards the control sockets.
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
+
+# aws_ctl PORT WORDS...: one command line, one JSON answer line.
+aws_ctl() {
+	_port=$1
+	shift
+	_out=$(echo "$*" | nc -w 5 10.0.2.102 "$_port")
+	case $_out in
+	*'"error"'*|'') echo "aws control '$*' failed: ${_out:-no answer}" >&2; return 1 ;;
+	esac
+	return 0
+}
+
+aws_fault() { aws_ctl 1 "$@"; }     # aws_fault drop | pass | throttle 2 ...
+aws_imds() { aws_ctl 2 "$@"; }      # aws_imds drop | normal | put-blackhole ...
+# aws_deny ARN / aws_allow ARN: the role loses / regains that key (by ARN
+# and by key id, as clients name it).
+aws_deny() { aws_ctl 1 deny "$1" "${1##*/}"; }
+aws_allow() { aws_ctl 1 allow "$1" "${1##*/}"; }

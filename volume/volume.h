@@ -1,0 +1,157 @@
+/* volume.h - a luksbox volume: provision, open, close and inspect it.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: DESIGN.md "On-disk contract", "Applets"; conf/tab.h (what a
+ *      volume is), crypto/md.h, crypto/luks.h, crypto/probe.h,
+ *      crypto/fs.h, kms/kms.h, kms/token.h.
+ *
+ * The sequences luks-setup and luks-mount share, as module calls; the
+ * applets only parse options and report. Each function works on one
+ * volume (a struct tab_volume, from the table or the command line) and
+ * reports what it does through the caller's log callback, never printing.
+ *
+ * Provisioning order, and why it is crash-safe:
+ *   1. refuse devices that are in use (root disk, mounted, held) always,
+ *      and devices carrying any signature unless forced - except the
+ *      half-made state of this very volume (below);
+ *   2. RAID0 over several devices (md v1.2, array name = volume name);
+ *   3. the LUKS UUID is chosen first; one 32-byte secret per KMS key from
+ *      GenerateDataKey, with encryption context luksbox:volume=UUID;
+ *   4. LUKS2 format with subsystem "luksbox-provisioning", one PBKDF2
+ *      keyslot and one aws-kms token per key, optional recovery slot;
+ *   5. optional blob file and header backup, optional wipe, mkfs;
+ *   6. subsystem "luksbox" (ready: from here on it may hold data), mount.
+ * A power cut before 6 leaves a volume whose header says "provisioning"
+ * (or an array of ours with nothing on it): it never held data, so the next
+ * luks-setup or boot redoes it. After 6 the header and its tokens are
+ * complete, so the key is never lost for a volume that holds data.
+ */
+#ifndef LUKSBOX_VOLUME_H
+#define LUKSBOX_VOLUME_H
+
+#include <stddef.h>
+
+#include "conf/tab.h"
+#include "kms/aws.h"
+
+enum vol_level {
+	VOL_DEBUG,
+	VOL_INFO,
+	VOL_WARN,
+	VOL_ERR
+};
+
+/* How a volume operation reports progress; FN must not block for long. */
+struct vol_log {
+	void (*fn)(void *arg, enum vol_level level, const char *msg);
+	void *arg;
+};
+
+/* Wipe progress (bytes done of total), for a bar or a log line. */
+struct vol_progress {
+	void (*fn)(void *arg, unsigned long long done,
+		   unsigned long long total);
+	void *arg;
+};
+
+/* Called after each provisioning step that changed the disks ("md",
+ * "kms", "format", "keyslots", "mkfs", "ready", "mount"): the applet's
+ * test-only failpoint (a simulated power cut) hooks in here. */
+struct vol_step {
+	void (*fn)(void *arg, const char *step);
+	void *arg;
+};
+
+/* What the applet hands to every operation. */
+struct vol_env {
+	struct aws_client *aws;	    /* set up by the applet (aws_init) */
+	struct secret_arena *arena; /* secrets live here */
+	struct vol_log log;
+	struct vol_progress progress; /* wipe progress; fn may be NULL */
+	struct vol_step step;	      /* after each step; fn may be NULL */
+	const char *sysfs;	      /* NULL: /sys (tests point elsewhere) */
+	const char *ephemeral_model;  /* NULL: the EC2 instance-store model */
+	int force;		   /* destroy signatures (luks-setup --force) */
+	int wipe;		   /* overwrite with encrypted zeros first */
+	const char *header_backup; /* save the LUKS header here, or NULL */
+	int interactive;	   /* a terminal may be asked (recovery) */
+};
+
+/* A failure as the user sees it: "unable to WHAT: WHY". */
+struct vol_error {
+	int err;	/* -errno; its class decides exit 1 or 75 */
+	char what[160]; /* "unwrap the key of cassandra" */
+	char why[768];	/* "KMS AccessDeniedException: ... (at host)" */
+};
+
+#define VOL_MAX_DEVS TAB_MAX_DEVICES
+
+/* The devices of a volume, resolved. */
+struct vol_devs {
+	unsigned n;
+	char path[VOL_MAX_DEVS][TAB_PATH];
+};
+
+/*
+ * The devices of V: its list, or for `ephemeral` the instance-store disks
+ * (NVMe by model string; on Xen types IMDS block-device-mapping), never
+ * the root disk. Returns 0, or -ENODEV (no instance-store disk found) or
+ * -errno with E filled.
+ */
+int vol_devices(const struct vol_env *env, const struct tab_volume *v,
+		struct vol_devs *d, struct vol_error *e);
+
+/* What vol_provision() and vol_open() did. */
+enum vol_outcome {
+	VOL_DONE_NOTHING,     /* already as asked: nothing changed */
+	VOL_DONE_PROVISIONED, /* made afresh (new key) */
+	VOL_DONE_OPENED,      /* unlocked and mounted */
+};
+
+/*
+ * Provision V on D (luks-setup; luks-mount for blank instance store). An
+ * already provisioned volume is left alone (VOL_DONE_NOTHING). Returns an
+ * enum vol_outcome, or -errno with E filled; -EEXIST when a device holds
+ * something (a signature, another array) and ENV->force is not set -
+ * nothing was written then.
+ */
+int vol_provision(const struct vol_env *env, const struct tab_volume *v,
+		  const struct vol_devs *d, struct vol_error *e);
+
+/*
+ * Open and mount V (luks-mount): assemble the array by name, read the
+ * aws-kms tokens, unwrap through KMS trying each token in turn, activate
+ * /dev/mapper/NAME, mount. Blank devices are provisioned when V's policy
+ * is on-blank=format (all blank) and refused otherwise. KEY/KEY_LEN, when
+ * given, is a passphrase or key to use instead of KMS (--key-file).
+ * Returns an enum vol_outcome or -errno with E filled (E->temporary when
+ * KMS could not be reached: a later retry may succeed).
+ */
+int vol_open(const struct vol_env *env, const struct tab_volume *v,
+	     const struct vol_devs *d, const void *key, size_t key_len,
+	     struct vol_error *e);
+
+/*
+ * Close V: unmount, close /dev/mapper/NAME, stop its array, in that order.
+ * What is not open is skipped. Returns 0 or -errno with E filled (-EBUSY:
+ * the mount point or mapping is in use, E says by what).
+ */
+int vol_close(const struct vol_env *env, const struct tab_volume *v,
+	      struct vol_error *e);
+
+/* A volume's state, for --status. */
+struct vol_status {
+	int open;		/* /dev/mapper/NAME is active */
+	int mounted;		/* the mapping is mounted on the mount point */
+	char uuid[40];		/* LUKS UUID of the open mapping, or "" */
+	char backing[TAB_PATH]; /* /dev/md/NAME or the device, or "" */
+	char mountpoint[TAB_PATH];
+};
+
+/*
+ * Inspect V without changing anything. Returns 1 when V is open and
+ * mounted (or open, for mountpoint "none"), 0 when not, or -errno.
+ */
+int vol_status(const struct vol_env *env, const struct tab_volume *v,
+	       struct vol_status *st);
+
+#endif
