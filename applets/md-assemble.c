@@ -495,18 +495,21 @@ static void examine_human(const char *dev, const struct md_sb *sb, int r,
 	       "       Checksum : %08x - %s\n"
 	       "         Events : %llu\n"
 	       "\n"
-	       "     Chunk Size : %s\n"
-	       "         Layout : %s\n"
-	       "    Device Role : %s\n",
+	       "     Chunk Size : %s\n",
 	       dev, sb->minor, sb->feature_map, uuid, sb->set_name, t1,
 	       level_str(sb->level, lvl, sizeof(lvl)), sb->raid_disks,
 	       (unsigned long long)sectors, (unsigned long long)sb->data_size,
 	       (unsigned long long)sb->data_offset,
 	       (unsigned long long)sb->super_offset, duuid, t2, sb->sb_csum,
-	       csum_state(r), (unsigned long long)sb->events, chunk,
-	       sb->feature_map & MD_FEATURE_RAID0_LAYOUT_BIT ? "original"
-							     : "-unknown-",
-	       role);
+	       csum_state(r), (unsigned long long)sb->events, chunk);
+	/* RAID0's layout counts only when the feature says it is recorded
+	 * (multi-zone arrays); mdadm prints it only then too. */
+	if (sb->feature_map & MD_FEATURE_RAID0_LAYOUT_BIT)
+		printf("         Layout : %s\n", sb->layout == 1 ? "original"
+						 : sb->layout == 2
+							 ? "alternate"
+							 : "-unknown-");
+	printf("    Device Role : %s\n", role);
 }
 
 static void examine_export(const char *dev, const struct md_sb *sb, int r)
@@ -592,16 +595,17 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 		return 1;
 	}
 	if (r == -ENOENT) {
-		contents(dev, what, sizeof(what));
+		const char *c = contents(dev, what, sizeof(what));
+
 		if (o->export)
 			printf("MD_DEVNAME=%s\nMD_SUPERBLOCK=none\n"
 			       "MD_CONTENTS=%s\n",
-			       dev, what);
+			       dev, c);
 		else
 			printf("%s:\n     Superblock : none\n"
 			       "       Contents : %s\n",
-			       dev, what);
-		fail(EXIT_FAIL, "examine %s: no md superblock (%s)", dev, what);
+			       dev, c);
+		fail(EXIT_FAIL, "examine %s: no md superblock (%s)", dev, c);
 		return 1;
 	}
 out_fail:
