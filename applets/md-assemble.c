@@ -392,15 +392,43 @@ static int cmd_assemble(const struct opts *o)
 
 /* ---- stop ---------------------------------------------------------------- */
 
+/* The kernel name (md127) of the array WHAT names, into OUT. */
+static int array_kname(const char *what, char *out, size_t len)
+{
+	char path[300], *real;
+	const char *base;
+	int r = 0;
+
+	if (strchr(what, '/'))
+		snprintf(path, sizeof(path), "%s", what);
+	else if (!strncmp(what, "md", 2) && what[2] >= '0' && what[2] <= '9')
+		snprintf(path, sizeof(path), "/dev/%s", what);
+	else
+		snprintf(path, sizeof(path), "/dev/md/%s", what);
+	real = realpath(path, NULL);
+	if (!real)
+		return -errno;
+	base = strrchr(real, '/') + 1;
+	if (strlen(base) >= len)
+		r = -ENAMETOOLONG;
+	else
+		memcpy(out, base, strlen(base) + 1);
+	free(real);
+	return r;
+}
+
 static int cmd_stop(const struct opts *o)
 {
-	char why[300];
+	char why[300], kname[64];
 	int r;
 
 	if (o->ndevs != 1)
 		return usage_error("stop needs one array: NAME, /dev/md/NAME "
 				   "or /dev/mdN");
 	r = md_stop(o->devs[0], why, sizeof(why));
+	/* md only knows "busy": the mount table knows where. */
+	if (r == -EBUSY && !array_kname(o->devs[0], kname, sizeof(kname)))
+		probe_in_use(NULL, kname, why, sizeof(why));
 	if (r)
 		return fail(exit_class(r), "stop array %s: %s", o->devs[0],
 			    why);

@@ -1263,8 +1263,9 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	if (!found) {
 		if (id->has_uuid)
 			md_uuid_str(id->uuid, uuid);
-		say(why, whylen, "no member of %s found on %u device%s",
-		    id->has_uuid ? uuid : id->name, n, n == 1 ? "" : "s");
+		say(why, whylen, "no member of %s found on %u %sdevice%s",
+		    id->has_uuid ? uuid : id->name, n, cands ? "block " : "",
+		    n == 1 ? "" : "s");
 		r = -ENOENT;
 		goto out;
 	}
