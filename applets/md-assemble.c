@@ -426,9 +426,16 @@ static int cmd_stop(const struct opts *o)
 		return usage_error("stop needs one array: NAME, /dev/md/NAME "
 				   "or /dev/mdN");
 	r = md_stop(o->devs[0], why, sizeof(why));
-	/* md only knows "busy": the mount table knows where. */
-	if (r == -EBUSY && !array_kname(o->devs[0], kname, sizeof(kname)))
-		probe_in_use(NULL, kname, why, sizeof(why));
+	/* md only knows "busy": the mount table, sysfs holders or /proc
+	 * know who. */
+	if (r == -EBUSY && !array_kname(o->devs[0], kname, sizeof(kname)) &&
+	    probe_in_use(NULL, kname, why, sizeof(why)) != 1) {
+		char dev[80], who[200];
+
+		snprintf(dev, sizeof(dev), "/dev/%s", kname);
+		if (probe_open_by(NULL, dev, who, sizeof(who)) == 1)
+			snprintf(why, sizeof(why), "%s is %s", dev, who);
+	}
 	if (r)
 		return fail(exit_class(r), "stop array %s: %s", o->devs[0],
 			    why);

@@ -211,6 +211,42 @@ run md examine "$t/nonexistent"
 check "examine a missing file: exit 1, named" \
 	'[ "$rc" = 1 ] && grep -q "unable to examine $t/nonexistent: No such file" <<<"$err"'
 
+# ---- assemble refusals on image files -------------------------------------
+# Members are found and checked before the kernel is asked, so every
+# refusal can be seen on files; a whole set gets as far as md itself, which
+# wants block devices.
+
+for i in 0 1 2; do mksb "$t/a$i" $((64 << 20)) arr $uuid $i 3 128 2048; done
+cp --sparse=always "$t/a1" "$t/a1copy"
+sums=$(sha256sum "$t"/a[012] "$t/a1copy" | cut -d" " -f1)
+run md assemble -n arr "$t/a0" "$t/a2"
+check "assemble: a missing member is refused naming the slot (exit 1, devices named)" \
+	'[ "$rc" = 1 ] && grep -q "unable to assemble array arr: slot 1 of 3 missing (2 found); nothing was started" <<<"$err" && [ -z "$out" ]'
+run md assemble -n arr "$t/a0" "$t/a1" "$t/a2" "$t/a1copy"
+check "assemble: a duplicate slot is refused naming both devices" \
+	'[ "$rc" = 1 ] && grep -q "$t/a1 and $t/a1copy both claim slot 1" <<<"$err"'
+mksb "$t/a2chunk" $((64 << 20)) arr $uuid 2 3 256 2048
+run md assemble -u $uuid "$t/a0" "$t/a1" "$t/a2chunk"
+check "assemble: members disagreeing on geometry are refused, naming them and what" \
+	'[ "$rc" = 1 ] && grep -q "$t/a0 and $t/a2chunk disagree on the chunk size" <<<"$err"'
+run md assemble -n arr "$t/a0" "$t/a1" "$t/blank"
+check "assemble: a named device that is not a member is refused, named" \
+	'[ "$rc" = 1 ] && grep -q "$t/blank is not a member: no md superblock" <<<"$err"'
+run md assemble -n arr "$t/a0" "$t/a1" "$t/m2"
+check "assemble: a member of another array is refused, named" \
+	'[ "$rc" = 1 ] && grep -q "$t/m2 is not a member: it belongs to another array" <<<"$err"'
+run md assemble -n arr "$t/a0" "$t/a1" "$t/bad"
+check "assemble: a bad checksum is not a member" \
+	'[ "$rc" = 1 ] && grep -q "$t/bad is not a member: superblock checksum is wrong" <<<"$err"'
+truncate -s 16M "$t/blank2"
+run md assemble -n arr "$t/blank" "$t/blank2"
+check "assemble: all devices blank: exit 1, says so (stop/start)" \
+	'[ "$rc" = 1 ] && grep -q "no member found: all the devices are blank" <<<"$err"'
+run md assemble -n arr "$t/a0" "$t/a1" "$t/a2"
+check "assemble: a whole set gets to md, which needs block devices (exit 1)" \
+	'[ "$rc" = 1 ] && grep -q "unable to assemble array arr: start the array" <<<"$err"'
+check "assemble: refusals wrote nothing" '[ "$(sha256sum "$t"/a[012] "$t/a1copy" | cut -d" " -f1)" = "$sums" ]'
+
 # ---- list-ephemeral on fabricated sysfs trees ---------------------------------
 
 # mkdisk SYS NAME MAJ:MIN [MODEL]: a whole disk in SYS/block, its class link,
