@@ -38,7 +38,9 @@ const char md_assemble_usage[] =
 	"           Refuses a device that carries any signature (file system,\n"
 	"           LUKS, md, LVM, partition table) unless --force, and always\n"
 	"           refuses the root disk and mounted or held devices. One\n"
-	"           device needs no md: refused unless --force-raid.\n"
+	"           device needs no md: refused unless --force-raid. Refused\n"
+	"           too when another device carries an array of that name\n"
+	"           (assembling by name would be ambiguous) unless --force.\n"
 	"  assemble -n NAME | -u UUID [-r N] [-Y] [DEV...]\n"
 	"           start the array from its members, found by identity (UUID,\n"
 	"           or name) on DEV... or, without DEV, on every block device;\n"
@@ -63,6 +65,7 @@ const char md_assemble_usage[] =
 	"  -f, --force           DESTRUCTIVE: create over devices that carry a\n"
 	"                        signature; whatever they held is lost. Never\n"
 	"                        overrides the root disk, mounted, held devices.\n"
+	"                        Also: create despite another array's name.\n"
 	"  -R, --force-raid      create a one-member array\n"
 	"  -Y, --export          KEY=VALUE lines for scripts (mdadm's names where\n"
 	"                        mdadm has them); examine: one block per DEV,\n"
@@ -296,6 +299,66 @@ static void report_array(const struct opts *o, const struct md_array *a,
 	printf("%s\n", a->link[0] ? a->link : a->dev);
 }
 
+/*
+ * Another array already named NAME on a device outside DEVS would make
+ * every later assemble by name (a boot) ambiguous: refused unless --force.
+ * EXIT_OK or the exit code after the message.
+ */
+static int check_name_free(const struct opts *o)
+{
+	struct md_ident id = {.name = o->name};
+	char(*paths)[128], why[300], uuid[36];
+	const char **cands;
+	struct md_member *m;
+	struct stat st;
+	unsigned i, j;
+	int n, r = EXIT_OK;
+
+	paths = calloc(MAX_CANDS, sizeof(*paths));
+	cands = calloc(MAX_CANDS, sizeof(*cands));
+	m = calloc(MD_MAX_DEVS, sizeof(*m));
+	if (!paths || !cands || !m) {
+		r = fail(EXIT_FAIL, "create array %s: out of memory", o->name);
+		goto out;
+	}
+	n = md_scan_candidates(NULL, paths, MAX_CANDS);
+	if (n < 0) {
+		r = fail_err(EXIT_FAIL, n,
+			     "create array %s: scan /sys/class/block", o->name);
+		goto out;
+	}
+	for (i = 0; i < (unsigned)n; i++)
+		cands[i] = paths[i];
+	n = md_find_members(&id, cands, (unsigned)n, 0, m, MD_MAX_DEVS, why,
+			    sizeof(why));
+	for (i = 0; n > 0 && i < (unsigned)n; i++) {
+		for (j = 0; j < o->ndevs; j++)
+			if (!stat(o->devs[j], &st) && st.st_rdev == m[i].devno)
+				break;
+		if (j < o->ndevs)
+			continue; /* about to be overwritten */
+		md_uuid_str(m[i].sb.set_uuid, uuid);
+		if (o->force) {
+			note("%s carries another array named %s (UUID %s): "
+			     "assemble by --uuid (--force)",
+			     m[i].path, o->name, uuid);
+			continue;
+		}
+		r = fail(EXIT_FAIL,
+			 "create array %s: %s carries another array named %s "
+			 "(UUID %s); assembling by name would be ambiguous: "
+			 "choose another name (--force creates it anyway); "
+			 "nothing was written",
+			 o->name, m[i].path, o->name, uuid);
+		break;
+	}
+out:
+	free(paths);
+	free(cands);
+	free(m);
+	return r;
+}
+
 static int cmd_create(const struct opts *o)
 {
 	struct md_create c = {.name = o->name, .chunk_sectors = o->chunk};
@@ -323,6 +386,9 @@ static int cmd_create(const struct opts *o)
 		if (r)
 			return r;
 	}
+	r = check_name_free(o);
+	if (r)
+		return r;
 	r = md_create(&c, (const char *const *)o->devs, o->ndevs, o->readahead,
 		      &a, why, sizeof(why));
 	if (r)
