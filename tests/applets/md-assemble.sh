@@ -389,6 +389,21 @@ else
 	echo "FAIL $suite: the fake IMDS did not start: $(cat "$t/imds.err")"
 	_failed=1
 fi
+# The project's strict IMDSv2 fake (tests/fakes/imds.py, when this tree has
+# it): ephemeral0=sdb, ephemeral1=sdc, and ephemeral10 added.
+if [ -f "$TOP/tests/fakes/imds.py" ]; then
+	PYTHONDONTWRITEBYTECODE=1 python3 "$TOP/tests/fakes/imds.py" --port 0 --port-file "$t/simds.port" \
+		--ephemeral 2 --meta block-device-mapping/ephemeral10=xvdf 2>"$t/simds.err" &
+	simds_pid=$!
+	for _ in $(seq 50); do [ -s "$t/simds.port" ] && break; sleep 0.1; done
+	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$(cat "$t/simds.port" 2>/dev/null)" \
+		"$LUKSBOX" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
+	check "xen against tests/fakes/imds.py (strict IMDSv2): xvdb xvdc xvdf" \
+		'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/xvdb\n/dev/xvdc\n/dev/xvdf")" ]'
+	kill "$simds_pid" 2>/dev/null
+else
+	echo "SKIP $suite: xen against tests/fakes/imds.py: not in this tree yet (the inline fake above stands in)"
+fi
 run env AWS_EC2_METADATA_DISABLED=true "$LUKSBOX" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
 check "xen with IMDS disabled: exit 0, nothing listed" '[ "$rc" = 0 ] && [ -z "$out" ]'
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
