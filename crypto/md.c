@@ -1263,8 +1263,9 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	if (!found) {
 		if (id->has_uuid)
 			md_uuid_str(id->uuid, uuid);
-		say(why, whylen, "no member of %s found on %u device%s",
-		    id->has_uuid ? uuid : id->name, n, n == 1 ? "" : "s");
+		say(why, whylen, "no member of %s found on %u %sdevice%s",
+		    id->has_uuid ? uuid : id->name, n, cands ? "block " : "",
+		    n == 1 ? "" : "s");
 		r = -ENOENT;
 		goto out;
 	}
@@ -1499,7 +1500,10 @@ int md_list_ephemeral(const char *sysfs, const char *model,
 
 	if (!sysfs)
 		sysfs = "/sys";
+	/* qemu cannot set an NVMe model string: tests name theirs. */
 	if (!model)
+		model = getenv("LUKSBOX_EPHEMERAL_MODEL");
+	if (!model || !*model)
 		model = MD_EPHEMERAL_MODEL;
 	snprintf(path, sizeof(path), "%s/block", sysfs);
 	d = opendir(path);

@@ -732,3 +732,51 @@ int probe_in_use(const struct probe_sys *sys, const char *name, char *why,
 		closedir(d);
 	return r;
 }
+
+int probe_open_by(const char *proc, const char *dev, char *why, size_t whylen)
+{
+	char path[PATH_MAX], comm[64];
+	struct stat want, st;
+	struct dirent *p, *f;
+	DIR *pd, *fd;
+	int self = (int)getpid(), hit = 0;
+
+	if (stat(dev, &want))
+		return -errno;
+	if (!S_ISBLK(want.st_mode))
+		return -ENOTBLK;
+	if (!proc)
+		proc = "/proc";
+	pd = opendir(proc);
+	if (!pd)
+		return 0;
+	while (!hit && (p = readdir(pd))) {
+		if (!isdigit((unsigned char)p->d_name[0]) ||
+		    atoi(p->d_name) == self)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/fd", proc, p->d_name);
+		fd = opendir(path);
+		if (!fd)
+			continue; /* gone, or not ours to see */
+		while (!hit && (f = readdir(fd))) {
+			if (f->d_name[0] == '.')
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s/fd/%s", proc,
+				     p->d_name, f->d_name) >= (int)sizeof(path))
+				continue;
+			if (stat(path, &st) || !S_ISBLK(st.st_mode) ||
+			    st.st_rdev != want.st_rdev)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/comm", proc,
+				 p->d_name);
+			if (line_of(path, comm, sizeof(comm)))
+				snprintf(comm, sizeof(comm), "?");
+			snprintf(why, whylen, "open in process %s (%s)",
+				 p->d_name, comm);
+			hit = 1;
+		}
+		closedir(fd);
+	}
+	closedir(pd);
+	return hit;
+}

@@ -113,4 +113,13 @@ int probe_root_disks(const struct probe_sys *sys, char (*names)[32],
 int probe_in_use(const struct probe_sys *sys, const char *name, char *why,
 		 size_t whylen);
 
+/*
+ * Which process has the block device DEV open (a file descriptor in some
+ * /proc/PID/fd, PROC NULL = "/proc"), ourselves excepted: 1 with one line
+ * in WHY ("open in process 412 (sh)"), 0 when none is found (or /proc
+ * cannot be read), or -errno from stat(DEV). For messages after the kernel
+ * said EBUSY; a process may open it a moment later, so never a guarantee.
+ */
+int probe_open_by(const char *proc, const char *dev, char *why, size_t whylen);
+
 #endif

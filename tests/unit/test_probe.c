@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -368,6 +369,88 @@ static void test_in_use(void)
 	CHECK(run("rm -rf '%s'", root) == 0);
 }
 
+/* A block device node on this host, for test_open_by; NULL when none. */
+static const char *some_blk(void)
+{
+	static const char *const nodes[] = {"/dev/loop0", "/dev/loop1",
+					    "/dev/sda", "/dev/vda",
+					    "/dev/nvme0n1"};
+	struct stat st;
+	unsigned i;
+
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if (!stat(nodes[i], &st) && S_ISBLK(st.st_mode))
+			return nodes[i];
+	return NULL;
+}
+
+/* Who holds a block device open: a fabricated /proc whose fd links point
+ * at a real block device node (only stat()ed there), and a live child
+ * process holding one open. */
+static void test_open_by(void)
+{
+	char root[] = "/tmp/luksbox-proc-XXXXXX", why[200], cmd[600], c;
+	const char *blk = some_blk();
+	int r, me = (int)getpid(), up[2], down[2];
+	pid_t pid;
+
+	if (!blk || !mkdtemp(root)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p 412/fd 7/fd %d/fd && echo sleepy >412/comm "
+		 "&& echo other >7/comm && echo me >%d/comm && "
+		 "ln -s /dev/null 412/fd/0 && ln -s %s 412/fd/5 && "
+		 "ln -s /dev/null 7/fd/1 && ln -s %s %d/fd/3",
+		 root, me, me, blk, blk, me);
+	CHECK(system(cmd) == 0);
+	r = probe_open_by(root, blk, why, sizeof(why));
+	CHECKF(r == 1 && !strcmp(why, "open in process 412 (sleepy)"), "%d %s",
+	       r, why);
+	snprintf(cmd, sizeof(cmd), "rm %s/412/fd/5", root);
+	CHECK(system(cmd) == 0);
+	/* Only ourselves: not reported. */
+	CHECK(probe_open_by(root, blk, why, sizeof(why)) == 0);
+	CHECK(probe_open_by(root, "/dev/null", why, sizeof(why)) == -ENOTBLK);
+	CHECK(probe_open_by(root, "/nonexistent", why, sizeof(why)) == -ENOENT);
+	CHECK(run("rm -rf '%s'", root) == 0);
+
+	/* The live /proc: a child holding the node open is named. */
+	if (pipe(up) || pipe(down)) {
+		CHECK(0);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(blk, O_RDONLY);
+
+		if (write(up[1], fd >= 0 ? "y" : "n", 1) != 1 ||
+		    read(down[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (pid < 0 || read(up[0], &c, 1) != 1)
+		c = 'n';
+	CHECKF(c == 'y', "the child could not open %s", blk);
+	if (c == 'y') {
+		char want[64];
+
+		snprintf(want, sizeof(want), "open in process %d (", (int)pid);
+		r = probe_open_by(NULL, blk, why, sizeof(why));
+		CHECKF(r == 1 && strstr(why, want), "%d %s", r, why);
+	}
+	if (pid > 0) {
+		if (write(down[1], "x", 1) != 1)
+			CHECK(0);
+		waitpid(pid, NULL, 0);
+	}
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
 int main(void)
 {
 	T_RUN(test_blank);
@@ -375,5 +458,9 @@ int main(void)
 	T_RUN(test_stock_tools);
 	T_RUN(test_md_member);
 	T_RUN(test_in_use);
+	if (some_blk())
+		T_RUN(test_open_by);
+	else
+		T_SKIP(test_open_by, "no block device node on this host");
 	return T_END();
 }
