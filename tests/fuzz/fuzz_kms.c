@@ -225,8 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.in_name = "Plaintext";
 		f.in = secret;
 		f.in_len = sizeof(secret);
-		r = kms_encrypt(&c, f.key_id, &x, secret, sizeof(secret), out,
-				KMS_BLOB_MAX);
+		r = kms_encrypt(&c, f.key_id, NULL, &x, secret, sizeof(secret),
+				out, KMS_BLOB_MAX);
 		check_result(r, KMS_BLOB_MAX, &c);
 		e = expect_b64(&f, "CiphertextBlob", expect, sizeof(expect));
 		if (r >= 0 && (r != e || memcmp(out, expect, (size_t)r)))
@@ -248,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2: {
 		unsigned char *pt = malloc(32);
 
-		r = kms_generate_data_key(&c, f.key_id, &x, 32, pt, out,
+		r = kms_generate_data_key(&c, f.key_id, NULL, &x, 32, pt, out,
 					  KMS_BLOB_MAX, arn, KMS_ARN_MAX);
 		check_result(r, KMS_BLOB_MAX, &c);
 		if (r >= 0 &&

@@ -47,7 +47,7 @@ static int calls(struct aws_client *c, const char *key)
 
 	memcpy(pt, "keep-alive test plaintext", 25);
 	kms_context_add(&x, "luksbox:volume", "test");
-	n = kms_encrypt(c, key, &x, pt, 25, blob, sizeof(blob));
+	n = kms_encrypt(c, key, NULL, &x, pt, 25, blob, sizeof(blob));
 	bad |= report(c, "Encrypt", n);
 	m = n < 0 ? n
 		  : kms_decrypt(c, NULL, NULL, &x, blob, (size_t)n, back,
@@ -58,8 +58,8 @@ static int calls(struct aws_client *c, const char *key)
 		bad = 1;
 	}
 	bad |= report(c, "GenerateDataKey",
-		      kms_generate_data_key(c, key, &x, sizeof(dk), dk, blob2,
-					    sizeof(blob2), NULL, 0));
+		      kms_generate_data_key(c, key, NULL, &x, sizeof(dk), dk,
+					    blob2, sizeof(blob2), NULL, 0));
 	bad |= report(c, "DescribeKey", kms_describe_key(c, key, &ki));
 	bad |= report(c, "GenerateRandom",
 		      kms_generate_random(c, NULL, sizeof(rnd), rnd));

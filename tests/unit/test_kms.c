@@ -121,7 +121,7 @@ static void test_encrypt(void)
 	start();
 	serve("200 OK", "{\"CiphertextBlob\":\"AQIDBP8=\",\"KeyId\":\"" ARN
 			"\",\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\"}");
-	CHECK(kms_encrypt(&c, "alias/luksbox", &ctx, pt, sizeof(pt), blob,
+	CHECK(kms_encrypt(&c, "alias/luksbox", NULL, &ctx, pt, sizeof(pt), blob,
 			  sizeof(blob)) == 5);
 	CHECK(!memcmp(blob, "\x01\x02\x03\x04\xff", 5));
 	CHECK(sent("Encrypt"));
@@ -132,18 +132,18 @@ static void test_encrypt(void)
 	CHECK(rq.tok[0].size == 3);
 	/* Sizes KMS would refuse are refused before sending. */
 	fake_answers(&fk, NULL, 0);
-	CHECK(kms_encrypt(&c, "k", NULL, pt, 0, blob, sizeof(blob)) ==
+	CHECK(kms_encrypt(&c, "k", NULL, NULL, pt, 0, blob, sizeof(blob)) ==
 	      -EMSGSIZE);
 	{
 		static unsigned char big[KMS_PLAINTEXT_MAX + 1];
 
-		CHECK(kms_encrypt(&c, "k", NULL, big, sizeof(big), blob,
+		CHECK(kms_encrypt(&c, "k", NULL, NULL, big, sizeof(big), blob,
 				  sizeof(blob)) == -EMSGSIZE);
 		CHECK(fk.nreq == 0);
 		/* 4096 bytes fit, without a context member. */
 		serve("200 OK", "{\"CiphertextBlob\":\"AA==\"}");
-		CHECK(kms_encrypt(&c, "k", NULL, big, KMS_PLAINTEXT_MAX, blob,
-				  sizeof(blob)) == 1);
+		CHECK(kms_encrypt(&c, "k", NULL, NULL, big, KMS_PLAINTEXT_MAX,
+				  blob, sizeof(blob)) == 1);
 		CHECK(sent("Encrypt") &&
 		      json_find(&rq, 0, "EncryptionContext") < 0);
 	}
@@ -208,8 +208,8 @@ static void test_generate_data_key(void)
 		 b64);
 	start();
 	serve("200 OK", body);
-	CHECK(kms_generate_data_key(&c, "alias/luksbox", &ctx, 32, pt, blob,
-				    sizeof(blob), arn, sizeof(arn)) == 4);
+	CHECK(kms_generate_data_key(&c, "alias/luksbox", NULL, &ctx, 32, pt,
+				    blob, sizeof(blob), arn, sizeof(arn)) == 4);
 	CHECK(!memcmp(pt, key, 32) && !memcmp(blob, "\1\2\3\4", 4) &&
 	      !strcmp(arn, ARN));
 	CHECK(sent("GenerateDataKey"));
@@ -226,16 +226,16 @@ static void test_generate_data_key(void)
 	serve("200 OK", "{\"CiphertextBlob\":\"AQIDBA==\",\"Plaintext\":"
 			"\"c2hvcnQ=\"}");
 	memset(pt, 0xaa, sizeof(pt));
-	CHECK(kms_generate_data_key(&c, "k", NULL, 32, pt, blob, sizeof(blob),
-				    NULL, 0) == -EPROTO);
+	CHECK(kms_generate_data_key(&c, "k", NULL, NULL, 32, pt, blob,
+				    sizeof(blob), NULL, 0) == -EPROTO);
 	for (i = 0; i < 32 && pt[i] == 0; i++)
 		;
 	CHECK(i == 32);
 	CHECK(strstr(c.error.message, "malformed GenerateDataKey response"));
-	CHECK(kms_generate_data_key(&c, "k", NULL, 0, pt, blob, sizeof(blob),
-				    NULL, 0) == -EINVAL);
-	CHECK(kms_generate_data_key(&c, "k", NULL, 1025, pt, blob, sizeof(blob),
-				    NULL, 0) == -EINVAL);
+	CHECK(kms_generate_data_key(&c, "k", NULL, NULL, 0, pt, blob,
+				    sizeof(blob), NULL, 0) == -EINVAL);
+	CHECK(kms_generate_data_key(&c, "k", NULL, NULL, 1025, pt, blob,
+				    sizeof(blob), NULL, 0) == -EINVAL);
 	stop();
 }
 
@@ -359,7 +359,8 @@ static void test_errors(void)
 	serve("400 Bad Request",
 	      "{\"__type\":\"KMSInvalidStateException\",\"message\":\"" ARN
 	      " is pending deletion.\"}");
-	CHECK(kms_encrypt(&c, "k", NULL, "x", 1, pt, sizeof(pt)) == -EINVAL);
+	CHECK(kms_encrypt(&c, "k", NULL, NULL, "x", 1, pt, sizeof(pt)) ==
+	      -EINVAL);
 	aws_error_format(&c.error, msg, sizeof(msg));
 	CHECKF(strstr(msg, "CancelKeyDeletion"), "%s", msg);
 	stop();
