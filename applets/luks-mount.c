@@ -13,6 +13,7 @@
 #include "applets/applet.h"
 #include "applets/volcommon.h"
 #include "conf/tab.h"
+#include "kms/net.h"
 #include "volume/volume.h"
 
 const char luks_mount_usage[] =
@@ -50,7 +51,8 @@ const char luks_mount_usage[] =
 	"  -e, --endpoint URL    KMS endpoint (else AWS_ENDPOINT_URL_KMS)\n"
 	"  -C, --ca-file PEM     trust these CAs too (as AWS_CA_BUNDLE)\n"
 	"\n"
-	"Volumes with the nofail option do not change the exit code.\n"
+	"Volumes with the nofail option do not change the exit code; a\n"
+	"volume's timeout= option bounds its own KMS calls within --timeout.\n"
 	"Exit: 0 ok, 1 a volume failed (access denied, a foreign or tampered\n"
 	"header, devices that are neither ours nor blank), 2 usage, 75 only\n"
 	"temporary failures (KMS or IMDS unreachable: retry later, e.g.\n"
@@ -225,6 +227,7 @@ static int do_open(struct volrun *run, const struct opts *o,
 	unsigned char *key = NULL;
 	size_t key_len = 0;
 	unsigned i, need_md = 0;
+	int64_t overall, until;
 	int rc = EXIT_OK, r, one;
 
 	if (!d)
@@ -234,7 +237,17 @@ static int do_open(struct volrun *run, const struct opts *o,
 	for (i = 0; i < n; i++)
 		need_md |= sel[i]->ephemeral || sel[i]->ndevices > 1;
 	volrun_modules(run, (int)need_md);
+	overall = run->aws ? run->aws->deadline : 0;
 	for (i = 0; i < n; i++) {
+		/* A volume's own timeout= bounds its KMS/IMDS calls within
+		 * the run's deadline, so one slow volume cannot starve the
+		 * volumes after it. */
+		if (run->aws && sel[i]->timeout) {
+			until = now_ms() + (int64_t)sel[i]->timeout * 1000;
+			run->aws->deadline = until < overall ? until : overall;
+		} else if (run->aws) {
+			run->aws->deadline = overall;
+		}
 		r = vol_devices(&run->env, sel[i], d, &e);
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
