@@ -84,20 +84,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"json", no_argument, NULL, 'j'},
 		{"key-file", required_argument, NULL, 'K'},
 		{"boot", no_argument, NULL, 'B'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"region", required_argument, NULL, 'r'},
-		{"endpoint", required_argument, NULL, 'e'},
-		{"ca-file", required_argument, NULL, 'C'},
+		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
-	int c;
+	int c, r;
 
 	o->config = "/etc/luksbox.tab";
 	o->level = VOL_INFO;
 	o->aws.timeout_s = 60;
-	while ((c = getopt_long(argc, argv, "ac:sSjK:BT:l:r:e:C:", longs,
+	while ((c = getopt_long(argc, argv, "ac:sSjK:B" VOLRUN_SHORT, longs,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -121,30 +116,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'B':
 			o->boot = 1;
 			break;
-		case 'T':
-			o->aws.timeout_s = (int)strtol(optarg, &end, 10);
-			if (*end || o->aws.timeout_s < 1)
-				return usage_error("--timeout %s: want seconds",
-						   optarg);
-			break;
-		case 'l':
-			if (logger_level(optarg, &o->level))
-				return usage_error(
-					"--log-level %s: want debug, "
-					"info, warning or error",
-					optarg);
-			break;
-		case 'r':
-			o->aws.region = optarg;
-			break;
-		case 'e':
-			o->aws.endpoint_url = optarg;
-			break;
-		case 'C':
-			o->aws.ca_file = optarg;
-			break;
 		default:
-			return EXIT_USAGE;
+			r = volrun_option(c, optarg, &o->aws, &o->level);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r)
+				return r;
 		}
 	}
 	o->names = argv + optind;

@@ -102,22 +102,19 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"option", required_argument, NULL, 'o'},
 		{"wipe", no_argument, NULL, 'w'},
 		{"force", no_argument, NULL, 'f'},
-		{"region", required_argument, NULL, 'r'},
-		{"endpoint", required_argument, NULL, 'e'},
-		{"ca-file", required_argument, NULL, 'C'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"log-level", required_argument, NULL, 'l'},
+		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
 	struct tab_error te = {0};
-	char *eq, *end;
+	char *eq;
 	int c, r = 0, i;
 
 	o->config = "/etc/luksbox.tab";
 	o->level = VOL_INFO;
 	o->aws.timeout_s = 60;
-	while ((c = getopt_long(argc, argv, "c:n:k:x:t:m:R:b:H:o:wfr:e:C:T:l:",
-				longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"c:n:k:x:t:m:R:b:H:o:wf" VOLRUN_SHORT, longs,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -174,30 +171,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'f':
 			o->force = 1;
 			break;
-		case 'r':
-			o->aws.region = optarg;
-			break;
-		case 'e':
-			o->aws.endpoint_url = optarg;
-			break;
-		case 'C':
-			o->aws.ca_file = optarg;
-			break;
-		case 'T':
-			o->aws.timeout_s = (int)strtol(optarg, &end, 10);
-			if (*end || o->aws.timeout_s < 1)
-				return usage_error("--timeout %s: want seconds",
-						   optarg);
-			break;
-		case 'l':
-			if (logger_level(optarg, &o->level))
-				return usage_error(
-					"--log-level %s: want debug, "
-					"info, warning or error",
-					optarg);
-			break;
 		default:
-			return EXIT_USAGE;
+			r = volrun_option(c, optarg, &o->aws, &o->level);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r)
+				return r;
 		}
 		if (r)
 			return r;

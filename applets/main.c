@@ -15,6 +15,7 @@
 
 #include "applets/applet.h"
 #include "crypto/secret.h"
+#include "kms/net.h"
 #include "version.h"
 
 const char *applet_name = "luksbox";
@@ -94,22 +95,7 @@ void note(const char *fmt, ...)
 
 int exit_class(int err)
 {
-	switch (err < 0 ? -err : err) {
-	case ETIMEDOUT:
-	case EAGAIN:
-	case EBUSY:
-	case EINTR:
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ENETDOWN:
-	case EPIPE:
-		return EXIT_TEMP;
-	default:
-		return EXIT_FAIL;
-	}
+	return err_temporary(err) ? EXIT_TEMP : EXIT_FAIL;
 }
 
 static void list_applets(FILE *f)

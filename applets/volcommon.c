@@ -152,6 +152,37 @@ void logger_progress(void *arg, unsigned long long done,
 	lg->last_ms = now;
 }
 
+int volrun_option(int c, const char *arg, struct aws_opts *aws,
+		  enum vol_level *level)
+{
+	char *end;
+
+	switch (c) {
+	case 'r':
+		aws->region = arg;
+		return 0;
+	case 'e':
+		aws->endpoint_url = arg;
+		return 0;
+	case 'C':
+		aws->ca_file = arg;
+		return 0;
+	case 'T':
+		aws->timeout_s = (int)strtol(arg, &end, 10);
+		if (*end || aws->timeout_s < 1)
+			return usage_error("--timeout %s: want seconds", arg);
+		return 0;
+	case 'l':
+		if (logger_level(arg, level))
+			return usage_error("--log-level %s: want debug, info, "
+					   "warning or error",
+					   arg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 /* Test-only failpoint (LUKSBOX_FAILPOINT=STEP): die right after STEP, as
  * a power cut would, leaving the disks as they are at that instant. */
 static void failpoint(void *arg, const char *step)

@@ -40,6 +40,25 @@ int logger_fail(struct logger *lg, const struct vol_error *e);
 void logger_progress(void *lg, unsigned long long done,
 		     unsigned long long total);
 
+/*
+ * The options luks-setup and luks-mount share: -r/--region, -e/--endpoint,
+ * -C/--ca-file, -T/--timeout, -l/--log-level. Put VOLRUN_SHORT in the
+ * getopt string and VOLRUN_LONG in the option table; volrun_option()
+ * takes C and ARG: 0 when it was one of them (stored in AWS or LEVEL), -1
+ * when it was not, EXIT_USAGE after printing why a value is bad.
+ */
+#define VOLRUN_SHORT "r:e:C:T:l:"
+#define VOLRUN_LONG                                         \
+	{"region", required_argument, NULL, 'r'},           \
+		{"endpoint", required_argument, NULL, 'e'}, \
+		{"ca-file", required_argument, NULL, 'C'},  \
+		{"timeout", required_argument, NULL, 'T'},  \
+	{                                                   \
+		"log-level", required_argument, NULL, 'l'   \
+	}
+int volrun_option(int c, const char *arg, struct aws_opts *aws,
+		  enum vol_level *level);
+
 /* Everything a volume operation needs, set up once per run. */
 struct volrun {
 	struct logger log;

@@ -25,6 +25,26 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int err_temporary(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ETIMEDOUT:
+	case EAGAIN:
+	case EBUSY:
+	case EINTR:
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EPIPE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int stream_write_all(const struct stream *s, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;

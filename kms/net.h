@@ -18,6 +18,13 @@
 int64_t now_ms(void);
 
 /*
+ * Is ERR (a -errno, or errno) one a later retry may cure: a peer that did
+ * not answer, refused or dropped the connection, a network that is down,
+ * a resource busy for now? 1 or 0. Decides exit code 75 versus 1.
+ */
+int err_temporary(int err);
+
+/*
  * A byte stream: what HTTP runs over (a socket, TLS, or memory in tests).
  * read returns bytes read (> 0), 0 at end of stream, or -errno;
  * write returns bytes written (> 0) or -errno. Both may be partial.

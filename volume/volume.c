@@ -23,6 +23,7 @@
 #include "crypto/probe.h"
 #include "crypto/secret.h"
 #include "kms/kms.h"
+#include "kms/net.h"
 #include "kms/token.h"
 
 enum {
@@ -1024,31 +1025,13 @@ struct attempt {
 	char perm[400], temp[400];
 };
 
-static int temporary(int err)
-{
-	switch (-err) {
-	case ETIMEDOUT:
-	case EAGAIN:
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ENETDOWN:
-	case EPIPE:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int temp = temporary(err);
+	int temp = err_temporary(err);
 	char *buf = temp ? a->temp : a->perm;
 	int *slot = temp ? &a->temp_err : &a->perm_err;
 
