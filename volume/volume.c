@@ -1201,6 +1201,15 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		return why(e, r, "cannot read the LUKS header of %s: %s",
 			   target, strerror(-r));
 	luks_info(&l, &li);
+	/* Device names move (EBS xvdf/xvdg, NVMe order): a luksbox volume
+	 * labelled with another name is another volume, never mounted here. */
+	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
+		luks_fini(&l);
+		return why(e, -EINVAL,
+			   "%s holds the luksbox volume \"%s\", not \"%s\" "
+			   "(did device names change? fix the devices field)",
+			   target, li.label, v->name);
+	}
 	if (li.state == LUKS_STATE_PROVISIONING) {
 		luks_fini(&l);
 		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
