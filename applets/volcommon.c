@@ -122,34 +122,39 @@ int logger_fail(struct logger *lg, const struct vol_error *e)
 void logger_progress(void *arg, unsigned long long done,
 		     unsigned long long total)
 {
+	/* A bar on a terminal (5 a second); a log line every 10 s else. */
 	struct logger *lg = arg;
-	static const long long every_ms = 10000;
-	long long now = now_ms();
-	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+	long long now = now_ms(), ms, eta;
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100, i;
+	double mib_s;
 	char msg[160];
 
-	if (!lg->last_ms)
-		lg->last_ms = now - 1; /* the start: rates count from here */
-	if (lg->tty) {
-		if (done == total || now - lg->last_ms >= 200) {
-			unsigned bar = pct * 30 / 100, i;
+	if (!lg->start_ms)
+		lg->start_ms = lg->last_ms = now - 1;
+	if (done != total && now - lg->last_ms < (lg->tty ? 200 : 10000))
+		return;
+	lg->last_ms = now;
+	ms = now - lg->start_ms;
+	mib_s = (double)done / 1048576.0 / ((double)ms / 1000.0);
+	eta = done ? (long long)((double)(total - done) * (double)ms /
+				 (double)done / 1000.0)
+		   : 0;
+	snprintf(msg, sizeof(msg),
+		 "%3u%%, %llu of %llu MiB, %.1f MiB/s, %s %lld:%02lld", pct,
+		 done >> 20, total >> 20, mib_s, done == total ? "took" : "ETA",
+		 (done == total ? ms / 1000 : eta) / 60,
+		 (done == total ? ms / 1000 : eta) % 60);
+	if (!lg->tty) {
+		char line[200];
 
-			fprintf(stderr, "\r%s: wiping [", applet_name);
-			for (i = 0; i < 30; i++)
-				fputc(i < bar ? '#' : ' ', stderr);
-			fprintf(stderr, "] %3u%% %llu/%llu MiB%s", pct,
-				done >> 20, total >> 20,
-				done == total ? "\n" : "");
-		}
+		snprintf(line, sizeof(line), "wiping: %s", msg);
+		logger_msg(lg, VOL_INFO, line);
 		return;
 	}
-	(void)every_ms;
-	if (done != total && (now - lg->last_ms) < every_ms)
-		return;
-	snprintf(msg, sizeof(msg), "wiping: %u%%, %llu of %llu MiB", pct,
-		 done >> 20, total >> 20);
-	logger_msg(lg, VOL_INFO, msg);
-	lg->last_ms = now;
+	fprintf(stderr, "\r%s: wiping [", applet_name);
+	for (i = 0; i < 30; i++)
+		fputc(i < pct * 30 / 100 ? '#' : ' ', stderr);
+	fprintf(stderr, "] %s %s", msg, done == total ? "\n" : "");
 }
 
 int volrun_option(int c, const char *arg, struct aws_opts *aws,

@@ -20,6 +20,7 @@ struct logger {
 	int kmsg_fd;	      /* -1 when none */
 	int syslog_fd;	      /* -1 when none */
 	int tty;	      /* stderr is a terminal (progress bars) */
+	long long start_ms;   /* when progress began */
 	long long last_ms;    /* last progress line */
 };
 
