@@ -169,6 +169,42 @@ const char *http_header_get(const struct http_response *rs, const char *name)
 	return NULL;
 }
 
+/* Header NAME's one value into *OUT (NULL when absent); -EBADMSG when it
+ * comes twice with different values (conflicting lengths or codings are
+ * an invalid response: RFC 9112 6.3). */
+static int header_once(const struct http_response *rs, const char *name,
+		       const char **out)
+{
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < rs->head_len) {
+		const char *n = rs->head + i;
+		const char *v = n + strlen(n) + 1;
+
+		if (!strcasecmp(n, name)) {
+			if (*out && strcmp(*out, v))
+				return -EBADMSG;
+			*out = v;
+		}
+		i = (size_t)(v + strlen(v) + 1 - rs->head);
+	}
+	return 0;
+}
+
+/* Digits only (no sign, no blanks, no 0x): strtoull alone takes "+5",
+ * " 5" and "0x5". The length of the digit run, 0 when there is none. */
+static size_t digits(const char *p, int hex)
+{
+	size_t n = 0;
+
+	while ((p[n] >= '0' && p[n] <= '9') ||
+	       (hex &&
+		((p[n] >= 'a' && p[n] <= 'f') || (p[n] >= 'A' && p[n] <= 'F'))))
+		n++;
+	return n;
+}
+
 static int body_put(struct http_response *rs, int c)
 {
 	if (rs->body_len + 1 >= rs->body_cap)
@@ -205,7 +241,8 @@ static int read_chunked(const struct stream *s, struct http_response *rs)
 			return n;
 		errno = 0;
 		size = strtoull(line, &end, 16);
-		if (end == line || errno ||
+		if (!digits(line, 1) || end != line + digits(line, 1) ||
+		    errno ||
 		    (*end && *end != ';' && *end != ' ' && *end != '\t'))
 			return -EBADMSG;
 		if (size >= rs->body_cap)
@@ -235,9 +272,11 @@ static int read_chunked(const struct stream *s, struct http_response *rs)
 static int read_body(const struct stream *s, const struct http_request *rq,
 		     struct http_response *rs)
 {
-	const char *te = http_header_get(rs, "Transfer-Encoding");
-	const char *cl = http_header_get(rs, "Content-Length");
-	const char *conn = http_header_get(rs, "Connection");
+	const char *te, *cl, *conn = http_header_get(rs, "Connection");
+
+	if (header_once(rs, "Transfer-Encoding", &te) ||
+	    header_once(rs, "Content-Length", &cl))
+		return -EBADMSG;
 
 	if (conn && !strcasecmp(conn, "close"))
 		rs->keep_alive = 0;
@@ -263,7 +302,7 @@ static int read_body(const struct stream *s, const struct http_request *rq,
 
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (end == cl || *end || errno || cl[0] == '-')
+		if (!digits(cl, 0) || *end || errno)
 			return -EBADMSG;
 		if (n >= rs->body_cap)
 			return -EMSGSIZE;

@@ -200,6 +200,21 @@ static void test_hostile(void)
 		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		 "3\r\nabc\r\n",
 		 -EBADMSG},
+		/* Two lengths that disagree: which body is it? */
+		{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+		 "Content-Length: 4\r\n\r\nabcd",
+		 -EBADMSG},
+		/* Numbers strtoull would take but HTTP does not write. */
+		{"HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\nabc", -EBADMSG},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "0x3\r\nabc\r\n0\r\n\r\n",
+		 -EBADMSG},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 " 3\r\nabc\r\n0\r\n\r\n",
+		 -EBADMSG},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "+3\r\nabc\r\n0\r\n\r\n",
+		 -EBADMSG},
 	};
 	size_t i;
 	struct mem m;
@@ -210,6 +225,16 @@ static void test_hostile(void)
 		CHECKF(r == cases[i].err, "case %zu: got %d want %d", i, r,
 		       cases[i].err);
 	}
+}
+
+/* The same length twice (proxies do that) is one length. */
+static void test_repeated_same_length(void)
+{
+	struct mem m;
+
+	CHECK(exchange("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+		       "Content-Length: 3\r\n\r\nabc",
+		       0, &m) == 0);
 }
 
 static void test_head_cap(void)
@@ -256,6 +281,7 @@ int main(void)
 	T_RUN(test_interim_and_nobody);
 	T_RUN(test_connect);
 	T_RUN(test_hostile);
+	T_RUN(test_repeated_same_length);
 	T_RUN(test_head_cap);
 	T_RUN(test_wipe);
 	return T_END();
