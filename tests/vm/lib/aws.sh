@@ -12,9 +12,11 @@
 #   10.0.2.101:80  -> the IMDS
 #   10.0.2.102:1,2 -> the proxy's and the IMDS's control sockets
 #                     (/lib/vmaws.sh: aws_fault, aws_imds, aws_deny ...)
-# The guest gets AWS_ENDPOINT_URL_KMS, AWS_CA_BUNDLE and
-# AWS_EC2_METADATA_SERVICE_ENDPOINT, and no credentials: they come from the
-# instance role through the IMDS, as on EC2. The host part can then use
+# The guest gets AWS_CA_BUNDLE and AWS_EC2_METADATA_SERVICE_ENDPOINT, and
+# no credentials, region or KMS endpoint: as on EC2, the region comes from
+# IMDS placement/region, the endpoint from the region's standard name
+# (resolved by the guest's /etc/hosts) and credentials from the instance
+# role through the IMDS. The host part can then use
 # $AWSENV_* (from DIR/env) and `awsenv fault|imds|deny|allow`.
 # aws_stop: stops it (call it from host_cleanup).
 
@@ -42,7 +44,6 @@ aws_start() {
 		>"$work/hosts"
 	guest_file /etc/hosts "$work/hosts"
 	guest_file /etc/luksbox-test-ca.pem "$AWSENV_CA"
-	guest_env AWS_ENDPOINT_URL_KMS=https://kms.us-east-1.amazonaws.com
 	guest_env AWS_CA_BUNDLE=/etc/luksbox-test-ca.pem
 	guest_env AWS_EC2_METADATA_SERVICE_ENDPOINT=http://10.0.2.101:80
 	guest_env "LB_KEY1=$AWSENV_KEY1_ARN"
