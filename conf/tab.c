@@ -117,6 +117,23 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
+/* Does the ARN "arn:PARTITION:kms:REGION:..." name a region other than
+ * REGION? (KEY@REGION with a key ARN elsewhere cannot work.) */
+static int arn_region_differs(const char *id, const char *region)
+{
+	const char *p = id;
+	int i;
+
+	if (strncmp(id, "arn:", 4))
+		return 0;
+	for (i = 0; i < 3 && p; i++) {
+		p = strchr(p, ':');
+		p = p ? p + 1 : NULL;
+	}
+	return p &&
+	       (strncmp(p, region, strlen(region)) || p[strlen(region)] != ':');
+}
+
 static int set_key(struct tab_volume *v, const char *val, struct tab_error *err)
 {
 	struct tab_key *k;
@@ -138,6 +155,11 @@ static int set_key(struct tab_volume *v, const char *val, struct tab_error *err)
 			return seterr(err, val,
 				      "KEY@REGION needs a region like "
 				      "us-east-1 after '@'");
+		if (arn_region_differs(k->key_id, k->region))
+			return seterr(err, val,
+				      "the key ARN names another region than "
+				      "'@%s'",
+				      k->region);
 	} else {
 		k->region[0] = '\0';
 	}

@@ -32,7 +32,9 @@ struct kms_context {
 int kms_context_add(struct kms_context *x, const char *k, const char *v);
 
 /* Encrypt N bytes of PT under KEY_ID: the blob into BLOB; its length.
- * REGION_HINT (may be NULL) is used when KEY_ID is no ARN (KEY@REGION). */
+ * REGION_HINT (may be NULL), when given, is where the call goes (a
+ * KEY@REGION setting, a token's region); else --region/AWS_REGION, else a
+ * key ARN's region, else IMDS (aws.h). */
 int kms_encrypt(struct aws_client *c, const char *key_id,
 		const char *region_hint, const struct kms_context *x,
 		const void *pt, size_t n, unsigned char *blob, size_t cap);
@@ -40,7 +42,7 @@ int kms_encrypt(struct aws_client *c, const char *key_id,
 /*
  * Decrypt BLOB (KEY_ID may be NULL for symmetric keys; give it to pin the
  * key). Plaintext into PT; its length. KEY_ARN (may be NULL) gets the key
- * that decrypted. REGION_HINT (may be NULL) is used when KEY_ID is no ARN.
+ * that decrypted. REGION_HINT as for kms_encrypt().
  */
 int kms_decrypt(struct aws_client *c, const char *key_id,
 		const char *region_hint, const struct kms_context *x,

@@ -215,6 +215,7 @@ static void test_generate_data_key(void)
 	CHECK(sent("GenerateDataKey"));
 	CHECK(member_is(0, "KeyId", "alias/luksbox") &&
 	      context_sent("EncryptionContext"));
+	CHECK(strstr(fk.req[0], "/us-east-1/kms/aws4_request"));
 	{
 		long long n = 0;
 
@@ -222,6 +223,17 @@ static void test_generate_data_key(void)
 			      0 &&
 		      n == 32);
 	}
+	/* KEY@REGION: an alias in another region goes there. */
+	serve("200 OK", body);
+	CHECK(kms_generate_data_key(&c, "alias/luksbox", "eu-west-1", &ctx, 32,
+				    pt, blob, sizeof(blob), NULL, 0) == 4);
+	CHECK(strstr(fk.req[0], "/eu-west-1/kms/aws4_request"));
+	/* Without a hint a key ARN's region is used over the default. */
+	serve("200 OK", body);
+	CHECK(kms_generate_data_key(&c, ARN, NULL, &ctx, 32, pt, blob,
+				    sizeof(blob), NULL, 0) == 4);
+	CHECK(strstr(fk.req[0], "/us-east-1/kms/aws4_request") ||
+	      strstr(fk.req[0], "/eu-west-1/kms/aws4_request"));
 	/* A key of the wrong length is refused, and nothing of it kept. */
 	serve("200 OK", "{\"CiphertextBlob\":\"AQIDBA==\",\"Plaintext\":"
 			"\"c2hvcnQ=\"}");

@@ -133,6 +133,10 @@ static void test_rejects_bad_words(void)
 		      "region"));
 	CHECK(rejects("a /dev/x /m ext4 kms-key=@us-east-1\n", 1, "@us-east-1",
 		      "key id"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=arn:aws:kms:us-east-1:1:key/"
+		      "k@us-east-2\n",
+		      1, "arn:aws:kms:us-east-1:1:key/k@us-east-2",
+		      "another region"));
 	CHECK(rejects("a /dev/x /m ext4 kms-key\n", 1, "kms-key",
 		      "needs a value"));
 	CHECK(rejects("a /dev/x /m ext4 kms-key=k,discard=yes\n", 1,
@@ -230,6 +234,9 @@ static void test_set_option_for_cli(void)
 
 	memset(&v, 0, sizeof(v));
 	CHECK(tab_set_option(&v, "kms-key=alias/x@us-east-1", &e) == 0);
+	CHECK(tab_set_option(&v,
+			     "kms-key=arn:aws:kms:eu-west-1:1:key/k@eu-west-1",
+			     &e) == 0);
 	CHECK(tab_set_option(&v, "context=a=b=c", &e) == 0);
 	CHECK(!strcmp(v.context[0].key, "a") &&
 	      !strcmp(v.context[0].value, "b=c"));
