@@ -1012,8 +1012,9 @@ static int blank_or_refuse(const struct vol_env *env,
 			"stop/start?) and on-blank=fail; nothing was changed",
 			missing);
 	say(env, VOL_WARN,
-	    "%s: every device is blank (instance store after a stop/start): "
-	    "provisioning a new volume with a new key (on-blank=format)",
+	    "%s: every device is blank (a first boot, or instance store after "
+	    "a stop/start): provisioning a new volume with a new key "
+	    "(on-blank=format)",
 	    v->name);
 	return vol_provision(env, v, d, e);
 }
