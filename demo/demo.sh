@@ -27,7 +27,8 @@ die() {
 }
 
 bold "luksbox demo: encrypted instance-store volumes that unlock themselves at boot"
-echo "Everything runs on this machine: no AWS account, nothing leaves loopback."
+echo "No AWS account: the instance is a VM on this machine, and all it can reach"
+echo "is a fake AWS on loopback. (Only the first run downloads: packages, sources.)"
 echo
 
 bold "== 1. What the demo needs (Debian packages, moto)"
