@@ -13,9 +13,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 scenario=tests/vm/scenarios/31-boot-ec2-lifecycle
-log=$top/build/demo.log
+log=$top/build/cache/demo.log
 t0=$(date +%s)
-mkdir -p build
+mkdir -p build/cache
 : >"$log"
 
 bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else echo "$*"; fi; }
