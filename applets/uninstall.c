@@ -17,8 +17,10 @@ const char uninstall_usage[] =
 	"Remove what `luksbox install` recorded in " INST_MANIFEST ":\n"
 	"the binary, its applet links, the init script or systemd unit and\n"
 	"their links (chkconfig --del first when chkconfig placed them), the\n"
-	"dracut drop-in. A file changed since it was installed (your edited\n"
-	"/etc/luksbox.tab or /etc/sysconfig/luksbox) is kept and named.\n"
+	"dracut drop-in, and the directories install created. A file changed\n"
+	"since it was installed (your edited /etc/luksbox.tab or\n"
+	"/etc/sysconfig/luksbox) is kept and named, and so is a directory\n"
+	"that is not empty.\n"
 	"Open volumes stay open: run `luks-mount --stop -a` first to close them.\n"
 	"\n"
 	"  -n, --dry-run     show every change, make none\n"
@@ -66,9 +68,18 @@ int uninstall_main(int argc, char **argv)
 		const struct inst_action *a = &plan->a[i];
 
 		inst_describe(a, what, sizeof(what));
+		/* Nothing was removed from it in a dry run: say the rule. */
+		if (dry_run && a->kind == INST_RM_DIR) {
+			printf("would %s if nothing else is left in it\n",
+			       what);
+			changes++;
+			continue;
+		}
 		if (inst_kept(&o, a)) {
-			printf("keep %s: changed since it was installed\n",
-			       a->path);
+			printf("keep %s: %s\n", a->path,
+			       a->kind == INST_RM_DIR
+				       ? "not empty"
+				       : "changed since it was installed");
 			continue;
 		}
 		r = inst_pending(&o, a);

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: conf/install.h, chkconfig(8), sd_booted(3), dracut.conf(5).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,6 +74,63 @@ static int record(struct inst_plan *p, const char *what, const char *path,
 	return n < 0 || (size_t)n >= sizeof(p->manifest) - used ? -E2BIG : 0;
 }
 
+/* Does TEXT hold LINE (with its newline) as a whole line? */
+static int has_line(const char *text, const char *line)
+{
+	const char *s;
+
+	for (s = text; (s = strstr(s, line)); s++)
+		if (s == text || s[-1] == '\n')
+			return 1;
+	return 0;
+}
+
+/* Plan mkdir PATH, recorded for uninstall when install creates it - or
+ * when an earlier install did (so a second install writes the same
+ * manifest, changing nothing). */
+static int add_dir(const struct inst_opts *o, struct inst_plan *p,
+		   const char *path, unsigned mode)
+{
+	char line[300], parent[256], *slash;
+	int r, mine;
+
+	if (snprintf(line, sizeof(line), "dir %s\n", path) >= (int)sizeof(line))
+		return -EINVAL;
+	if (has_line(p->manifest, line))
+		return 0; /* planned already (a parent of another) */
+	mine = !exists_r(o, path, 0) || has_line(p->prev, line);
+	/* Missing parents first: install creates them too. */
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (mine && slash && slash != parent) {
+		*slash = '\0';
+		if ((r = add_dir(o, p, parent, 0755)))
+			return r;
+	}
+	if ((r = add(p, INST_DIR, path, NULL, NULL, 0, mode, 0)))
+		return r;
+	return mine ? record(p, "dir", path, NULL) : 0;
+}
+
+/* Read an earlier install's manifest into P->prev ("" when none). */
+static void read_prev(const struct inst_opts *o, struct inst_plan *p)
+{
+	char path[PATHLEN];
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	p->prev[0] = '\0';
+	if (rooted(o, INST_MANIFEST, path) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while (n < sizeof(p->prev) - 1 &&
+	       (r = read(fd, p->prev + n, sizeof(p->prev) - 1 - n)) > 0)
+		n += (size_t)r;
+	p->prev[n] = '\0';
+	close(fd);
+}
+
 /* Does /etc/crypttab on the target list any volume? */
 static int has_crypttab_entries(const struct inst_opts *o)
 {
@@ -119,7 +177,7 @@ static int plan_sysv(const struct inst_opts *o, struct inst_plan *p)
 		 exists_r(o, "/etc/rc.d/init.d", S_IFDIR) ? "/etc/rc.d"
 							  : "/etc");
 	snprintf(script, sizeof(script), "%s/luksbox", initd);
-	if ((r = add(p, INST_DIR, initd, NULL, NULL, 0, 0755, 0)) ||
+	if ((r = add_dir(o, p, initd, 0755)) ||
 	    (r = add(p, INST_FILE, script, NULL, embed_init_script,
 		     embed_init_script_len, 0755, 0)) ||
 	    (r = record(p, "file", script, NULL)))
@@ -136,7 +194,7 @@ static int plan_sysv(const struct inst_opts *o, struct inst_plan *p)
 		snprintf(dir, sizeof(dir), "%s/rc%d.d", rc, lvl);
 		snprintf(link, sizeof(link), "%s/%s", dir,
 			 start ? "S15luksbox" : "K85luksbox");
-		if ((r = add(p, INST_DIR, dir, NULL, NULL, 0, 0755, 0)) ||
+		if ((r = add_dir(o, p, dir, 0755)) ||
 		    (r = add(p, INST_LINK, link, "../init.d/luksbox", NULL, 0,
 			     0, 0)) ||
 		    (r = record(p, "link", link, "../init.d/luksbox")))
@@ -145,7 +203,32 @@ static int plan_sysv(const struct inst_opts *o, struct inst_plan *p)
 	return 0;
 }
 
-static int plan_systemd(const struct inst_opts *o, struct inst_plan *p)
+/* The embedded unit with every /usr/sbin/luksbox turned into BIN (the
+ * binary under --prefix) into OUT. -E2BIG when it does not fit. */
+static int unit_text(const char *bin, char *out, size_t cap)
+{
+	static const char std[] = "/usr/sbin/luksbox";
+	const char *s = (const char *)embed_systemd_unit, *hit;
+	size_t used = 0, n;
+
+	while ((hit = strstr(s, std)) || *s) {
+		n = hit ? (size_t)(hit - s) : strlen(s);
+		if (used + n + (hit ? strlen(bin) : 0) >= cap)
+			return -E2BIG;
+		memcpy(out + used, s, n);
+		used += n;
+		if (!hit)
+			break;
+		memcpy(out + used, bin, strlen(bin));
+		used += strlen(bin);
+		s = hit + sizeof(std) - 1;
+	}
+	out[used] = '\0';
+	return 0;
+}
+
+static int plan_systemd(const struct inst_opts *o, struct inst_plan *p,
+			const char *bin)
 {
 	static const char unit[] = "/etc/systemd/system/luksbox.service";
 	static const char wants[] =
@@ -155,13 +238,12 @@ static int plan_systemd(const struct inst_opts *o, struct inst_plan *p)
 		"luksbox.service";
 	int r;
 
-	(void)o;
-	if ((r = add(p, INST_DIR, "/etc/systemd/system", NULL, NULL, 0, 0755,
+	if ((r = unit_text(bin, p->unit, sizeof(p->unit))) ||
+	    (r = add_dir(o, p, "/etc/systemd/system", 0755)) ||
+	    (r = add(p, INST_FILE, unit, NULL, p->unit, strlen(p->unit), 0644,
 		     0)) ||
-	    (r = add(p, INST_FILE, unit, NULL, embed_systemd_unit,
-		     embed_systemd_unit_len, 0644, 0)) ||
 	    (r = record(p, "file", unit, NULL)) ||
-	    (r = add(p, INST_DIR, wants, NULL, NULL, 0, 0755, 0)) ||
+	    (r = add_dir(o, p, wants, 0755)) ||
 	    (r = add(p, INST_LINK, link, unit, NULL, 0, 0, 0)) ||
 	    (r = record(p, "link", link, unit)))
 		return r;
@@ -178,10 +260,11 @@ int inst_plan_install(const struct inst_opts *o, struct inst_plan *p)
 	memset(p, 0, sizeof(*p));
 	if (prefix[0] != '/' || strlen(prefix) > 100)
 		return -EINVAL;
+	read_prev(o, p);
 	snprintf(sbin, sizeof(sbin), "%s/sbin",
 		 strcmp(prefix, "/") ? prefix : "");
 	snprintf(bin, sizeof(bin), "%s/luksbox", sbin);
-	if ((r = add(p, INST_DIR, sbin, NULL, NULL, 0, 0755, 0)) ||
+	if ((r = add_dir(o, p, sbin, 0755)) ||
 	    (r = add(p, INST_SELF, bin, NULL, NULL, 0, 0755, 0)) ||
 	    (r = record(p, "file", bin, NULL)))
 		return r;
@@ -193,11 +276,11 @@ int inst_plan_install(const struct inst_opts *o, struct inst_plan *p)
 	}
 	/* systemd is PID 1 exactly when /run/systemd/system exists. */
 	p->systemd = exists_r(o, "/run/systemd/system", S_IFDIR);
-	r = p->systemd ? plan_systemd(o, p) : plan_sysv(o, p);
+	r = p->systemd ? plan_systemd(o, p, bin) : plan_sysv(o, p);
 	if (r)
 		return r;
 	/* Settings and the table are the administrator's once they exist. */
-	if ((r = add(p, INST_DIR, "/etc/sysconfig", NULL, NULL, 0, 0755, 0)) ||
+	if ((r = add_dir(o, p, "/etc/sysconfig", 0755)) ||
 	    (r = add(p, INST_FILE, "/etc/sysconfig/luksbox", NULL,
 		     embed_sysconfig, embed_sysconfig_len, 0644, 1)) ||
 	    (r = record(p, "file", "/etc/sysconfig/luksbox", NULL)) ||
@@ -212,8 +295,7 @@ int inst_plan_install(const struct inst_opts *o, struct inst_plan *p)
 	     exists_r(o, "/sbin/dracut", 0)) &&
 	    !has_crypttab_entries(o)) {
 		p->dracut = 1;
-		if ((r = add(p, INST_DIR, "/etc/dracut.conf.d", NULL, NULL, 0,
-			     0755, 0)) ||
+		if ((r = add_dir(o, p, "/etc/dracut.conf.d", 0755)) ||
 		    (r = add(p, INST_FILE, "/etc/dracut.conf.d/luksbox.conf",
 			     NULL, dracut_conf, sizeof(dracut_conf) - 1, 0644,
 			     0)) ||
@@ -221,14 +303,16 @@ int inst_plan_install(const struct inst_opts *o, struct inst_plan *p)
 				NULL)))
 			return r;
 	}
-	if ((r = add(p, INST_DIR, "/var/lib/luksbox", NULL, NULL, 0, 0700, 0)))
+	if ((r = add_dir(o, p, "/var/lib/luksbox", 0700)))
 		return r;
 	return add(p, INST_FILE, INST_MANIFEST, NULL, p->manifest,
 		   strlen(p->manifest), 0600, 0);
 }
 
-/* The content luksbox installs at PATH, for removal checks. */
-static const void *content_of(const char *path, size_t *len)
+/* The content luksbox installs at PATH, for removal checks; the unit's is
+ * P->unit (made from the binary's path in the manifest). */
+static const void *content_of(const struct inst_plan *p, const char *path,
+			      size_t *len)
 {
 	static const struct {
 		const char *suffix;
@@ -236,14 +320,16 @@ static const void *content_of(const char *path, size_t *len)
 		const size_t *len;
 	} known[] = {
 		{"/init.d/luksbox", embed_init_script, &embed_init_script_len},
-		{"/luksbox.service", embed_systemd_unit,
-		 &embed_systemd_unit_len},
 		{"/etc/sysconfig/luksbox", embed_sysconfig,
 		 &embed_sysconfig_len},
 		{"/etc/luksbox.tab", embed_tab_example, &embed_tab_example_len},
 	};
 	size_t i, n = strlen(path);
 
+	if (n >= 16 && !strcmp(path + n - 16, "/luksbox.service")) {
+		*len = strlen(p->unit);
+		return p->unit;
+	}
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		size_t m = strlen(known[i].suffix);
 
@@ -285,6 +371,17 @@ int inst_plan_uninstall(const struct inst_opts *o, struct inst_plan *p)
 		used += n + 1;
 	}
 	fclose(f);
+	/* The unit names the binary: rebuild it from the manifest's path. */
+	for (i = 0; i < nl; i++) {
+		char what[16], path[256];
+		size_t n;
+
+		if (sscanf(lines[i], "%15s %255s", what, path) == 2 &&
+		    !strcmp(what, "file") && (n = strlen(path)) >= 13 &&
+		    !strcmp(path + n - 13, "/sbin/luksbox") &&
+		    (r = unit_text(path, p->unit, sizeof(p->unit))))
+			return r;
+	}
 	for (i = nl; i-- > 0;) {
 		char what[16], path[256], target[256] = "";
 		const void *data;
@@ -294,7 +391,7 @@ int inst_plan_uninstall(const struct inst_opts *o, struct inst_plan *p)
 		    2)
 			continue;
 		if (!strcmp(what, "file")) {
-			data = content_of(path, &len);
+			data = content_of(p, path, &len);
 			r = add(p, INST_RM_FILE, path, NULL, data, len, 0, 0);
 		} else if (!strcmp(what, "link")) {
 			r = add(p, INST_RM_LINK, path, target, NULL, 0, 0, 0);
@@ -317,7 +414,18 @@ int inst_plan_uninstall(const struct inst_opts *o, struct inst_plan *p)
 			p->a[0] = a;
 		}
 	}
-	return add(p, INST_RM_FILE, INST_MANIFEST, "always", NULL, 0, 0, 0);
+	if ((r = add(p, INST_RM_FILE, INST_MANIFEST, "always", NULL, 0, 0, 0)))
+		return r;
+	/* Directories last, innermost first: the manifest lives in one. */
+	for (i = nl; i-- > 0;) {
+		char what[16], path[256];
+
+		if (sscanf(lines[i], "%15s %255s", what, path) == 2 &&
+		    !strcmp(what, "dir") &&
+		    (r = add(p, INST_RM_DIR, path, NULL, NULL, 0, 0, 0)))
+			return r;
+	}
+	return 0;
 }
 
 /* Compare file PATH with LEN bytes at DATA, or with file OTHER when
@@ -387,6 +495,21 @@ static int link_is(const char *p, const char *target)
 	return !strcmp(buf, target);
 }
 
+/* 1 when directory P holds nothing (or is not a directory: 0). */
+static int dir_empty(const char *p)
+{
+	struct dirent *e;
+	DIR *d = opendir(p);
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
 int inst_kept(const struct inst_opts *o, const struct inst_action *a)
 {
 	char p[PATHLEN];
@@ -396,6 +519,8 @@ int inst_kept(const struct inst_opts *o, const struct inst_action *a)
 		return 0;
 	if (a->kind == INST_RM_LINK)
 		return !link_is(p, a->target);
+	if (a->kind == INST_RM_DIR)
+		return !dir_empty(p);
 	if (a->kind == INST_RM_FILE && strcmp(a->target, "always"))
 		return same_content(p, a->data, a->len, o->self) != 1;
 	return 0;
@@ -436,6 +561,7 @@ int inst_pending(const struct inst_opts *o, const struct inst_action *a)
 		return rc_links_exist(o);
 	case INST_RM_FILE:
 	case INST_RM_LINK:
+	case INST_RM_DIR:
 		if (lstat(p, &st) < 0)
 			return 0;
 		return !inst_kept(o, a);
@@ -571,6 +697,8 @@ int inst_apply(const struct inst_opts *o, const struct inst_action *a)
 	case INST_RM_FILE:
 	case INST_RM_LINK:
 		return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+	case INST_RM_DIR:
+		return rmdir(p) < 0 && errno != ENOENT ? -errno : 0;
 	}
 	return -EINVAL;
 }
@@ -603,6 +731,9 @@ void inst_describe(const struct inst_action *a, char *buf, size_t size)
 		break;
 	case INST_RM_LINK:
 		snprintf(buf, size, "remove link %s", a->path);
+		break;
+	case INST_RM_DIR:
+		snprintf(buf, size, "remove directory %s", a->path);
 		break;
 	}
 }

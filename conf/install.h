@@ -6,8 +6,9 @@
  * Installing is a plan of small actions computed first (so --dry-run shows
  * exactly what a real run does) and applied one by one. Each action knows
  * whether it is already done, so a second install changes nothing. What
- * was installed is recorded in a manifest, and uninstall removes exactly
- * that - and nothing the administrator has changed since.
+ * was installed is recorded in a manifest (files, links, and the
+ * directories install had to create), and uninstall removes exactly that -
+ * and nothing the administrator has changed since.
  */
 #ifndef LUKSBOX_INSTALL_H
 #define LUKSBOX_INSTALL_H
@@ -17,14 +18,15 @@
 #define INST_MANIFEST "/var/lib/luksbox/installed"
 
 enum inst_kind {
-	INST_DIR,	 /* mkdir PATH (mode) */
-	INST_FILE,	 /* write DATA to PATH atomically (mode) */
-	INST_SELF,	 /* copy the running binary to PATH */
-	INST_LINK,	 /* symlink PATH -> TARGET */
-	INST_CHKCONFIG,	 /* run TARGET --add luksbox */
-	INST_RM_FILE,	 /* remove PATH if it still holds what we wrote */
-	INST_RM_LINK,	 /* remove PATH if it still points at TARGET */
-	INST_UNCHKCONFIG /* run TARGET --del luksbox */
+	INST_DIR,	  /* mkdir PATH (mode) */
+	INST_FILE,	  /* write DATA to PATH atomically (mode) */
+	INST_SELF,	  /* copy the running binary to PATH */
+	INST_LINK,	  /* symlink PATH -> TARGET */
+	INST_CHKCONFIG,	  /* run TARGET --add luksbox */
+	INST_RM_FILE,	  /* remove PATH if it still holds what we wrote */
+	INST_RM_LINK,	  /* remove PATH if it still points at TARGET */
+	INST_UNCHKCONFIG, /* run TARGET --del luksbox */
+	INST_RM_DIR	  /* remove directory PATH if it is empty */
 };
 
 struct inst_action {
@@ -55,6 +57,8 @@ struct inst_plan {
 	int chkconfig;	     /* chkconfig places the rc links */
 	int dracut;	     /* a dracut drop-in was planned */
 	char manifest[8192]; /* the manifest INST_FILE's content */
+	char unit[4096];     /* the systemd unit, naming PREFIX/sbin/luksbox */
+	char prev[8192];     /* the manifest of an earlier install, or "" */
 };
 
 /*
@@ -77,7 +81,8 @@ int inst_plan_uninstall(const struct inst_opts *o, struct inst_plan *p);
  */
 int inst_pending(const struct inst_opts *o, const struct inst_action *a);
 
-/* For a removal: 1 when PATH exists but is not what we installed. */
+/* For a removal: 1 when PATH exists but is not what we installed (a
+ * directory: when it is not empty). */
 int inst_kept(const struct inst_opts *o, const struct inst_action *a);
 
 /* Describe A in words ("write /etc/init.d/luksbox (0755)") into BUF. */

@@ -46,6 +46,8 @@ check "sysv: sysconfig and example table installed" 'cmp -s "$TOP/init/sysconfig
 check "sysv: no dracut drop-in without dracut" '[ ! -e "$r/etc/dracut.conf.d/luksbox.conf" ]'
 check "sysv: manifest lists what was installed" 'grep -qx "file /usr/sbin/luksbox" "$r/var/lib/luksbox/installed" &&
 	grep -qx "link /etc/rc.d/rc0.d/K85luksbox ../init.d/luksbox" "$r/var/lib/luksbox/installed"'
+check "sysv: manifest lists the directories install created (parents first), not those that were there" '
+	[ "$(grep "^dir " "$r/var/lib/luksbox/installed" | tr "\n" " ")" = "dir /etc/sysconfig dir /var dir /var/lib dir /var/lib/luksbox " ]'
 
 before=$(snapshot "$r")
 run "$LUKSBOX" install --root "$r"
@@ -70,6 +72,23 @@ check "uninstall: keeps the edited sysconfig and names it" '[ -e "$r/etc/sysconf
 	grep -q "^keep /etc/sysconfig/luksbox: changed since it was installed" <<<"$out"'
 run "$LUKSBOX" uninstall --root "$r"
 check "uninstall twice: nothing to remove" '[ "$rc" = 0 ] && grep -q "^nothing to remove" <<<"$out"'
+
+# Install then uninstall, nothing edited: the tree is exactly as before.
+r=$t/exact
+amzn "$r"
+pristine=$(snapshot "$r")
+"$LUKSBOX" install --root "$r" >/dev/null
+run "$LUKSBOX" uninstall --root "$r"
+check "install + uninstall: the tree is exactly as it was (files, links, directories)" '[ "$rc" = 0 ] &&
+	[ "$(snapshot "$r" | cut -d" " -f1-5)" = "$(cut -d" " -f1-5 <<<"$pristine")" ] &&
+	grep -q "^remove directory /var/lib/luksbox$" <<<"$out"'
+"$LUKSBOX" install --root "$r" >/dev/null
+echo "data ephemeral /data ext4 kms-key=alias/x" >"$r/etc/luksbox.tab"
+touch "$r/var/lib/luksbox/other"
+run "$LUKSBOX" uninstall --root "$r"
+check "uninstall keeps a directory that is not empty and an edited table, naming them" '[ "$rc" = 0 ] &&
+	grep -q "^keep /var/lib/luksbox: not empty" <<<"$out" && grep -q "^keep /etc/luksbox.tab: changed" <<<"$out" &&
+	[ -e "$r/var/lib/luksbox/other" ] && [ ! -e "$r/var/lib/luksbox/installed" ] && [ ! -e "$r/usr/sbin/luksbox" ]'
 
 # chkconfig present: it places the links; uninstall unregisters first.
 r=$t/chk
@@ -96,13 +115,26 @@ check "chkconfig: uninstall runs --del before removing the script" '[ "$rc" = 0 
 
 # systemd as PID 1: a unit, enabled; no sysv script.
 r=$t/systemd
-mkdir -p "$r/run/systemd/system" "$r/etc/init.d"
-run "$LUKSBOX" install --root "$r" --prefix /usr/local
+mkdir -p "$r/run/systemd/system" "$r/etc/init.d" "$r/usr/sbin"
+run "$LUKSBOX" install --root "$r"
 check "systemd: unit installed and enabled" '[ "$rc" = 0 ] &&
 	cmp -s "$TOP/init/luksbox.service" "$r/etc/systemd/system/luksbox.service" &&
 	[ "$(readlink "$r/etc/systemd/system/multi-user.target.wants/luksbox.service")" = /etc/systemd/system/luksbox.service ] &&
-	[ ! -e "$r/etc/init.d/luksbox" ] && [ -x "$r/usr/local/sbin/luksbox" ] &&
+	[ ! -e "$r/etc/init.d/luksbox" ] && [ -x "$r/usr/sbin/luksbox" ] &&
 	grep -q "daemon-reload" <<<"$out"'
+r=$t/systemd-prefix
+mkdir -p "$r/run/systemd/system" "$r/etc/init.d"
+run "$LUKSBOX" install --root "$r" --prefix /usr/local
+check "systemd, --prefix /usr/local: the unit runs /usr/local/sbin/luksbox" '[ "$rc" = 0 ] &&
+	[ -x "$r/usr/local/sbin/luksbox" ] &&
+	[ "$(sed "s|/usr/sbin/luksbox|/usr/local/sbin/luksbox|g" "$TOP/init/luksbox.service")" = "$(cat "$r/etc/systemd/system/luksbox.service")" ] &&
+	! grep -q "/usr/sbin/luksbox" "$r/etc/systemd/system/luksbox.service"'
+run "$LUKSBOX" install --root "$r" --prefix /usr/local
+check "systemd, --prefix: second install changes nothing" '[ "$rc" = 0 ] && [ "$out" = "nothing to change: luksbox is installed" ]'
+run "$LUKSBOX" uninstall --root "$r"
+check "systemd, --prefix: uninstall recognises its unit and removes it" '[ "$rc" = 0 ] &&
+	[ ! -e "$r/etc/systemd/system/luksbox.service" ] && [ ! -L "$r/etc/systemd/system/multi-user.target.wants/luksbox.service" ] &&
+	[ ! -e "$r/usr/local/sbin" ] && ! grep -q "^keep" <<<"$out"'
 
 # dracut: drop-in omitting crypt, unless a root-on-LUKS crypttab exists.
 r=$t/dracut
