@@ -31,7 +31,11 @@ struct kms_token {
 	int keyslot;		  /* the keyslot the secret opens */
 	char key_id[KMS_ARN_MAX]; /* the key ARN KMS reported (or as given) */
 	char region[32];	  /* where the key lives */
-	char endpoint[256];	  /* "" or an endpoint URL to use instead */
+	/* "" or an endpoint URL, kept for the operator's eyes only: it is
+	 * never followed. A header is untrusted, and following it would send
+	 * signed requests (replayable for minutes) to a host the header
+	 * chooses; endpoints come from the environment and options. */
+	char endpoint[256];
 	unsigned char blob[KMS_BLOB_MAX]; /* the KMS ciphertext of the secret */
 	size_t blob_len;
 	size_t ncontext; /* encryption context pairs, volume pair included */
