@@ -189,9 +189,10 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 			 "(AWS_EC2_METADATA_DISABLED=true)");
 		return -ENODEV;
 	}
-	rs = calloc(1, sizeof(*rs));
+	rs = m->rs ? m->rs : calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
+	memset(rs, 0, sizeof(*rs));
 	rs->body = out;
 	rs->body_cap = cap;
 	for (attempt = 0; attempt < IMDS_ATTEMPTS && now_ms() < deadline;
@@ -243,7 +244,8 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 			 "%s",
 			 m->host, strerror(-err));
 	http_response_wipe(rs);
-	free(rs);
+	if (rs != m->rs)
+		free(rs);
 	return err;
 }
 
@@ -475,10 +477,10 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	}
 	snprintf(path, sizeof(path),
 		 "/latest/meta-data/iam/security-credentials/%s", role);
-	doc = calloc(1, 8192);
+	doc = m->doc ? m->doc : calloc(1, IMDS_DOC_MAX);
 	if (!doc)
 		return -ENOMEM;
-	n = imds_get(m, path, doc, 8192, deadline);
+	n = imds_get(m, path, doc, IMDS_DOC_MAX, deadline);
 	if (n < 0) {
 		snprintf(why, whysz, "%s", m->why);
 		err = n;
@@ -497,8 +499,9 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	}
 	snprintf(c->source, sizeof(c->source), "instance role %.80s", role);
 out_free:
-	secret_wipe(doc, 8192);
-	free(doc);
+	secret_wipe(doc, IMDS_DOC_MAX);
+	if (doc != m->doc)
+		free(doc);
 	return err;
 }
 

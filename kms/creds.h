@@ -23,6 +23,9 @@ struct aws_creds {
 	time_t expiration; /* 0 when the credentials do not expire */
 };
 
+/* Bytes for an instance role's credentials document from IMDS. */
+#define IMDS_DOC_MAX 8192
+
 /* The instance metadata service client (no secrets but its token). */
 struct imds {
 	char host[64];	 /* "169.254.169.254" or "[fd00:ec2::254]" */
@@ -34,6 +37,12 @@ struct imds {
 	int64_t token_deadline; /* now_ms() after which it is refreshed */
 	char why[256];		/* what went wrong last, for messages */
 	const char *hint;	/* what to do about it, or NULL */
+	/* Where responses are read, credentials documents among them: the
+	 * caller's locked memory when it sets these (aws_init does, from
+	 * its secret arena; DOC holds IMDS_DOC_MAX bytes), else buffers
+	 * from the heap, wiped and freed after each request. */
+	struct http_response *rs;
+	char *doc;
 };
 
 /*
