@@ -68,6 +68,14 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 			  "not an http://HOST[:PORT] URL", NULL);
 		return err;
 	}
+	/* An instance role's keys cross these: locked memory. */
+	c->imds.rs = secret_alloc(arena, sizeof(*c->imds.rs));
+	c->imds.doc = secret_alloc(arena, IMDS_DOC_MAX);
+	if (!c->imds.rs || !c->imds.doc) {
+		set_error(c, -ENOMEM, "luksbox", NULL, "secret arena full",
+			  NULL);
+		return -ENOMEM;
+	}
 	err = tls_trust_init(&c->trust, 1);
 	if (err)
 		return err;
@@ -811,7 +819,7 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 {
 	char host[256], code[96], msg[384];
 	unsigned port, attempt = 0;
-	int use_tls, err, skewed = 0, stale = 0, retryable = 0;
+	int use_tls, err, skewed = 0, stale = 0, retryable = 0, renewed = 0;
 	struct http_response *rs;
 	struct aws_conn *k;
 
@@ -883,6 +891,22 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 					c->skew = (long)(srv - time(NULL));
 					continue; /* re-sign, once */
 				}
+			}
+			if (!renewed && c->creds->expiration &&
+			    (!strcmp(code, "ExpiredTokenException") ||
+			     !strcmp(code, "ExpiredToken"))) {
+				/* The instance role's session ended before
+				 * the expiry IMDS stated, by our clock (a
+				 * clock behind, a long run): IMDS has
+				 * rotated them; fetch those and re-sign,
+				 * once. */
+				renewed = 1;
+				c->have_creds = 0;
+				retryable = 0;
+				err = load_creds(c);
+				if (!err)
+					continue;
+				break;
 			}
 			retryable = rs->status >= 500 || retryable_code(code);
 		} else {

@@ -33,6 +33,9 @@
 #   deny ID...      KMS AccessDeniedException for Decrypt and
 #                   GenerateDataKey* naming that key (see below)
 #   allow ID... | allow-all
+#   expire-token T  requests signed with session token T get STS's
+#                   400 ExpiredTokenException, as from a session that has
+#                   ended; "expire-token" alone forgets them
 #   close-idle      close every kept-alive connection now waiting for a
 #                   request (as a server's idle timeout does)
 #   stats | reset-stats
@@ -83,6 +86,7 @@ class State:
         self.pki = pki
         self.ctxs = {}
         self.deny = {}  # key identifier -> key ARN
+        self.expired = set()  # session tokens refused as expired
         self.cert = "rsa"
         self.listening = True  # the main loop's view, for control()
         self.idle = set()  # client connections waiting for a request
@@ -94,7 +98,7 @@ class State:
 
     def reset_stats(self):
         self.stats = {"connections": 0, "handshakes": 0, "handshake_failures": 0,
-                      "requests": 0, "forwarded": 0, "denied": 0,
+                      "requests": 0, "forwarded": 0, "denied": 0, "expired": 0,
                       "skew_rejected": 0, "faults": {}, "targets": {},
                       "regions": {}, "hosts": {}}
 
@@ -166,6 +170,8 @@ class State:
                     del self.deny[k]
             elif cmd == "allow-all":
                 self.deny.clear()
+            elif cmd == "expire-token":
+                self.expired = set(args)
             elif cmd == "close-idle":
                 for t in list(self.idle):
                     try:
@@ -426,6 +432,13 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
                     log(cid, "skew reject", msg)
                     tls.sendall(aws_error(400, "InvalidSignatureException", msg, srv_now))
                     continue
+            if hd.get("x-amz-security-token") in st.expired:
+                st.count("expired")
+                log(cid, "expired token")
+                tls.sendall(aws_error(400, "ExpiredTokenException",
+                                      "The security token included in the request is expired",
+                                      srv_now))
+                continue
             d = denied_key(st, hd, body)
             if d:
                 st.count("denied")

@@ -29,6 +29,8 @@
 #   token-uses N   tokens issued from now on serve N GETs, then are 401
 #                  (0: unlimited) - a token going stale in mid-run
 #   no-role | role hide / show iam/security-credentials
+#   rotate FILE    serve the role's credentials once more from the current
+#                  file, then from FILE (a rotation while a client runs)
 #   set PATH VALUE serve VALUE at /latest/meta-data/PATH
 #   stats          counters: connections, puts, gets, 401s, paths
 #   reset-stats
@@ -61,6 +63,7 @@ class State:
         self.role_on = True
         self.role = a.role
         self.creds_file = a.creds_file
+        self.rotate_to = None  # after the next credentials GET
         self.tokens = {}  # token -> [expiry (monotonic), GETs left or None]
         self.token_uses = 0
         self.meta = {
@@ -105,6 +108,8 @@ class State:
                 self.role_on = False
             elif cmd == "role":
                 self.role_on = True
+            elif cmd == "rotate" and len(w) == 2:
+                self.rotate_to = w[1]
             elif cmd == "set" and len(w) >= 2:
                 self.meta[w[1].strip("/")] = " ".join(w[2:])
             elif cmd == "stats":
@@ -232,8 +237,13 @@ def make_handler(st):
                     return self._send(200, st.role)
                 if name != st.role:
                     return self._send(404, "Not Found")
+                with st.lock:
+                    path = st.creds_file
+                    if st.rotate_to:
+                        st.creds_file, st.rotate_to = st.rotate_to, None
+                    st.stats["creds"] = st.stats.get("creds", 0) + 1
                 try:
-                    with open(st.creds_file) as f:
+                    with open(path) as f:
                         c = json.load(f)
                 except (OSError, ValueError, TypeError):
                     return self._send(404, "Not Found")

@@ -156,6 +156,7 @@ class Env:
         """Proxy and IMDS back to normal, counters zeroed, no denials."""
         self.fault("pass")
         self.fault("allow-all")
+        self.fault("expire-token")
         self.fault("reset-stats")
         self.imds("normal")
         self.imds("v1-off")
