@@ -865,9 +865,8 @@ static int cmd_list_ephemeral(const struct opts *o)
 		source = "imds";
 		r = imds_init(&m, 0);
 		if (r)
-			return fail(EXIT_FAIL,
-				    "list instance-store disks: bad "
-				    "AWS_EC2_METADATA_SERVICE_ENDPOINT");
+			return fail(EXIT_FAIL, "list instance-store disks: %s",
+				    m.why);
 		nb = m.disabled ? 0 : imds_ephemeral(&m, bdm, MAX_EPH);
 		if (nb < 0) {
 			r = fail(nb == -ENOENT || nb == -EPROTO ? EXIT_FAIL

@@ -64,8 +64,8 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 	}
 	err = imds_init(&c->imds, o->imds_v1);
 	if (err) {
-		set_error(c, err, "AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL,
-			  "not an http://HOST[:PORT] URL", NULL);
+		set_error(c, err, "luksbox", NULL, c->imds.why,
+			  "fix or unset that variable");
 		return err;
 	}
 	/* An instance role's keys cross these: locked memory. */

@@ -42,6 +42,9 @@ int imds_init(struct imds *m, int allow_v1)
 	m->disabled = off && !strcasecmp(off, "true");
 	m->port = 80;
 	if (ep && *ep) {
+		snprintf(m->why, sizeof(m->why),
+			 "AWS_EC2_METADATA_SERVICE_ENDPOINT: not an "
+			 "http://HOST[:PORT] URL");
 		const char *h, *colon, *end;
 
 		if (strncmp(ep, "http://", 7))
@@ -75,9 +78,16 @@ int imds_init(struct imds *m, int allow_v1)
 			return -EINVAL;
 	} else if (mode && !strcasecmp(mode, "IPv6")) {
 		strcpy(m->host, "[fd00:ec2::254]");
-	} else {
+	} else if (!mode || !*mode || !strcasecmp(mode, "IPv4")) {
 		strcpy(m->host, "169.254.169.254");
+	} else {
+		snprintf(m->why, sizeof(m->why),
+			 "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: '%.40s' is "
+			 "neither IPv4 nor IPv6",
+			 mode);
+		return -EINVAL;
 	}
+	m->why[0] = 0;
 	return 0;
 }
 

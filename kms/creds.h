@@ -51,7 +51,8 @@ struct imds {
  * AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 ([fd00:ec2::254]) or IPv4
  * (169.254.169.254); AWS_EC2_METADATA_DISABLED=true disables it.
  * ALLOW_V1: permit IMDSv1 when no token can be had (off by default: IMDSv1
- * is what SSRF attacks read). Returns 0 or -EINVAL for a bad endpoint.
+ * is what SSRF attacks read). Returns 0, or -EINVAL for a bad endpoint
+ * or mode (m->why says which variable and why).
  */
 int imds_init(struct imds *m, int allow_v1);
 

@@ -32,9 +32,11 @@
 #   rotate FILE    serve the role's credentials once more from the current
 #                  file, then from FILE (a rotation while a client runs)
 #   set PATH VALUE serve VALUE at /latest/meta-data/PATH
-#   stats          counters: connections, puts, gets, 401s, paths
+#   stats          counters: connections (and by the address they came
+#                  to: "to"), puts, gets, 401s, paths
 #   reset-stats
-# --ipv6 also listens on [::1] at the same port (for IPv6 endpoint tests).
+# --ipv6 also listens on [::1] (or --bind6 ADDR) at the same port (for IPv6
+# endpoint tests).
 # See: EC2 User Guide, "Use the Instance Metadata Service to access
 #      instance metadata" (IMDSv2 session tokens, hop limit), "Instance
 #      metadata categories".
@@ -83,7 +85,7 @@ class State:
 
     def reset_stats(self):
         self.stats = {"connections": 0, "puts": 0, "gets": 0, "unauthorized": 0,
-                      "dropped": 0, "reset": 0, "paths": {}}
+                      "dropped": 0, "reset": 0, "paths": {}, "to": {}}
 
     def count(self, key, n=1):
         with self.lock:
@@ -146,6 +148,9 @@ def make_handler(st):
 
         def handle(self):
             st.count("connections")
+            to = self.connection.getsockname()[0]
+            with st.lock:
+                st.stats["to"][to] = st.stats["to"].get(to, 0) + 1
             if st.mode == "reset":
                 st.count("reset")
                 # SO_LINGER 0: close() sends RST instead of FIN.
@@ -289,6 +294,7 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--ipv6", action="store_true",
                     help="also listen on [::1] at the same port")
+    ap.add_argument("--bind6", default="::1", help="the IPv6 address for --ipv6")
     ap.add_argument("--ctl", help="control socket path")
     ap.add_argument("--creds-file", help="JSON with AccessKeyId, SecretAccessKey, "
                     "SessionToken, Expiration")
@@ -307,7 +313,7 @@ def main():
             servers = [s4]
             break
         try:
-            s6 = Server6(("::1", port), h)
+            s6 = Server6((a.bind6, port), h)
         except OSError:
             s4.server_close()
             if a.port:
