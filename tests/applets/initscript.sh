@@ -43,9 +43,9 @@ export LUKSBOX_SYSCONFIG=$t/sysconfig
 # busybox ash, as on a minimal image: the VM guest's static busybox (the
 # guest is built here when it is not yet: the VM tier needs it anyway).
 shells="dash bash"
-bb_cpio=$TOP/build/cache/vm/base.cpio.gz
+bb_cpio=$TOP/build/cache/vm/base.cpio
 [ -r "$bb_cpio" ] || "$TOP/build/guest.sh" >/dev/null 2>"$t/guest.err"
-if [ -r "$bb_cpio" ] && (cd "$t" && zcat "$bb_cpio" | cpio -id --quiet bin/busybox 2>/dev/null) &&
+if [ -r "$bb_cpio" ] && (cd "$t" && cpio -id --quiet bin/busybox <"$bb_cpio" 2>/dev/null) &&
 	"$t/bin/busybox" sh -c true 2>/dev/null; then
 	ln -s busybox "$t/bin/ash"
 	shells="$shells $t/bin/ash"
