@@ -103,7 +103,13 @@ $(OBJ)/tests/%: tests/unit/%.c tests/unit/t.h $(MOD_OBJ) $(DEPS_STAMP)
 
 unit-bins: $(UNIT_BIN)
 
-test: luksbox $(UNIT_BIN)
+# Test tools for the VM guest (static, musl): tests/vm/*.c.
+VM_TOOLS := $(OBJ)/tests/ptyfeed
+$(OBJ)/tests/%: tests/vm/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
+
+test: luksbox $(UNIT_BIN) $(VM_TOOLS)
 	@tests/run all
 
 test-unit: $(UNIT_BIN)
@@ -115,7 +121,7 @@ test-applets: luksbox
 test-kms: luksbox $(UNIT_BIN)
 	@tests/run kms
 
-test-vm: luksbox
+test-vm: luksbox $(VM_TOOLS)
 	@tests/run vm
 
 test-fuzz: $(DEPS_STAMP)
