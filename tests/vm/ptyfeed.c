@@ -107,6 +107,5 @@ int main(int argc, char **argv)
 	close(m);
 	if (waitpid(pid, &status, 0) < 0)
 		return die("waitpid");
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
