@@ -181,6 +181,20 @@ int aws_arn_region(const char *s, char *out, size_t cap)
 	return valid_region(out) ? 0 : -EINVAL;
 }
 
+/* A DNS name or a bracketed IPv6 address, nothing else: "user@host"
+ * (userinfo), a query or blanks would otherwise be resolved or sent as the
+ * Host header. */
+static int valid_host(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (h[0] == '[')
+		return n > 2 && h[n - 1] == ']' &&
+		       strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-") == n;
+}
+
 /* "https://host[:port][/]" into host, port, tls. */
 static int parse_url(const char *url, char *host, size_t cap, unsigned *port,
 		     int *tls)
@@ -210,6 +224,8 @@ static int parse_url(const char *url, char *host, size_t cap, unsigned *port,
 		return -EINVAL;
 	memcpy(host, h, n);
 	host[n] = 0;
+	if (!valid_host(host))
+		return -EINVAL;
 	if (colon) {
 		char *pe;
 		unsigned long p = strtoul(colon + 1, &pe, 10);
@@ -304,8 +320,11 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 	if (!p || !*p || no_proxy(host))
 		return 1; /* connect directly */
 	if (parse_url(p, phost, sizeof(phost), &pport, &ptls) || ptls) {
-		set_error(c, -EINVAL, p, NULL,
-			  "HTTPS_PROXY must be an http://HOST:PORT URL", NULL);
+		/* Not P itself: it may hold a user:password. */
+		set_error(c, -EINVAL, "HTTPS_PROXY", NULL,
+			  "not an http://HOST:PORT URL",
+			  "proxy authentication (user:password@) is not "
+			  "supported");
 		return -EINVAL;
 	}
 	err = net_connect(nc, phost, pport, nc->deadline);
@@ -832,7 +851,9 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 	if (aws_endpoint(c, service, region, host, sizeof(host), &port,
 			 &use_tls)) {
 		set_error(c, -EINVAL, service, NULL,
-			  "bad endpoint URL or region", NULL);
+			  "bad endpoint URL or region",
+			  "an endpoint (--endpoint, AWS_ENDPOINT_URL_*) is "
+			  "https://HOST[:PORT] with nothing else");
 		return -EINVAL;
 	}
 	snprintf(c->last_host, sizeof(c->last_host), "%s", host);

@@ -138,6 +138,15 @@ static void test_endpoint_urls(void)
 	EP("-22", "https://h:", "kms", "us-east-1");
 	EP("-22", "https://h:44x", "kms", "us-east-1");
 	EP("-22", "https://h/path", "kms", "us-east-1");
+	/* Only a host name or an address: no userinfo, query, blanks. */
+	EP("-22", "https://user@h", "kms", "us-east-1");
+	EP("-22", "https://user:pw@h:443", "kms", "us-east-1");
+	EP("-22", "https://h?x=1", "kms", "us-east-1");
+	EP("-22", "https://h#f", "kms", "us-east-1");
+	EP("-22", "https://h x", "kms", "us-east-1");
+	EP("-22", "https://[::1x]:1", "kms", "us-east-1");
+	EP("-22", "https://[]:1", "kms", "us-east-1");
+	EP("-22", "https://[::1", "kms", "us-east-1");
 	EP("-22", "https://h:443/path", "kms", "us-east-1");
 	{
 		char big[400] = "https://";
