@@ -301,6 +301,28 @@ static char *strip(char *p)
 	return p;
 }
 
+/* One line of F into BUF (NUL-terminated, the newline kept): its length, 0
+ * at the end of the file, -EMSGSIZE when it does not fit (longer than any
+ * real line: refused rather than its tail read as a line of its own),
+ * -EILSEQ for a NUL byte (fgets would cut the value there, silently). */
+static int read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF) {
+		if (n + 1 >= cap)
+			return -EMSGSIZE;
+		if (ch == 0)
+			return -EILSEQ;
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	buf[n] = 0;
+	return (int)n;
+}
+
 /* The INI-style shared credentials file: [profile] then key = value. */
 static int from_file(struct aws_creds *c, const char *profile, int named,
 		     char *why, size_t whysz)
@@ -308,7 +330,7 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	char def[512], line[4096 + 64];
 	FILE *f;
-	int in = 0, seen = 0, err = -ENOKEY;
+	int in = 0, seen = 0, err = -ENOKEY, n;
 
 	if (!path || !*path) {
 		const char *home = getenv("HOME");
@@ -328,13 +350,11 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		return errno == ENOENT ? -ENOKEY : -errno;
 	/* The file holds secrets: no stdio buffering to leave copies. */
 	setvbuf(f, NULL, _IONBF, 0);
-	while (fgets(line, sizeof(line), f)) {
+	while ((n = read_line(f, line, sizeof(line))) != 0) {
 		char *l, *eq, *k, *v;
 
-		/* Longer than any real line: refuse it rather than read its
-		 * tail as a line of its own. */
-		if (!strchr(line, '\n') && !feof(f)) {
-			err = -EMSGSIZE;
+		if (n < 0) {
+			err = n;
 			break;
 		}
 		l = strip(line);
@@ -370,7 +390,7 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		err = -EIO; /* e.g. a directory: say so, do not skip it */
 	secret_wipe(line, sizeof(line));
 	fclose(f);
-	if (err == -EMSGSIZE || err == -EIO) {
+	if (err == -EMSGSIZE || err == -EIO || err == -EILSEQ) {
 		creds_wipe(c); /* nothing half-read survives */
 		return err;
 	}

@@ -193,6 +193,25 @@ static void test_file_hostile(void)
 			      "aws_secret_access_key = s\n");
 	put_file(big, n);
 	CHECK(load(NULL) == -EMSGSIZE && cr.access_key[0] == 0);
+	/* A NUL byte in a value (fgets would cut it there): refused, also
+	 * on a last line without a newline. */
+	{
+		static const char nul[] = "[default]\naws_access_key_id = A\n"
+					  "aws_secret_access_key = S\0rest\n";
+		static const char nul_last[] = "[default]\n"
+					       "aws_access_key_id = A\n"
+					       "aws_secret_access_key = S\0x";
+
+		put_file(nul, sizeof(nul) - 1);
+		CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
+		CHECKF(strstr(why, "cannot read the shared credentials file"),
+		       "%s", why);
+		put_file(nul_last, sizeof(nul_last) - 1);
+		CHECK(load(NULL) == -EILSEQ && cr.secret_key[0] == 0);
+	}
+	/* A last line without a newline is still read. */
+	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S");
+	CHECK(load(NULL) == 0 && !strcmp(cr.secret_key, "S"));
 	/* Junk without sections, unterminated sections, binary. */
 	PUT("aws_access_key_id = A\naws_secret_access_key = S\n");
 	CHECK(load(NULL) == -ENODEV);
