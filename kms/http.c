@@ -234,6 +234,7 @@ static int read_chunked(const struct stream *s, struct http_response *rs)
 
 	for (;;) {
 		unsigned long long size;
+		size_t ndig;
 		char *end;
 		int n = read_line(s, rs, line, sizeof(line));
 
@@ -241,8 +242,8 @@ static int read_chunked(const struct stream *s, struct http_response *rs)
 			return n;
 		errno = 0;
 		size = strtoull(line, &end, 16);
-		if (!digits(line, 1) || end != line + digits(line, 1) ||
-		    errno ||
+		ndig = digits(line, 1);
+		if (!ndig || end != line + ndig || errno ||
 		    (*end && *end != ';' && *end != ' ' && *end != '\t'))
 			return -EBADMSG;
 		if (size >= rs->body_cap)
