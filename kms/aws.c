@@ -181,62 +181,6 @@ int aws_arn_region(const char *s, char *out, size_t cap)
 	return valid_region(out) ? 0 : -EINVAL;
 }
 
-/* A DNS name or a bracketed IPv6 address, nothing else: "user@host"
- * (userinfo), a query or blanks would otherwise be resolved or sent as the
- * Host header. */
-static int valid_host(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (h[0] == '[')
-		return n > 2 && h[n - 1] == ']' &&
-		       strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
-	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789.-") == n;
-}
-
-/* "https://host[:port][/]" into host, port, tls. */
-static int parse_url(const char *url, char *host, size_t cap, unsigned *port,
-		     int *tls)
-{
-	const char *h, *end, *colon;
-	size_t n;
-
-	if (!strncmp(url, "https://", 8)) {
-		*tls = 1;
-		*port = 443;
-		h = url + 8;
-	} else if (!strncmp(url, "http://", 7)) {
-		*tls = 0;
-		*port = 80;
-		h = url + 7;
-	} else {
-		return -EINVAL;
-	}
-	end = h + strcspn(h, "/");
-	if (*end && strcmp(end, "/"))
-		return -EINVAL; /* endpoints with a path are not supported */
-	colon = *h == '[' ? strstr(h, "]:") : memchr(h, ':', (size_t)(end - h));
-	if (colon && *h == '[')
-		colon++;
-	n = (size_t)((colon ? colon : end) - h);
-	if (n == 0 || n >= cap)
-		return -EINVAL;
-	memcpy(host, h, n);
-	host[n] = 0;
-	if (!valid_host(host))
-		return -EINVAL;
-	if (colon) {
-		char *pe;
-		unsigned long p = strtoul(colon + 1, &pe, 10);
-
-		if (pe != end || p == 0 || p > 65535)
-			return -EINVAL;
-		*port = (unsigned)p;
-	}
-	return 0;
-}
-
 int aws_endpoint(const struct aws_client *c, const char *service,
 		 const char *region, char *host, size_t cap, unsigned *port,
 		 int *tls)
@@ -258,7 +202,7 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 	if (!url || !*url)
 		url = getenv("AWS_ENDPOINT_URL");
 	if (url && *url)
-		return parse_url(url, host, cap, port, tls);
+		return net_parse_url(url, host, cap, port, tls);
 	if (!valid_region(region))
 		return -EINVAL;
 	*port = 443;
@@ -319,7 +263,7 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 		p = getenv("https_proxy");
 	if (!p || !*p || no_proxy(host))
 		return 1; /* connect directly */
-	if (parse_url(p, phost, sizeof(phost), &pport, &ptls) || ptls) {
+	if (net_parse_url(p, phost, sizeof(phost), &pport, &ptls) || ptls) {
 		/* Not P itself: it may hold a user:password. */
 		set_error(c, -EINVAL, "HTTPS_PROXY", NULL,
 			  "not an http://HOST:PORT URL",

@@ -42,39 +42,14 @@ int imds_init(struct imds *m, int allow_v1)
 	m->disabled = off && !strcasecmp(off, "true");
 	m->port = 80;
 	if (ep && *ep) {
+		int tls;
+
 		snprintf(m->why, sizeof(m->why),
 			 "AWS_EC2_METADATA_SERVICE_ENDPOINT: not an "
 			 "http://HOST[:PORT] URL");
-		const char *h, *colon, *end;
-
-		if (strncmp(ep, "http://", 7))
-			return -EINVAL;
-		h = ep + 7;
-		end = h + strcspn(h, "/");
-		if (*h == '[') {
-			const char *rb = memchr(h, ']', (size_t)(end - h));
-
-			if (!rb)
-				return -EINVAL;
-			colon = rb[1] == ':' ? rb + 1 : NULL;
-			if (copy(m->host, sizeof(m->host), h,
-				 (size_t)(rb + 1 - h)))
-				return -EINVAL;
-		} else {
-			colon = memchr(h, ':', (size_t)(end - h));
-			if (copy(m->host, sizeof(m->host), h,
-				 (size_t)((colon ? colon : end) - h)))
-				return -EINVAL;
-		}
-		if (colon) {
-			char *pe;
-			unsigned long p = strtoul(colon + 1, &pe, 10);
-
-			if (pe != end || p == 0 || p > 65535)
-				return -EINVAL;
-			m->port = (unsigned)p;
-		}
-		if (!m->host[0])
+		if (net_parse_url(ep, m->host, sizeof(m->host), &m->port,
+				  &tls) ||
+		    tls)
 			return -EINVAL;
 	} else if (mode && !strcasecmp(mode, "IPv6")) {
 		strcpy(m->host, "[fd00:ec2::254]");

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -43,6 +44,61 @@ int err_temporary(int err)
 	default:
 		return 0;
 	}
+}
+
+/* A DNS name or a bracketed IPv6 address, nothing else: "user@host"
+ * (userinfo), a query or blanks would otherwise be resolved or sent as the
+ * Host header. */
+static int valid_host(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (h[0] == '[')
+		return n > 2 && h[n - 1] == ']' &&
+		       strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-") == n;
+}
+
+int net_parse_url(const char *url, char *host, size_t cap, unsigned *port,
+		  int *tls)
+{
+	const char *h, *end, *colon;
+	size_t n;
+
+	if (!strncmp(url, "https://", 8)) {
+		*tls = 1;
+		*port = 443;
+		h = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		*tls = 0;
+		*port = 80;
+		h = url + 7;
+	} else {
+		return -EINVAL;
+	}
+	end = h + strcspn(h, "/");
+	if (*end && strcmp(end, "/"))
+		return -EINVAL; /* endpoints with a path are not supported */
+	colon = *h == '[' ? strstr(h, "]:") : memchr(h, ':', (size_t)(end - h));
+	if (colon && *h == '[')
+		colon++;
+	n = (size_t)((colon ? colon : end) - h);
+	if (n == 0 || n >= cap)
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = 0;
+	if (!valid_host(host))
+		return -EINVAL;
+	if (colon) {
+		char *pe;
+		unsigned long p = strtoul(colon + 1, &pe, 10);
+
+		if (pe != end || p == 0 || p > 65535)
+			return -EINVAL;
+		*port = (unsigned)p;
+	}
+	return 0;
 }
 
 int stream_write_all(const struct stream *s, const void *buf, size_t n)

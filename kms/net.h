@@ -25,6 +25,15 @@ int64_t now_ms(void);
 int err_temporary(int err);
 
 /*
+ * Split URL, "https://HOST[:PORT][/]" or "http://...", into HOST (CAP
+ * bytes, IPv6 kept in brackets), *PORT (443 or 80 by default) and *TLS.
+ * HOST must be a DNS name or a bracketed IPv6 address: userinfo, a path,
+ * a query or blanks are refused. Returns 0 or -EINVAL.
+ */
+int net_parse_url(const char *url, char *host, size_t cap, unsigned *port,
+		  int *tls);
+
+/*
  * A byte stream: what HTTP runs over (a socket, TLS, or memory in tests).
  * read returns bytes read (> 0), 0 at end of stream, or -errno;
  * write returns bytes written (> 0) or -errno. Both may be partial.

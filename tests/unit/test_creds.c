@@ -327,6 +327,14 @@ static void test_imds_config(void)
 	CHECK(imds_init(&m, 0) == -EINVAL);
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://", 1);
 	CHECK(imds_init(&m, 0) == -EINVAL);
+	/* The same parser as KMS endpoints (net_parse_url): a host and a
+	 * port, nothing else. */
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://user@127.0.0.1", 1);
+	CHECK(imds_init(&m, 0) == -EINVAL &&
+	      strstr(m.why, "AWS_EC2_METADATA_SERVICE_ENDPOINT"));
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1/latest",
+	       1);
+	CHECK(imds_init(&m, 0) == -EINVAL);
 	setenv("AWS_EC2_METADATA_DISABLED", "TRUE", 1);
 	unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	CHECK(imds_init(&m, 0) == 0 && m.disabled);
