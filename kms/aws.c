@@ -304,24 +304,15 @@ static int proxy_connect(struct aws_client *c, struct net_conn *nc,
 	return err;
 }
 
-/* Transport errors worth another attempt: what the SDKs retry (timeouts,
- * refused or dropped connections, a response cut short). */
+/* Transport errors worth another attempt: what the SDKs retry, that is
+ * net.h's temporary errors (timeouts, refused or dropped connections, a
+ * network down) less the two that are no transport failure (a busy
+ * resource, an interrupted call), and a response cut short. */
 static int transient(int err)
 {
-	switch (-err) {
-	case ETIMEDOUT:
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ENETDOWN:
-	case EPIPE:
-	case EAGAIN:
-	case EBADMSG:
+	if (err == -EBADMSG)
 		return 1;
-	}
-	return 0;
+	return err < 0 && err != -EBUSY && err != -EINTR && err_temporary(err);
 }
 
 /* What went wrong on the wire, in words a user can act on. */
