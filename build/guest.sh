@@ -119,7 +119,7 @@ if [ -f "$vm/kernel.new/vmlinux" ] &&
 	readelf -n "$vm/kernel.new/vmlinux" | grep -q 'Unknown note type: (0x00000012)'; then
 	cp "$vm/kernel.new/vmlinux" "$vm/kernel.new.img"
 else
-	echo "guest: no PVH entry in the kernel; booting the bzImage (slower)" >&2
+	echo "guest: no ELF kernel with a PVH entry in the bzImage; booting the bzImage (slower)" >&2
 	cp "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new.img"
 fi
 depmod -b "$vm/kernel.new" "$kver"
