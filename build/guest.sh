@@ -7,8 +7,8 @@
 # See: apt-get(8) download, dpkg-deb(1) -x, depmod(8), tests/vm/README.md.
 #
 # Usage: build/guest.sh        prints the cache directory on success
-# Output: build/cache/vm/{kernel,base.cpio,kver}; rebuilt only when
-# this recipe, tests/vm/guest/ or a pinned version changes.
+# Output: build/cache/vm/{kernel,base.cpio,kver,versions}; rebuilt only when
+# this recipe, tests/vm/guest/ or a version the archive offers changes.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,20 +16,12 @@ vm=${LUKSBOX_CACHE:-$top/build/cache}/vm
 dl=$vm/dl
 stage=$vm/stage
 
-# Pinned: what the guest is built from. The kernel is Debian's bookworm
-# kernel; the oracles are the versions a Debian 12 operator has.
-kernel_pkg=linux-image-6.1.0-56-amd64
-pins="
-linux-image-6.1.0-56-amd64  6.1.192-2
-busybox-static              1:1.35.0-4+deb12u1+b1
-cryptsetup-bin              2:2.6.1-4~deb12u2
-mdadm                       4.2-5
-e2fsprogs                   1.47.0-2+b2
-xfsprogs                    6.1.0-1
-util-linux                  2.38.1-5+deb12u3
-dmsetup                     2:1.02.185-2
-libc6                       2.36-9+deb12u14
-"
+# What the guest is built from, resolved from the archive at build time
+# (never from this host's dpkg database, which may be weeks older): the
+# kernel that linux-image-amd64 depends on now, the oracles' candidate
+# versions, and every library package their Depends reach (see resolve()).
+kernel_meta=linux-image-amd64
+userland="busybox-static cryptsetup-bin mdadm e2fsprogs xfsprogs util-linux dmsetup libc6"
 # Modules the guest loads (with their dependencies, from modules.dep).
 modules="virtio_pci virtio_blk virtio_net virtio_console nvme dm_mod dm_crypt
 md_mod raid0 xts aesni_intel ecb cbc ext4 xfs af_alg algif_hash
@@ -40,10 +32,69 @@ sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair"
 
 die() { echo "guest: $*" >&2; exit 1; }
 
+# field PKG FIELD: FIELD of PKG's candidate record in the archive's index.
+field() {
+	apt-cache show --no-all-versions "$1" 2>/dev/null |
+		awk -v f="$2:" '$1 == f { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+# deps PKG: the package names PKG's candidate Depends and Pre-Depends on
+# (first of each alternative, version and arch qualifiers dropped).
+deps() {
+	{ field "$1" Depends; field "$1" Pre-Depends; } | tr ',' '\n' |
+		sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
+		sed '/^$/d'
+}
+
+# resolve: "PKG VERSION" lines for everything the guest is made of. Library
+# packages come from following the Depends of the userland's packages
+# (only lib*: the shared objects; the rest of a package's world, debconf,
+# udev, perl, is not needed to run the binary), so no soname is looked up
+# in the host's dpkg database.
+resolve() {
+	local kpkg queue p d seen=" " v
+	kpkg=$(field "$kernel_meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -n1)
+	[ -n "$kpkg" ] || return 1
+	echo "kernel $kpkg"
+	queue="$userland"
+	while [ -n "$queue" ]; do
+		set -- $queue
+		p=$1
+		shift
+		queue="$*"
+		case $seen in *" $p "*) continue ;; esac
+		seen="$seen$p "
+		for d in $(deps "$p"); do
+			case $d in lib*) queue="$queue $d" ;; esac
+		done
+	done
+	for p in $kpkg $seen; do
+		v=$(field "$p" Version)
+		[ -n "$v" ] || { echo "missing $p"; continue; }
+		echo "$p $v"
+	done
+}
+
+# A fresh machine may have no package lists, an old one stale ones whose
+# versions the archive no longer serves: update once, then resolve again.
+resolved=$(resolve || true)
+if [ -z "$resolved" ] || grep -q '^missing ' <<<"$resolved"; then
+	echo "guest: package lists incomplete; apt-get update" >&2
+	apt-get update -q >/dev/null 2>&1 || echo "guest: apt-get update failed (not root?)" >&2
+	resolved=$(resolve || true)
+fi
+[ -n "$resolved" ] || die "cannot resolve $kernel_meta in the archive (apt-get update?)"
+if grep -q '^missing ' <<<"$resolved"; then
+	die "the archive offers no $(sed -n 's/^missing //p' <<<"$resolved" | tr '\n' ' ')(apt-get update?)"
+fi
+kernel_pkg=$(sed -n 's/^kernel //p' <<<"$resolved")
+pins=$(grep -v '^kernel ' <<<"$resolved")
+
 stamp_want() {
 	{
 		cat "$0"
 		find "$top/tests/vm/guest" -type f -print0 | sort -z | xargs -0 cat
+		echo "$pins"
 	} | sha256sum | cut -c1-32
 }
 
@@ -58,47 +109,34 @@ echo "guest: building the VM guest into $vm (once; cached)" >&2
 t0=$SECONDS
 mkdir -p "$dl"
 rm -rf "$stage"
-mkdir -p "$stage"
+mkdir -p "$stage/pkg"
 
-# download PKG: the pinned version, or a clear failure.
-download() {
-	local pkg=$1 ver cand
+# deb PKG: the path of PKG's resolved version in the download cache,
+# downloaded when missing (apt-get names it with ':' as %3a).
+deb() {
+	local pkg=$1 ver f
 	ver=$(awk -v p="$pkg" '$1 == p { print $2 }' <<<"$pins")
-	[ -n "$ver" ] || die "no pin for $pkg in build/guest.sh"
-	if compgen -G "$dl/${pkg}_*.deb" >/dev/null; then
-		return
-	fi
-	cand=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^  Candidate: //p')
-	[ "$cand" = "$ver" ] ||
-		die "$pkg: recipe pins $ver, apt offers '${cand:-nothing}' (apt-get update? then update the pin)"
-	(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
-		die "apt-get download $pkg=$ver failed"
-}
-
-# Libraries: a soname not yet in the stage comes from the Debian package
-# that ships it on this Debian 12 host (dpkg -S), downloaded at the host's
-# version, so the guest's libraries are Debian's, not copied from the host.
-lib_pkgs_done=" "
-add_lib_pkg() {
-	local soname=$1 pkg ver
-	pkg=$(dpkg -S "*/$soname" 2>/dev/null | head -n1 | cut -d: -f1 || true)
-	[ -n "$pkg" ] || die "no Debian package on this host ships $soname"
-	case $lib_pkgs_done in *" $pkg "*) return ;; esac
-	lib_pkgs_done="$lib_pkgs_done$pkg "
-	ver=$(dpkg-query -W -f '${Version}' "$pkg")
-	if ! compgen -G "$dl/${pkg}_*.deb" >/dev/null; then
+	f=$(compgen -G "$dl/${pkg}_${ver//:/%3a}_*.deb" | head -n1 || true)
+	if [ -z "$f" ]; then
 		(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
-			die "apt-get download $pkg=$ver failed"
+			die "apt-get download $pkg=$ver failed (apt-get update?)"
+		f=$(compgen -G "$dl/${pkg}_${ver//:/%3a}_*.deb" | head -n1 || true)
+		[ -n "$f" ] || die "apt-get download $pkg=$ver wrote no .deb"
 	fi
-	dpkg-deb -x "$dl/${pkg}"_*.deb "$stage/pkg"
+	echo "$f"
 }
 
+echo "guest: from the archive:" $(tr '\n' ' ' <<<"$pins") >&2
+kdeb=$(deb "$kernel_pkg")
 while read -r p _; do
-	[ -n "$p" ] && download "$p"
+	[ "$p" = "$kernel_pkg" ] && continue
+	dpkg-deb -x "$(deb "$p")" "$stage/pkg"
 done <<<"$pins"
+# What the guest was built from, for the VM log (tests/vm/run prints it).
+echo "$pins" >"$vm/versions.new"
 
 # Kernel and modules.
-dpkg-deb -x "$dl/${kernel_pkg}"_*.deb "$vm/kernel.new"
+dpkg-deb -x "$kdeb" "$vm/kernel.new"
 kver=$(ls "$vm/kernel.new/lib/modules")
 # The kernel qemu boots: the ELF vmlinux inside Debian's bzImage, entered
 # through its PVH note, so TCG skips the firmware's real-mode setup and the
@@ -141,10 +179,6 @@ awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$resolve" |
 rm -rf "$vm/kernel.new"
 
 # Userland: busybox and the oracles from their packages.
-mkdir -p "$stage/pkg"
-for p in busybox-static cryptsetup-bin mdadm e2fsprogs xfsprogs util-linux dmsetup libc6; do
-	dpkg-deb -x "$dl/${p}"_*.deb "$stage/pkg"
-done
 r=$stage/root
 mkdir -p "$r"/{bin,sbin,usr/sbin,usr/bin,lib/x86_64-linux-gnu,lib64,etc,proc,sys,dev,run,tmp,mnt,root,var/lib,var/log}
 cp "$stage/pkg/bin/busybox" "$r/bin/busybox"
@@ -162,11 +196,7 @@ cp "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
 dlopened="libgcc_s.so.1"
 for so in $dlopened; do
 	found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-	if [ -z "$found" ]; then
-		add_lib_pkg "$so"
-		found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-	fi
-	[ -n "$found" ] || die "cannot find $so"
+	[ -n "$found" ] || die "no package the userland depends on ships $so"
 	cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
 done
 for _ in 1 2 3 4 5 6; do
@@ -175,11 +205,7 @@ for _ in 1 2 3 4 5 6; do
 		for so in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 			[ -e "$r/lib/x86_64-linux-gnu/$so" ] && continue
 			found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-			if [ -z "$found" ]; then
-				add_lib_pkg "$so"
-				found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-			fi
-			[ -n "$found" ] || die "cannot find $so"
+			[ -n "$found" ] || die "$(basename "$f") needs $so, which no package its Depends reach ships"
 			cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
 			missing=1
 		done
@@ -203,6 +229,7 @@ echo "$kver" >"$vm/kver.new"
 	>"$vm/base.cpio.new"
 mv "$vm/kernel.new.img" "$vm/kernel"
 mv "$vm/kver.new" "$vm/kver"
+mv "$vm/versions.new" "$vm/versions"
 mv "$vm/base.cpio.new" "$vm/base.cpio"
 rm -f "$vm/vmlinuz" "$vm/base.cpio.gz"
 rm -rf "$stage"
