@@ -34,7 +34,8 @@ echo
 bold "== 1. What the demo needs (Debian packages, moto)"
 .ci/setup 2>&1 | tee -a "$log" | sed 's/^/   /'
 [ "${PIPESTATUS[0]}" = 0 ] || die ".ci/setup could not install what is needed"
-[ -x build/cache/pyenv/bin/python3 ] && export PATH=$top/build/cache/pyenv/bin:$PATH
+# Exactly the Python .ci/setup validated runs the fake AWS.
+[ -s build/cache/python-bin ] && PATH=$(cat build/cache/python-bin):$PATH && export PATH
 
 bold "== 2. Building luksbox (the first time also its dependencies, from Debian sources)"
 [ -e build/cache/stamp/.all ] || echo "   (first build: libcryptsetup, libdevmapper, json-c, nettle, BearSSL... several minutes)"
