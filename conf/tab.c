@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf/tab.h"
+#include "lib/msg.h"
 
 enum {
 	MAX_FIELDS = 5,
@@ -210,6 +211,12 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 
 	if (copy(name, sizeof(name), opt, nlen))
 		return seterr(err, opt, "unknown option");
+	/* Values end up in the LUKS token, which refuses control characters
+	 * on decode: refuse them now, not after formatting. */
+	for (const char *c = opt; *c; c++)
+		if (msg_is_control((unsigned char)c[0], (unsigned char)c[1]))
+			return seterr(err, name,
+				      "control character in the option value");
 	/* Flags take no value; everything else needs one. */
 	if (!strcmp(name, "discard") || !strcmp(name, "no-perf-flags") ||
 	    !strcmp(name, "nofail")) {

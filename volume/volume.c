@@ -1057,7 +1057,7 @@ static int unlock_with_kms(const struct vol_env *env,
 	struct attempt a = {0};
 	struct kms_context ctx;
 	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
-	const char *json, *vol;
+	const char *json, *vol, *field;
 	char msg[600];
 	int i, r, n;
 
@@ -1068,13 +1068,21 @@ static int unlock_with_kms(const struct vol_env *env,
 	for (i = 0; i < luks_token_max(); i++) {
 		if (luks_token_get(l, i, &json) < 0)
 			continue;
-		r = token_decode(json, strlen(json), t);
+		r = token_decode(json, strlen(json), t, &field);
 		if (r == -EMEDIUMTYPE)
 			continue;
 		a.tried++;
+		if (r == -EILSEQ) {
+			note_attempt(&a, -EINVAL,
+				     "token %d refused: control character in "
+				     "its %s (a forged header?)",
+				     i, field);
+			continue;
+		}
 		if (r) {
-			note_attempt(&a, -EINVAL, "token %d is malformed (%s)",
-				     i, strerror(-r));
+			note_attempt(&a, -EINVAL,
+				     "token %d is malformed (%s%s%s)", i, field,
+				     *field ? ": " : "", strerror(-r));
 			continue;
 		}
 		/* The context binds the blob to this volume: a token copied
