@@ -71,7 +71,10 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 	/* An instance role's keys cross these: locked memory. */
 	c->imds.rs = secret_alloc(arena, sizeof(*c->imds.rs));
 	c->imds.doc = secret_alloc(arena, IMDS_DOC_MAX);
-	if (!c->imds.rs || !c->imds.doc) {
+	/* The session token and the role name: a bearer credential and
+	 * what leads to the role's keys. */
+	c->imds.sec = secret_alloc(arena, sizeof(*c->imds.sec));
+	if (!c->imds.rs || !c->imds.doc || !c->imds.sec) {
 		set_error(c, -ENOMEM, "luksbox", NULL, "secret arena full",
 			  NULL);
 		return -ENOMEM;

@@ -65,14 +65,15 @@ static void token(const char *body, size_t len)
 	if (r && r != -EBADMSG)
 		__builtin_trap();
 	if (r) {
-		if (m->token[0])
+		if (m->sec->token[0])
 			__builtin_trap();
 	} else {
-		if (len == 0 || len >= sizeof(m->token) ||
-		    strlen(m->token) != len || memcmp(m->token, body, len))
+		if (len == 0 || len >= sizeof(m->sec->token) ||
+		    strlen(m->sec->token) != len ||
+		    memcmp(m->sec->token, body, len))
 			__builtin_trap();
 		for (i = 0; i < len; i++)
-			if (m->token[i] <= ' ' || m->token[i] > '~')
+			if (m->sec->token[i] <= ' ' || m->sec->token[i] > '~')
 				__builtin_trap();
 	}
 	imds_fini(m);
