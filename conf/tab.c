@@ -310,6 +310,17 @@ int tab_check_volume(const struct tab_volume *v, struct tab_error *err)
 		return seterr(err, v->name,
 			      "no kms-key option: every volume needs at "
 			      "least one KMS key to unlock it at boot");
+	/* Each stop/start would write a new plaintext key to the root disk
+	 * for data that is gone anyway: instance store is re-provisioned,
+	 * not recovered. */
+	if (v->on_blank == TAB_ON_BLANK_FORMAT && v->recovery[0] &&
+	    strcmp(v->recovery, "prompt"))
+		return seterr(err, "recovery",
+			      "recovery=FILE with on-blank=format writes a new "
+			      "plaintext key to the root disk at each "
+			      "stop/start; instance store is re-provisioned, "
+			      "not recovered: drop recovery= (or use "
+			      "on-blank=fail)");
 	return 0;
 }
 
