@@ -279,6 +279,23 @@ void creds_wipe(struct aws_creds *c)
 	secret_wipe(c, sizeof(*c));
 }
 
+/* Keys and the token go into header lines (Authorization,
+ * X-Amz-Security-Token): visible ASCII only, or a CR in a value would
+ * end the line and add headers of the file's or the server's choosing. */
+static int visible(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int creds_visible(const struct aws_creds *c)
+{
+	return visible(c->access_key) && visible(c->secret_key) &&
+	       visible(c->token);
+}
+
 static int from_env(struct aws_creds *c)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID");
@@ -293,6 +310,10 @@ static int from_env(struct aws_creds *c)
 		 tk ? strlen(tk) : 0)) {
 		creds_wipe(c); /* no half pair left behind */
 		return -EMSGSIZE;
+	}
+	if (!creds_visible(c)) {
+		creds_wipe(c);
+		return -EILSEQ;
 	}
 	strcpy(c->source, "environment");
 	return 0;
@@ -416,6 +437,10 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		creds_wipe(c);
 		return -ENOKEY;
 	}
+	if (!creds_visible(c)) {
+		creds_wipe(c);
+		return -EILSEQ;
+	}
 	snprintf(c->source, sizeof(c->source), "profile %s", profile);
 	return 0;
 }
@@ -479,6 +504,8 @@ int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 		else if (!(c->expiration = parse_iso8601(exp)))
 			err = -EBADMSG;
 	}
+	if (!err && !creds_visible(c))
+		err = -EBADMSG; /* JSON escapes can spell a CR */
 	secret_wipe(j, sizeof(*j));
 	free(j);
 	if (err)
@@ -582,11 +609,22 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	if (!named)
 		profile = "default";
 	err = from_env(c);
+	if (err == -EILSEQ)
+		snprintf(
+			why, whysz,
+			"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
+			"AWS_SESSION_TOKEN holds a blank or control character");
 	if (err != -ENOKEY)
 		return err;
 	err = from_file(c, profile, named, why, whysz);
 	if (err != -ENOKEY) {
-		if (err)
+		if (err == -EILSEQ)
+			snprintf(why, whysz,
+				 "cannot read the shared credentials file: "
+				 "a NUL, blank or control character in a "
+				 "key or token (profile %s)",
+				 profile);
+		else if (err)
 			snprintf(why, whysz,
 				 "cannot read the shared "
 				 "credentials file: %s",

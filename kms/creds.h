@@ -100,8 +100,10 @@ void imds_fini(struct imds *m);
  * PROFILE (NULL: AWS_PROFILE, else "default"); then the instance role
  * from IMDS. A profile named explicitly (PROFILE or AWS_PROFILE) must
  * exist: no silent fallback to the instance role. Returns 0, or -errno:
- * -ENOKEY when no source has any (WHY says what was tried), or an IMDS
- * error. WHY (may be NULL) gets a one-line reason on failure.
+ * -ENOKEY when no source has any (WHY says what was tried), -EILSEQ when
+ * the environment or the file gives a key or token that is not visible
+ * ASCII (it goes into header lines), or an IMDS error. WHY (may be NULL)
+ * gets a one-line reason on failure.
  */
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	       int64_t deadline, char *why, size_t whysz);
@@ -111,8 +113,8 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
  * IMDS (iam/security-credentials/ROLE: JSON with Code, AccessKeyId,
  * SecretAccessKey, Token, Expiration "YYYY-MM-DDTHH:MM:SSZ"), into C.
  * Returns 0; -ENOKEY when Code is not "Success" (CODE, may be NULL, gets
- * it); -EBADMSG when DOC is not JSON, a key or token is missing, empty or
- * too long, or the Expiration is not a date. C is wiped on failure.
+ * it); -EBADMSG when DOC is not JSON, a key or token is missing, empty,
+ * too long or not visible ASCII, or the Expiration is not a date. C is wiped on failure.
  */
 int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 		     char *code, size_t ccap);

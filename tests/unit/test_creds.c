@@ -77,6 +77,14 @@ static void test_env(void)
 	/* Half a pair is no pair: on to the file. */
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	CHECK(load(NULL) == 0 && !strcmp(cr.access_key, "F"));
+	/* A CR in a variable would end a header line: refused. */
+	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+	setenv("AWS_SESSION_TOKEN", "tok\r\nX-Evil: 1", 1);
+	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
+	CHECKF(strstr(why, "AWS_SESSION_TOKEN holds a blank or control"), "%s",
+	       why);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 	/* Too long is an error, never a cut key. */
 	{
 		char big[300];
@@ -210,6 +218,17 @@ static void test_file_hostile(void)
 		put_file(nul_last, sizeof(nul_last) - 1);
 		CHECK(load(NULL) == -EILSEQ && cr.secret_key[0] == 0);
 	}
+	/* A lone CR inside a value (found by fuzz/creds): the key would end
+	 * the Authorization line and add a header. Refused, nothing kept. */
+	PUT("[default]\naws_access_key_id = AKID\rX-Evil: 1\n"
+	    "aws_secret_access_key = S\n");
+	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
+	CHECKF(strstr(why, "control character in a key or token (profile "
+			   "default)"),
+	       "%s", why);
+	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S\n"
+	    "aws_session_token = T\x1bT\n");
+	CHECK(load(NULL) == -EILSEQ && cr.token[0] == 0);
 	/* A last line without a newline is still read. */
 	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S");
 	CHECK(load(NULL) == 0 && !strcmp(cr.secret_key, "S"));
@@ -270,6 +289,13 @@ static void test_parse_imds(void)
 		"\"Expiration\":\" 2024-5-1T16:00:00Z\"}",
 		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\","
 		"\"Expiration\":7}",
+		/* Escapes spelling a header of the server's choosing. */
+		"{\"AccessKeyId\":\"A\\r\\nX-Evil: 1\",\"SecretAccessKey\":"
+		"\"S\",\"Token\":\"T\"}",
+		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":"
+		"\"T\\u000d\\u000aX-Evil: 1\"}",
+		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S S\",\"Token\":"
+		"\"T\"}",
 	};
 	struct aws_creds c;
 	char code[64];
