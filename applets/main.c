@@ -16,6 +16,7 @@
 #include "applets/applet.h"
 #include "crypto/secret.h"
 #include "kms/net.h"
+#include "lib/msg.h"
 #include "version.h"
 
 const char *applet_name = "luksbox";
@@ -41,7 +42,7 @@ const struct applet *applet_find(const char *name)
 static void vmsg(const char *prefix, const char *fmt, va_list ap, int err)
 {
 	/* One fprintf per line: the line reaches stderr whole, unbuffered. */
-	char buf[1024];
+	char buf[1024], esc[MSG_ESC_LEN(1024)];
 	int n;
 
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -50,7 +51,9 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap, int err)
 	if (err && (size_t)n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - n, ": %s",
 			 strerror(err < 0 ? -err : err));
-	fprintf(stderr, "%s: %s%s\n", applet_name, prefix, buf);
+	/* Arguments may hold text from disks and servers: never raw. */
+	msg_escape(esc, sizeof(esc), buf);
+	fprintf(stderr, "%s: %s%s\n", applet_name, prefix, esc);
 }
 
 int fail(int code, const char *fmt, ...)
@@ -151,6 +154,16 @@ static int run(const struct applet *a, int argc, char **argv)
 	return a->main(argc, argv);
 }
 
+static int not_found(const char *name)
+{
+	char esc[MSG_ESC_LEN(256)], cut[256];
+
+	snprintf(cut, sizeof(cut), "%s", name);
+	msg_escape(esc, sizeof(esc), cut);
+	fprintf(stderr, "luksbox: %s: applet not found\n", esc);
+	return EXIT_NOAPPLET;
+}
+
 int main(int argc, char **argv)
 {
 	const struct applet *a;
@@ -159,11 +172,8 @@ int main(int argc, char **argv)
 	name = name ? name + 1 : (argv[0] ? argv[0] : "luksbox");
 	if (strcmp(name, "luksbox")) {
 		a = applet_find(name);
-		if (!a) {
-			fprintf(stderr, "luksbox: %s: applet not found\n",
-				name);
-			return EXIT_NOAPPLET;
-		}
+		if (!a)
+			return not_found(name);
 		return run(a, argc, argv);
 	}
 	if (argc < 2 || !strcmp(argv[1], "--list")) {
@@ -179,9 +189,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	a = applet_find(argv[1]);
-	if (!a) {
-		fprintf(stderr, "luksbox: %s: applet not found\n", argv[1]);
-		return EXIT_NOAPPLET;
-	}
+	if (!a)
+		return not_found(argv[1]);
 	return run(a, argc - 1, argv + 1);
 }

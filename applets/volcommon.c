@@ -18,6 +18,7 @@
 #include "applets/applet.h"
 #include "applets/volcommon.h"
 #include "kms/net.h"
+#include "lib/msg.h"
 
 enum {
 	ARENA_SIZE = 512 * 1024, /* AWS client, TLS, keys of 16 volumes */
@@ -71,18 +72,21 @@ void logger_fini(struct logger *lg)
 	lg->kmsg_fd = lg->syslog_fd = -1;
 }
 
-void logger_msg(void *arg, enum vol_level level, const char *msg)
+void logger_msg(void *arg, enum vol_level level, const char *raw)
 {
 	/* syslog/kmsg priorities: debug 7, info 6, warning 4, error 3. */
 	static const int prio[] = {7, 6, 4, 3};
 	struct logger *lg = arg;
-	char line[1200], stamp[32] = "";
+	char line[1200], stamp[32] = "", msg[1100];
 	time_t now;
 	struct tm tm;
 	int n;
 
 	if (level < lg->level)
 		return;
+	/* Text from disks and servers: a newline would forge a log record,
+	 * an ESC drive the terminal. Escaped once, for every sink. */
+	msg_escape(msg, sizeof(msg), raw);
 	if (lg->boot) {
 		now = time(NULL);
 		localtime_r(&now, &tm);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf/tab.h"
+#include "lib/msg.h"
 
 enum {
 	MAX_FIELDS = 5,
@@ -210,6 +211,12 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 
 	if (copy(name, sizeof(name), opt, nlen))
 		return seterr(err, opt, "unknown option");
+	/* Values end up in the LUKS token, which refuses control characters
+	 * on decode: refuse them now, not after formatting. */
+	for (const char *c = opt; *c; c++)
+		if (msg_is_control((unsigned char)c[0], (unsigned char)c[1]))
+			return seterr(err, name,
+				      "control character in the option value");
 	/* Flags take no value; everything else needs one. */
 	if (!strcmp(name, "discard") || !strcmp(name, "no-perf-flags") ||
 	    !strcmp(name, "nofail")) {
@@ -303,6 +310,17 @@ int tab_check_volume(const struct tab_volume *v, struct tab_error *err)
 		return seterr(err, v->name,
 			      "no kms-key option: every volume needs at "
 			      "least one KMS key to unlock it at boot");
+	/* Each stop/start would write a new plaintext key to the root disk
+	 * for data that is gone anyway: instance store is re-provisioned,
+	 * not recovered. */
+	if (v->on_blank == TAB_ON_BLANK_FORMAT && v->recovery[0] &&
+	    strcmp(v->recovery, "prompt"))
+		return seterr(err, "recovery",
+			      "recovery=FILE with on-blank=format writes a new "
+			      "plaintext key to the root disk at each "
+			      "stop/start; instance store is re-provisioned, "
+			      "not recovered: drop recovery= (or use "
+			      "on-blank=fail)");
 	return 0;
 }
 

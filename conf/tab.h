@@ -72,7 +72,7 @@ struct tab {
 struct tab_error {
 	unsigned line; /* 0 when not about a line */
 	char word[80]; /* the offending word, maybe shortened */
-	char why[160];
+	char why[256];
 };
 
 /*

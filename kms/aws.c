@@ -71,7 +71,10 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 	/* An instance role's keys cross these: locked memory. */
 	c->imds.rs = secret_alloc(arena, sizeof(*c->imds.rs));
 	c->imds.doc = secret_alloc(arena, IMDS_DOC_MAX);
-	if (!c->imds.rs || !c->imds.doc) {
+	/* The session token and the role name: a bearer credential and
+	 * what leads to the role's keys. */
+	c->imds.sec = secret_alloc(arena, sizeof(*c->imds.sec));
+	if (!c->imds.rs || !c->imds.doc || !c->imds.sec) {
 		set_error(c, -ENOMEM, "luksbox", NULL, "secret arena full",
 			  NULL);
 		return -ENOMEM;
@@ -181,28 +184,54 @@ int aws_arn_region(const char *s, char *out, size_t cap)
 	return valid_region(out) ? 0 : -EINVAL;
 }
 
+/* The explicit endpoint URL for SERVICE and the name of where it came
+ * from (*SRC: "--endpoint" or the variable, kept in VAR), or NULL. */
+static const char *endpoint_url(const struct aws_client *c, const char *service,
+				char *var, size_t cap, const char **src)
+{
+	const char *url;
+	size_t i;
+	int n;
+
+	n = snprintf(var, cap, "AWS_ENDPOINT_URL_%s", service);
+	if (n < 0 || (size_t)n >= cap)
+		return NULL; /* a longer name would run past VAR */
+	for (i = 17; i < (size_t)n; i++)
+		var[i] = (char)toupper((unsigned char)var[i]);
+	/* The explicit option first, as the AWS CLI's --endpoint-url. */
+	*src = "--endpoint";
+	url = c->opts.endpoint_url;
+	if (!url || !*url) {
+		*src = var;
+		url = getenv(var);
+	}
+	if (!url || !*url) {
+		*src = "AWS_ENDPOINT_URL";
+		url = getenv("AWS_ENDPOINT_URL");
+	}
+	return url && *url ? url : NULL;
+}
+
 int aws_endpoint(const struct aws_client *c, const char *service,
 		 const char *region, char *host, size_t cap, unsigned *port,
 		 int *tls)
 {
 	char var[64];
-	const char *url, *fips = getenv("AWS_USE_FIPS_ENDPOINT");
-	size_t i;
+	const char *url, *src, *fips = getenv("AWS_USE_FIPS_ENDPOINT");
 	int n;
 
-	n = snprintf(var, sizeof(var), "AWS_ENDPOINT_URL_%s", service);
-	if (n < 0 || (size_t)n >= sizeof(var))
-		return -EINVAL; /* a longer name would run past VAR */
-	for (i = 17; i < (size_t)n; i++)
-		var[i] = (char)toupper((unsigned char)var[i]);
-	/* The explicit option first, as the AWS CLI's --endpoint-url. */
-	url = c->opts.endpoint_url;
-	if (!url || !*url)
-		url = getenv(var);
-	if (!url || !*url)
-		url = getenv("AWS_ENDPOINT_URL");
-	if (url && *url)
-		return net_parse_url(url, host, cap, port, tls);
+	if (strlen(service) + 18 > sizeof(var))
+		return -EINVAL;
+	url = endpoint_url(c, service, var, sizeof(var), &src);
+	if (url) {
+		n = net_parse_url(url, host, cap, port, tls);
+		/* Plain HTTP would carry the signed request and the session
+		 * token in clear and take a plaintext key back from anyone
+		 * on the path: KMS and SSM are reached over TLS only. */
+		if (!n && !*tls && !c->opts.plain_http)
+			return -EPROTONOSUPPORT;
+		return n;
+	}
 	if (!valid_region(region))
 		return -EINVAL;
 	*port = 443;
@@ -212,6 +241,37 @@ int aws_endpoint(const struct aws_client *c, const char *service,
 		     !strncmp(region, "cn-", 3) ? "amazonaws.com.cn"
 						: "amazonaws.com");
 	return n > 0 && (size_t)n < cap ? 0 : -EINVAL;
+}
+
+/* Why the endpoint for SERVICE was refused, naming its source and the
+ * URL's scheme (letters only: the value is never echoed whole, it may
+ * carry a user:password). */
+static void endpoint_error(struct aws_client *c, const char *service, int err)
+{
+	char var[64], scheme[16], msg[384];
+	const char *src = "endpoint", *url;
+	size_t n = 0;
+
+	url = endpoint_url(c, service, var, sizeof(var), &src);
+	if (!url || err != -EPROTONOSUPPORT) {
+		set_error(c, -EINVAL, url ? src : service, NULL,
+			  "bad endpoint URL or region",
+			  "an endpoint (--endpoint, AWS_ENDPOINT_URL_*) is "
+			  "https://HOST[:PORT] with nothing else");
+		return;
+	}
+	while (n + 1 < sizeof(scheme) && isalpha((unsigned char)url[n])) {
+		scheme[n] = url[n];
+		n++;
+	}
+	scheme[n] = 0;
+	snprintf(msg, sizeof(msg),
+		 "refusing a %s:// endpoint for %s: the signed request and "
+		 "session token would cross the network in clear and the key "
+		 "would come back unauthenticated",
+		 scheme, service);
+	set_error(c, -EPROTONOSUPPORT, src, NULL, msg,
+		  "use https://HOST[:PORT] (a proxy goes in HTTPS_PROXY)");
 }
 
 /* Does NO_PROXY exempt HOST? "*", exact names, and domain suffixes. */
@@ -783,13 +843,11 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 		region = aws_region(c);
 	if (!region)
 		return c->error.err;
-	if (aws_endpoint(c, service, region, host, sizeof(host), &port,
-			 &use_tls)) {
-		set_error(c, -EINVAL, service, NULL,
-			  "bad endpoint URL or region",
-			  "an endpoint (--endpoint, AWS_ENDPOINT_URL_*) is "
-			  "https://HOST[:PORT] with nothing else");
-		return -EINVAL;
+	err = aws_endpoint(c, service, region, host, sizeof(host), &port,
+			   &use_tls);
+	if (err) {
+		endpoint_error(c, service, err);
+		return c->error.err;
 	}
 	snprintf(c->last_host, sizeof(c->last_host), "%s", host);
 	snprintf(c->last_region, sizeof(c->last_region), "%s", region);

@@ -32,6 +32,9 @@ struct aws_opts {
 	int timeout_s;		  /* overall deadline (default 30 s) */
 	int max_attempts;	  /* default 3, like the SDKs' standard mode */
 	int imds_v1;		  /* permit IMDSv1 fallback */
+	/* Permit http:// endpoints. No option, variable or file sets it:
+	 * only the unit tests, whose loopback fakes speak plain HTTP. */
+	int plain_http;
 };
 
 /* Each attempt (connect, TLS, request, response) gets at most
@@ -136,7 +139,8 @@ int aws_endpoint(const struct aws_client *c, const char *service,
  * -EHOSTUNREACH / -EAGAIN (temporary: what the SDKs retry - throttling,
  * 5xx, transport errors, truncated responses - still failing when the
  * deadline or attempt budget ran out), -EKEYREJECTED (TLS certificate),
- * -EPROTO (TLS handshake), -EMSGSIZE.
+ * -EPROTO (TLS handshake), -EMSGSIZE, -EPROTONOSUPPORT (an http://
+ * endpoint, refused before anything is sent; C->error names its source).
  */
 int aws_call(struct aws_client *c, const char *service, const char *region,
 	     const char *target, const char *body, size_t len, char *resp,

@@ -68,7 +68,22 @@ int imds_init(struct imds *m, int allow_v1)
 
 void imds_fini(struct imds *m)
 {
-	secret_wipe(m->token, sizeof(m->token));
+	if (m->sec)
+		secret_wipe(m->sec, sizeof(*m->sec));
+	if (m->own_sec)
+		free(m->sec);
+	m->sec = NULL;
+	m->own_sec = 0;
+}
+
+/* M's secrets, from the heap when the caller gave no locked memory. */
+static struct imds_secret *imds_sec(struct imds *m)
+{
+	if (!m->sec) {
+		m->sec = calloc(1, sizeof(*m->sec));
+		m->own_sec = m->sec != NULL;
+	}
+	return m->sec;
 }
 
 /* One plain-HTTP exchange with IMDS on a fresh connection. */
@@ -100,8 +115,27 @@ static int imds_token(struct imds *m, struct http_response *rs,
 	static const struct http_header ttl[] = {
 		{"X-aws-ec2-metadata-token-ttl-seconds", "21600"},
 	};
-	int err = imds_exchange(m, "PUT", "/latest/api/token", ttl, 1, rs,
-				deadline);
+	char *out = rs->body;
+	size_t cap = rs->body_cap;
+	int err;
+
+	/* The token is read into locked memory, not the caller's OUT (a
+	 * region or a role name on someone's stack). */
+	rs->body = m->sec->put;
+	rs->body_cap = sizeof(m->sec->put);
+	err = imds_exchange(m, "PUT", "/latest/api/token", ttl, 1, rs,
+			    deadline);
+	if (!err && rs->status == 200)
+		err = imds_set_token(m, rs->body, rs->body_len) ? -EBADMSG : 0;
+	secret_wipe(m->sec->put, sizeof(m->sec->put));
+	rs->body = out;
+	rs->body_cap = cap;
+	if (err == -EBADMSG) {
+		snprintf(m->why, sizeof(m->why),
+			 "IMDSv2 token PUT to %s: not a token (%zu bytes)",
+			 m->host, rs->body_len);
+		return -EPROTO;
+	}
 
 	if (err == -ETIMEDOUT || err == -ECONNABORTED) {
 		/* TCP connected, the PUT went out, nothing came back: the
@@ -131,13 +165,6 @@ static int imds_token(struct imds *m, struct http_response *rs,
 					   : "");
 		return -EPROTO;
 	}
-	err = imds_set_token(m, rs->body, rs->body_len);
-	if (err) {
-		snprintf(m->why, sizeof(m->why),
-			 "IMDSv2 token PUT to %s: not a token (%zu bytes)",
-			 m->host, rs->body_len);
-		return -EPROTO;
-	}
 	/* Refresh well before the 6 hour TTL ends. */
 	m->token_deadline = now_ms() + 5LL * 3600 * 1000;
 	return 0;
@@ -145,17 +172,20 @@ static int imds_token(struct imds *m, struct http_response *rs,
 
 int imds_set_token(struct imds *m, const char *body, size_t len)
 {
+	struct imds_secret *sec = imds_sec(m);
 	size_t i;
 
+	if (!sec)
+		return -ENOMEM;
 	/* It goes back in a header line: visible ASCII only, or a hostile
 	 * answer could add headers to our next request. */
-	if (len == 0 || len >= sizeof(m->token))
+	if (len == 0 || len >= sizeof(sec->token))
 		return -EBADMSG;
 	for (i = 0; i < len; i++)
 		if (body[i] < 0x21 || body[i] > 0x7e)
 			return -EBADMSG;
-	memcpy(m->token, body, len);
-	m->token[len] = 0;
+	memcpy(sec->token, body, len);
+	sec->token[len] = 0;
 	return 0;
 }
 
@@ -163,8 +193,9 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	     int64_t deadline)
 {
 	struct http_response *rs;
-	struct http_header h = {"X-aws-ec2-metadata-token", m->token};
+	struct http_header h = {"X-aws-ec2-metadata-token", NULL};
 	int err = -ETIMEDOUT, attempt, refreshed = 0;
+	char *token;
 
 	m->why[0] = 0;
 	m->hint = NULL;
@@ -174,6 +205,10 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 			 "(AWS_EC2_METADATA_DISABLED=true)");
 		return -ENODEV;
 	}
+	if (!imds_sec(m))
+		return -ENOMEM;
+	token = m->sec->token;
+	h.value = token;
 	rs = m->rs ? m->rs : calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
@@ -183,8 +218,8 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	for (attempt = 0; attempt < IMDS_ATTEMPTS && now_ms() < deadline;
 	     attempt++) {
 		if (!m->v1_only &&
-		    (!m->token[0] || now_ms() > m->token_deadline)) {
-			m->token[0] = 0;
+		    (!token[0] || now_ms() > m->token_deadline)) {
+			token[0] = 0;
 			err = imds_token(m, rs, deadline);
 			if ((err == -EPROTO || err == -ETIMEDOUT ||
 			     err == -ECONNABORTED) &&
@@ -198,14 +233,14 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 			if (err)
 				continue;
 		}
-		err = imds_exchange(m, "GET", path, &h, m->token[0] ? 1 : 0, rs,
+		err = imds_exchange(m, "GET", path, &h, token[0] ? 1 : 0, rs,
 				    deadline);
 		if (err)
 			continue;
 		if (rs->status == 401 && !refreshed) {
 			/* The token expired or IMDS restarted: renew once. */
 			refreshed = 1;
-			m->token[0] = 0;
+			token[0] = 0;
 			attempt--;
 			continue;
 		}
@@ -244,6 +279,23 @@ void creds_wipe(struct aws_creds *c)
 	secret_wipe(c, sizeof(*c));
 }
 
+/* Keys and the token go into header lines (Authorization,
+ * X-Amz-Security-Token): visible ASCII only, or a CR in a value would
+ * end the line and add headers of the file's or the server's choosing. */
+static int visible(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int creds_visible(const struct aws_creds *c)
+{
+	return visible(c->access_key) && visible(c->secret_key) &&
+	       visible(c->token);
+}
+
 static int from_env(struct aws_creds *c)
 {
 	const char *ak = getenv("AWS_ACCESS_KEY_ID");
@@ -258,6 +310,10 @@ static int from_env(struct aws_creds *c)
 		 tk ? strlen(tk) : 0)) {
 		creds_wipe(c); /* no half pair left behind */
 		return -EMSGSIZE;
+	}
+	if (!creds_visible(c)) {
+		creds_wipe(c);
+		return -EILSEQ;
 	}
 	strcpy(c->source, "environment");
 	return 0;
@@ -381,6 +437,10 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		creds_wipe(c);
 		return -ENOKEY;
 	}
+	if (!creds_visible(c)) {
+		creds_wipe(c);
+		return -EILSEQ;
+	}
 	snprintf(c->source, sizeof(c->source), "profile %s", profile);
 	return 0;
 }
@@ -444,6 +504,8 @@ int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 		else if (!(c->expiration = parse_iso8601(exp)))
 			err = -EBADMSG;
 	}
+	if (!err && !creds_visible(c))
+		err = -EBADMSG; /* JSON escapes can spell a CR */
 	secret_wipe(j, sizeof(*j));
 	free(j);
 	if (err)
@@ -451,25 +513,30 @@ int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 	return err;
 }
 
+#define IMDS_ROLE_PATH "/latest/meta-data/iam/security-credentials/"
+
 static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 		     char *why, size_t whysz)
 {
-	char role[256], path[400], code[64];
-	char *doc;
+	char code[64], *role, *path, *doc;
 	int n, err;
 
-	n = imds_get(m, "/latest/meta-data/iam/security-credentials/", role,
-		     sizeof(role), deadline);
+	if (!imds_sec(m))
+		return -ENOMEM;
+	role = m->sec->role;
+	path = m->sec->path;
+	n = imds_get(m, IMDS_ROLE_PATH, role, sizeof(m->sec->role), deadline);
 	if (n == -ENOENT) {
 		snprintf(why, whysz,
 			 "no instance role: attach an IAM instance profile "
 			 "to the instance (IMDS has no "
 			 "iam/security-credentials)");
-		return -ENOKEY;
+		n = -ENOKEY;
+		goto out_wipe;
 	}
 	if (n < 0) {
 		snprintf(why, whysz, "%s", m->why);
-		return n;
+		goto out_wipe;
 	}
 	role[strcspn(role, "\r\n")] = 0; /* the first role listed */
 	/* It goes into the next request's path: IAM's name characters
@@ -478,13 +545,19 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 					  "abcdefghijklmnopqrstuvwxyz"
 					  "0123456789_+=,.@-")]) {
 		snprintf(why, whysz, "IMDS lists no usable instance role");
-		return -ENOKEY;
+		n = -ENOKEY;
+		goto out_wipe;
 	}
-	snprintf(path, sizeof(path),
-		 "/latest/meta-data/iam/security-credentials/%s", role);
+	/* memcpy, not snprintf: musl formats through an unwiped buffer on
+	 * its stack. PATH has room for the prefix and any ROLE. */
+	n = (int)strlen(role);
+	memcpy(path, IMDS_ROLE_PATH, sizeof(IMDS_ROLE_PATH) - 1);
+	memcpy(path + sizeof(IMDS_ROLE_PATH) - 1, role, (size_t)n + 1);
 	doc = m->doc ? m->doc : calloc(1, IMDS_DOC_MAX);
-	if (!doc)
-		return -ENOMEM;
+	if (!doc) {
+		n = -ENOMEM;
+		goto out_wipe;
+	}
 	n = imds_get(m, path, doc, IMDS_DOC_MAX, deadline);
 	if (n < 0) {
 		snprintf(why, whysz, "%s", m->why);
@@ -502,12 +575,20 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 			 "IMDS credentials for role %s are malformed", role);
 		goto out_free;
 	}
-	snprintf(c->source, sizeof(c->source), "instance role %.80s", role);
+	n = (int)strnlen(role, 80);
+	memcpy(c->source, "instance role ", 14);
+	memcpy(c->source + 14, role, (size_t)n);
+	c->source[14 + n] = 0;
 out_free:
 	secret_wipe(doc, IMDS_DOC_MAX);
 	if (doc != m->doc)
 		free(doc);
-	return err;
+	n = err;
+out_wipe:
+	/* The role's name is wanted only for the path: not kept. */
+	secret_wipe(role, sizeof(m->sec->role));
+	secret_wipe(path, sizeof(m->sec->path));
+	return n;
 }
 
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
@@ -528,11 +609,22 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	if (!named)
 		profile = "default";
 	err = from_env(c);
+	if (err == -EILSEQ)
+		snprintf(
+			why, whysz,
+			"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
+			"AWS_SESSION_TOKEN holds a blank or control character");
 	if (err != -ENOKEY)
 		return err;
 	err = from_file(c, profile, named, why, whysz);
 	if (err != -ENOKEY) {
-		if (err)
+		if (err == -EILSEQ)
+			snprintf(why, whysz,
+				 "cannot read the shared credentials file: "
+				 "a NUL, blank or control character in a "
+				 "key or token (profile %s)",
+				 profile);
+		else if (err)
 			snprintf(why, whysz,
 				 "cannot read the shared "
 				 "credentials file: %s",

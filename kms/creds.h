@@ -26,14 +26,29 @@ struct aws_creds {
 /* Bytes for an instance role's credentials document from IMDS. */
 #define IMDS_DOC_MAX 8192
 
-/* The instance metadata service client (no secrets but its token). */
-struct imds {
-	char host[64];	 /* "169.254.169.254" or "[fd00:ec2::254]" */
-	unsigned port;	 /* 80 */
-	int disabled;	 /* AWS_EC2_METADATA_DISABLED=true */
-	int allow_v1;	 /* fall back to IMDSv1 when the token PUT fails */
-	int v1_only;	 /* it failed once: no more PUTs this run */
+/* What IMDS hands out that opens the role's credentials: the session
+ * token (and the PUT's answer it is read from) and the role's name (and
+ * the path it goes into). They live in locked memory, never on the
+ * stack: the token is a bearer credential for six hours. */
+struct imds_secret {
 	char token[128]; /* IMDSv2 session token, "" when none yet */
+	char put[128];	 /* the token PUT's body, wiped once read */
+	char role[256];	 /* the role listed, wiped after the lookup */
+	char path[320];	 /* .../security-credentials/ROLE, likewise */
+};
+
+/* The instance metadata service client (no secrets but SEC). */
+struct imds {
+	char host[64]; /* "169.254.169.254" or "[fd00:ec2::254]" */
+	unsigned port; /* 80 */
+	int disabled;  /* AWS_EC2_METADATA_DISABLED=true */
+	int allow_v1;  /* fall back to IMDSv1 when the token PUT fails */
+	int v1_only;   /* it failed once: no more PUTs this run */
+	/* The caller's locked memory when it sets this after imds_init()
+	 * (aws_init does, from its secret arena); else allocated on the
+	 * heap when first needed (OWN_SEC). imds_fini() wipes it. */
+	struct imds_secret *sec;
+	int own_sec;
 	int64_t token_deadline; /* now_ms() after which it is refreshed */
 	char why[256];		/* what went wrong last, for messages */
 	const char *hint;	/* what to do about it, or NULL */
@@ -69,13 +84,13 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 	     int64_t deadline);
 
 /*
- * Take BODY (LEN bytes), the answer to the token PUT, as M's IMDSv2 token:
- * 0, or -EBADMSG when it is empty, does not fit m->token, or holds
- * anything but visible ASCII (it goes back in a header line).
+ * Take BODY (LEN bytes), the answer to the token PUT, as M's IMDSv2 token
+ * (m->sec->token): 0, -ENOMEM, or -EBADMSG when it is empty, does not fit,
+ * or holds anything but visible ASCII (it goes back in a header line).
  */
 int imds_set_token(struct imds *m, const char *body, size_t len);
 
-/* Wipe the IMDS token. */
+/* Wipe M's secrets (the token), freeing them when M allocated them. */
 void imds_fini(struct imds *m);
 
 /*
@@ -85,8 +100,10 @@ void imds_fini(struct imds *m);
  * PROFILE (NULL: AWS_PROFILE, else "default"); then the instance role
  * from IMDS. A profile named explicitly (PROFILE or AWS_PROFILE) must
  * exist: no silent fallback to the instance role. Returns 0, or -errno:
- * -ENOKEY when no source has any (WHY says what was tried), or an IMDS
- * error. WHY (may be NULL) gets a one-line reason on failure.
+ * -ENOKEY when no source has any (WHY says what was tried), -EILSEQ when
+ * the environment or the file gives a key or token that is not visible
+ * ASCII (it goes into header lines), or an IMDS error. WHY (may be NULL)
+ * gets a one-line reason on failure.
  */
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 	       int64_t deadline, char *why, size_t whysz);
@@ -96,8 +113,8 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
  * IMDS (iam/security-credentials/ROLE: JSON with Code, AccessKeyId,
  * SecretAccessKey, Token, Expiration "YYYY-MM-DDTHH:MM:SSZ"), into C.
  * Returns 0; -ENOKEY when Code is not "Success" (CODE, may be NULL, gets
- * it); -EBADMSG when DOC is not JSON, a key or token is missing, empty or
- * too long, or the Expiration is not a date. C is wiped on failure.
+ * it); -EBADMSG when DOC is not JSON, a key or token is missing, empty,
+ * too long or not visible ASCII, or the Expiration is not a date. C is wiped on failure.
  */
 int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 		     char *code, size_t ccap);

@@ -54,31 +54,44 @@ static int read_line(const struct stream *s, struct http_response *rs,
 	return (int)n;
 }
 
+/* Append the NUL-terminated strings of LIST to HEAD (CAP bytes) at *N:
+ * 0, or -EMSGSIZE. Not snprintf: musl's formats through a buffer on its
+ * own stack, which nothing wipes, and these hold tokens and signatures. */
+static int head_add(char *head, size_t cap, size_t *n, const char *const *list)
+{
+	for (; *list; list++) {
+		size_t l = strlen(*list);
+
+		if (l >= cap - *n)
+			return -EMSGSIZE;
+		memcpy(head + *n, *list, l);
+		*n += l;
+	}
+	return 0;
+}
+
 static int send_request(const struct stream *s, const struct http_request *rq)
 {
-	char head[HTTP_HEAD_MAX];
-	size_t i, n;
-	int len, err;
+	char head[HTTP_HEAD_MAX], len[24];
+	size_t i, n = 0;
+	int err;
 
-	len = snprintf(head, sizeof(head),
-		       "%s %s HTTP/1.1\r\nHost: %s\r\n"
-		       "Content-Length: %zu\r\n",
-		       rq->method, rq->target, rq->host, rq->body_len);
-	if (len < 0 || (size_t)len >= sizeof(head))
-		return -EMSGSIZE;
-	n = (size_t)len;
-	for (i = 0; i < rq->nheaders; i++) {
-		len = snprintf(head + n, sizeof(head) - n, "%s: %s\r\n",
-			       rq->headers[i].name, rq->headers[i].value);
-		if (len < 0 || (size_t)len >= sizeof(head) - n)
-			return -EMSGSIZE;
-		n += (size_t)len;
-	}
-	if (n + 2 >= sizeof(head))
-		return -EMSGSIZE;
-	memcpy(head + n, "\r\n", 2);
-	n += 2;
-	err = stream_write_all(s, head, n);
+	snprintf(len, sizeof(len), "%zu", rq->body_len);
+	err = head_add(head, sizeof(head), &n,
+		       (const char *const[]){rq->method, " ", rq->target,
+					     " HTTP/1.1\r\nHost: ", rq->host,
+					     "\r\nContent-Length: ", len,
+					     "\r\n", NULL});
+	for (i = 0; !err && i < rq->nheaders; i++)
+		err = head_add(head, sizeof(head), &n,
+			       (const char *const[]){rq->headers[i].name, ": ",
+						     rq->headers[i].value,
+						     "\r\n", NULL});
+	if (!err)
+		err = head_add(head, sizeof(head), &n,
+			       (const char *const[]){"\r\n", NULL});
+	if (!err)
+		err = stream_write_all(s, head, n);
 	/* Headers carry a session token and a signature: wipe them. */
 	secret_wipe(head, sizeof(head));
 	if (err)

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: AWS IAM User Guide, "Create a signed AWS API request" (canonical
  *      request, string to sign, signing key derivation); the aws-c-auth
- *      v4 test suite (../shared/sigv4-suite).
+ *      v4 test suite (tests/data/sigv4).
  *
  * The caller gives the request as it will be sent: every header to sign
  * (host and x-amz-date included, x-amz-security-token too when there is a

@@ -12,6 +12,18 @@
 #include "crypto/base64.h"
 #include "crypto/secret.h"
 #include "kms/json.h"
+#include "lib/msg.h"
+
+/* Does S hold a control character (msg.h's rule)? A header is untrusted
+ * and its strings reach terminals and logs: a newline forges a log line,
+ * an ESC drives the terminal. */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if (msg_is_control((unsigned char)s[0], (unsigned char)s[1]))
+			return 1;
+	return 0;
+}
 
 const char *token_context(const struct kms_token *t, const char *k)
 {
@@ -48,6 +60,13 @@ int token_encode(const struct kms_token *t, char *out, size_t cap)
 	    t->blob_len > KMS_BLOB_MAX ||
 	    !token_context(t, TOKEN_CONTEXT_VOLUME))
 		return -EINVAL;
+	/* Never write what token_decode() would refuse. */
+	if (has_control(t->key_id) || has_control(t->region) ||
+	    has_control(t->endpoint))
+		return -EILSEQ;
+	for (i = 0; i < t->ncontext; i++)
+		if (has_control(t->ckey[i]) || has_control(t->cval[i]))
+			return -EILSEQ;
 	b64 = malloc(B64_ENC_LEN(KMS_BLOB_MAX));
 	if (!b64)
 		return -ENOMEM;
@@ -102,6 +121,8 @@ static int get_str(const struct json *j, int obj, const char *key, char *out,
 	}
 	if (r == -ENOENT)
 		return -EINVAL;
+	if (r >= 0 && has_control(out))
+		return -EILSEQ;
 	return r < 0 ? r : 0;
 }
 
@@ -122,7 +143,8 @@ static int get_keyslot(const struct json *j, int *slot)
 	return 0;
 }
 
-static int get_context(const struct json *j, struct kms_token *t)
+static int get_context(const struct json *j, struct kms_token *t,
+		       const char **bad)
 {
 	int obj = json_find(j, 0, "context");
 	int i, k, r;
@@ -136,24 +158,35 @@ static int get_context(const struct json *j, struct kms_token *t)
 		r = json_string(j, k, t->ckey[i], sizeof(t->ckey[i]));
 		if (r <= 0)
 			return r < 0 ? r : -EINVAL;
+		*bad = "context key";
+		if (has_control(t->ckey[i]))
+			return -EILSEQ;
 		if (json_type(j, k + 1) != JSON_STRING)
 			return -EINVAL;
 		r = json_string(j, k + 1, t->cval[i], sizeof(t->cval[i]));
 		if (r < 0)
 			return r;
+		*bad = "context value";
+		if (has_control(t->cval[i]))
+			return -EILSEQ;
 	}
+	*bad = "context";
 	t->ncontext = (size_t)i;
 	return token_context(t, TOKEN_CONTEXT_VOLUME) ? 0 : -EINVAL;
 }
 
-int token_decode(const char *json, size_t len, struct kms_token *t)
+int token_decode(const char *json, size_t len, struct kms_token *t,
+		 const char **field)
 {
 	struct json *j;
 	char type[32], *b64 = NULL;
+	const char *bad = "";
 	long long ver;
 	int r, v;
 
 	memset(t, 0, sizeof(*t));
+	if (field)
+		*field = "";
 	j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -165,6 +198,7 @@ int token_decode(const char *json, size_t len, struct kms_token *t)
 		r = r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
 		goto out;
 	}
+	bad = "version";
 	v = json_find(j, 0, "version");
 	if (v < 0 || json_type(j, v) != JSON_PRIMITIVE ||
 	    json_int(j, v, &ver) || ver != TOKEN_VERSION) {
@@ -172,19 +206,27 @@ int token_decode(const char *json, size_t len, struct kms_token *t)
 		goto out;
 	}
 	t->version = (int)ver;
+	bad = "keyslots";
 	r = get_keyslot(j, &t->keyslot);
-	if (!r)
+	if (!r) {
+		bad = "key_id";
 		r = get_str(j, 0, "key_id", t->key_id, sizeof(t->key_id), 0);
-	if (!r)
+	}
+	if (!r) {
+		bad = "region";
 		r = get_str(j, 0, "region", t->region, sizeof(t->region), 1);
-	if (!r)
+	}
+	if (!r) {
+		bad = "endpoint";
 		r = get_str(j, 0, "endpoint", t->endpoint, sizeof(t->endpoint),
 			    1);
+	}
 	if (!r)
-		r = get_context(j, t);
+		r = get_context(j, t, &bad);
 	if (r)
 		goto out;
 	if (!t->key_id[0]) {
+		bad = "key_id";
 		r = -EINVAL;
 		goto out;
 	}
@@ -193,6 +235,7 @@ int token_decode(const char *json, size_t len, struct kms_token *t)
 		r = -ENOMEM;
 		goto out;
 	}
+	bad = "ciphertext";
 	r = get_str(j, 0, "ciphertext", b64, B64_ENC_LEN(KMS_BLOB_MAX), 0);
 	if (r)
 		goto out;
@@ -208,5 +251,7 @@ out:
 	free(j);
 	if (r)
 		secret_wipe(t, sizeof(*t));
+	if (field)
+		*field = r ? bad : "";
 	return r;
 }

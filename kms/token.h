@@ -47,7 +47,8 @@ struct kms_token {
 /*
  * The JSON of T into OUT (NUL-terminated). Returns its length, or
  * -EMSGSIZE when CAP is too small, -EINVAL when T lacks a key, a keyslot,
- * a ciphertext or the volume context pair.
+ * a ciphertext or the volume context pair, -EILSEQ when a string holds a
+ * control character (what token_decode() refuses).
  */
 int token_encode(const struct kms_token *t, char *out, size_t cap);
 
@@ -56,9 +57,14 @@ int token_encode(const struct kms_token *t, char *out, size_t cap);
  * it is a token of another type (not ours: skip it); -EINVAL when it says
  * aws-kms but is malformed (a missing or mistyped member, bad base64, no
  * or several keyslots, an unknown version, no volume context pair);
- * -EMSGSIZE over a cap. T is wiped on failure.
+ * -EILSEQ when key_id, region, endpoint or a context key or value holds a
+ * control character (C0, DEL, C1: lib/msg.h), since that text reaches
+ * terminals and logs; -EMSGSIZE over a cap. T is wiped on failure. When
+ * FIELD is not NULL, *FIELD names the member refused ("key_id",
+ * "context value", ...; "" when none or unknown): a static string.
  */
-int token_decode(const char *json, size_t len, struct kms_token *t);
+int token_decode(const char *json, size_t len, struct kms_token *t,
+		 const char **field);
 
 /* The value of context key K in T, or NULL. */
 const char *token_context(const struct kms_token *t, const char *k);

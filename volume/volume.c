@@ -514,6 +514,15 @@ static unsigned recovery_kib(void)
 
 /* The recovery slot: a passphrase typed twice, or a generated key written
  * once to a file. Returns 0 (also when skipped with a warning) or -errno. */
+static int recovery_exists(const struct tab_volume *v, struct vol_error *e)
+{
+	return why(e, -EEXIST,
+		   "the recovery key file %s exists already: move it off "
+		   "this machine and remove it, or choose another path "
+		   "(an old recovery key is never kept or replaced)",
+		   v->recovery);
+}
+
 static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 			struct luks *l, const struct wrapped *w0,
 			struct vol_error *e)
@@ -521,7 +530,6 @@ static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	char *pass = secret_alloc(env->arena, PASS_MAX);
 	char *again = secret_alloc(env->arena, PASS_MAX);
 	unsigned char *raw = secret_alloc(env->arena, RECOVERY_BYTES);
-	char old[TAB_PATH + 8];
 	int n = 0, i, r, slot;
 
 	if (!pass || !again || !raw)
@@ -561,17 +569,10 @@ static int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 			pass[n++] = "0123456789abcdef"[raw[i] >> 4];
 			pass[n++] = "0123456789abcdef"[raw[i] & 15];
 		}
-		if (access(v->recovery, F_OK) == 0) {
-			snprintf(old, sizeof(old), "%s.old", v->recovery);
-			if (rename(v->recovery, old) < 0)
-				return why(e, -errno,
-					   "cannot move the previous recovery "
-					   "key %s aside: %s",
-					   v->recovery, strerror(errno));
-			say(env, VOL_WARN,
-			    "%s: the previous recovery key was moved to %s",
-			    v->name, old);
-		}
+		/* Never kept aside as FILE.old: a plaintext key that still
+		 * opens something must not pile up on the root disk. */
+		if (access(v->recovery, F_OK) == 0)
+			return recovery_exists(v, e);
 	}
 	say(env, VOL_INFO,
 	    "%s: adding the recovery keyslot (argon2id, %u MiB, ~2 s)", v->name,
@@ -941,6 +942,10 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 			   "the header backup file %s exists already; "
 			   "choose another name",
 			   env->header_backup);
+	/* Before anything is written, not after the keyslots. */
+	if (v->recovery[0] && strcmp(v->recovery, "prompt") &&
+	    access(v->recovery, F_OK) == 0)
+		return recovery_exists(v, e);
 	r = half_made(env, v, d, target, sizeof(target), e);
 	if (r < 0)
 		return r;
@@ -1057,7 +1062,7 @@ static int unlock_with_kms(const struct vol_env *env,
 	struct attempt a = {0};
 	struct kms_context ctx;
 	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
-	const char *json, *vol;
+	const char *json, *vol, *field;
 	char msg[600];
 	int i, r, n;
 
@@ -1068,13 +1073,21 @@ static int unlock_with_kms(const struct vol_env *env,
 	for (i = 0; i < luks_token_max(); i++) {
 		if (luks_token_get(l, i, &json) < 0)
 			continue;
-		r = token_decode(json, strlen(json), t);
+		r = token_decode(json, strlen(json), t, &field);
 		if (r == -EMEDIUMTYPE)
 			continue;
 		a.tried++;
+		if (r == -EILSEQ) {
+			note_attempt(&a, -EINVAL,
+				     "token %d refused: control character in "
+				     "its %s (a forged header?)",
+				     i, field);
+			continue;
+		}
 		if (r) {
-			note_attempt(&a, -EINVAL, "token %d is malformed (%s)",
-				     i, strerror(-r));
+			note_attempt(&a, -EINVAL,
+				     "token %d is malformed (%s%s%s)", i, field,
+				     *field ? ": " : "", strerror(-r));
 			continue;
 		}
 		/* The context binds the blob to this volume: a token copied

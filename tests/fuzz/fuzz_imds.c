@@ -27,6 +27,7 @@ static void doc(const char *body, size_t len)
 	static const struct aws_creds zero;
 	struct aws_creds *c = malloc(sizeof(*c));
 	char code[64];
+	size_t i;
 	int r;
 
 	memset(c, 0x5a, sizeof(*c));
@@ -48,6 +49,12 @@ static void doc(const char *body, size_t len)
 		__builtin_trap();
 	if (c->expiration < 0)
 		__builtin_trap();
+	for (i = 0; c->token[i]; i++) /* it goes into a header line */
+		if (c->token[i] <= ' ' || c->token[i] > '~')
+			__builtin_trap();
+	for (i = 0; c->access_key[i]; i++)
+		if (c->access_key[i] <= ' ' || c->access_key[i] > '~')
+			__builtin_trap();
 	if (c->expiration > 301 && (creds_expiring(c, c->expiration - 301) ||
 				    !creds_expiring(c, c->expiration - 300)))
 		__builtin_trap(); /* refreshed 5 minutes before, no sooner */
@@ -65,14 +72,15 @@ static void token(const char *body, size_t len)
 	if (r && r != -EBADMSG)
 		__builtin_trap();
 	if (r) {
-		if (m->token[0])
+		if (m->sec->token[0])
 			__builtin_trap();
 	} else {
-		if (len == 0 || len >= sizeof(m->token) ||
-		    strlen(m->token) != len || memcmp(m->token, body, len))
+		if (len == 0 || len >= sizeof(m->sec->token) ||
+		    strlen(m->sec->token) != len ||
+		    memcmp(m->sec->token, body, len))
 			__builtin_trap();
 		for (i = 0; i < len; i++)
-			if (m->token[i] <= ' ' || m->token[i] > '~')
+			if (m->sec->token[i] <= ' ' || m->sec->token[i] > '~')
 				__builtin_trap();
 	}
 	imds_fini(m);

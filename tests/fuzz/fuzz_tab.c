@@ -1,6 +1,6 @@
 /* fuzz_tab.c - libFuzzer target: the /etc/luksbox.tab parser.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: conf/tab.c
+ * Sources: conf/tab.c lib/msg.c
  *
  * The table is root-owned but written by people (and by config tools):
  * any text must give a table or an error naming a line and a word.

@@ -1,6 +1,6 @@
 /* fuzz_token.c - libFuzzer target: the aws-kms LUKS2 token decoder.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/token.c kms/json.c crypto/base64.c crypto/secret.c
+ * Sources: kms/token.c kms/json.c crypto/base64.c crypto/secret.c lib/msg.c
  *
  * Untrusted input: the JSON of a LUKS2 header's tokens (a disk can be
  * moved between machines, a header can be edited). Whatever the input,
@@ -43,10 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int r;
 
-	r = token_decode((const char *)data, size, &t);
+	r = token_decode((const char *)data, size, &t, NULL);
 	if (r) {
 		if (r != -EINVAL && r != -EMEDIUMTYPE && r != -EMSGSIZE &&
-		    r != -ENOMEM)
+		    r != -EILSEQ && r != -ENOMEM)
 			__builtin_trap();
 		if (memcmp(&t, &zero, sizeof(t)))
 			__builtin_trap(); /* a refused token is wiped */
@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = token_encode(&t, json, sizeof(json));
 	if (r == -EMSGSIZE)
 		return 0; /* fits a header only when it came from one */
-	if (r < 0 || token_decode(json, (size_t)r, &back))
+	if (r < 0 || token_decode(json, (size_t)r, &back, NULL))
 		__builtin_trap();
 	if (back.keyslot != t.keyslot || strcmp(back.key_id, t.key_id) ||
 	    strcmp(back.region, t.region) ||

@@ -100,16 +100,16 @@ static void test_endpoint_precedence(void)
 	clean_env();
 	setenv("AWS_ENDPOINT_URL", "https://global.example:4443", 1);
 	EP("global.example 4443 1", NULL, "kms", "us-east-1");
-	setenv("AWS_ENDPOINT_URL_KMS", "http://127.0.0.1:4566", 1);
-	EP("127.0.0.1 4566 0", NULL, "kms", "us-east-1");
+	setenv("AWS_ENDPOINT_URL_KMS", "https://127.0.0.1:4566", 1);
+	EP("127.0.0.1 4566 1", NULL, "kms", "us-east-1");
 	EP("global.example 4443 1", NULL, "ssm", "us-east-1");
 	setenv("AWS_ENDPOINT_URL_SSM", "https://ssm.example/", 1);
 	EP("ssm.example 443 1", NULL, "ssm", "us-east-1");
 	EP("opt.example 8443 1", "https://opt.example:8443", "kms",
 	   "us-east-1");
-	EP("opt.example 80 0", "http://opt.example", "ssm", "us-east-1");
+	EP("opt.example 443 1", "https://opt.example", "ssm", "us-east-1");
 	setenv("AWS_USE_FIPS_ENDPOINT", "true", 1);
-	EP("127.0.0.1 4566 0", NULL, "kms", "us-east-1");
+	EP("127.0.0.1 4566 1", NULL, "kms", "us-east-1");
 	/* Empty variables are unset ones. */
 	setenv("AWS_ENDPOINT_URL_KMS", "", 1);
 	EP("global.example 4443 1", NULL, "kms", "us-east-1");
@@ -127,7 +127,6 @@ static void test_endpoint_urls(void)
 	EP("[::1] 8443 1", "https://[::1]:8443", "kms", "us-east-1");
 	EP("[fd00:ec2::254] 443 1", "https://[fd00:ec2::254]/", "kms",
 	   "us-east-1");
-	EP("h 1 0", "http://h:1", "kms", "us-east-1");
 	EP("h 65535 1", "https://h:65535/", "kms", "us-east-1");
 	EP("-22", "ftp://h", "kms", "us-east-1");
 	EP("-22", "h:443", "kms", "us-east-1");
@@ -154,6 +153,25 @@ static void test_endpoint_urls(void)
 		memset(big + 8, 'a', 300);
 		EP("-22", big, "kms", "us-east-1");
 	}
+}
+
+/* KMS and SSM over TLS only: an http:// endpoint from any source is
+ * refused (the signed request and session token would go out in clear). */
+static void test_endpoint_plain_http(void)
+{
+	char refused[16];
+
+	snprintf(refused, sizeof(refused), "%d", -EPROTONOSUPPORT);
+	clean_env();
+	EP(refused, "http://h:1", "kms", "us-east-1");
+	setenv("AWS_ENDPOINT_URL_KMS", "http://127.0.0.1:4566", 1);
+	EP(refused, NULL, "kms", "us-east-1");
+	EP("ssm.us-east-1.amazonaws.com 443 1", NULL, "ssm", "us-east-1");
+	setenv("AWS_ENDPOINT_URL", "http://global.example", 1);
+	EP(refused, NULL, "ssm", "us-east-1");
+	/* The option overrides the variables, https wins. */
+	EP("opt.example 443 1", "https://opt.example", "kms", "us-east-1");
+	clean_env();
 }
 
 static void test_arn_region(void)
@@ -411,6 +429,7 @@ static int call_init(int max_attempts, int timeout_s)
 	       "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", fk.port);
 	o.endpoint_url = url;
+	o.plain_http = 1; /* the fake speaks plain HTTP */
 	o.region = "us-east-1";
 	o.max_attempts = max_attempts;
 	o.timeout_s = timeout_s;
@@ -555,6 +574,37 @@ static void test_call_caps(void)
 	call_fini();
 }
 
+/* Refused before any byte is sent: no connection reaches the fake, and
+ * the message names the option and the scheme. */
+static void test_call_plain_http_refused(void)
+{
+	const char *a[] = {fake_reply(0, "200 OK", "", "{\"Key\":\"a\"}")};
+	char resp[64], msg[800];
+	int conns;
+
+	fake_answers(&fk, a, 1);
+	CHECK(call_init(3, 10) == 0);
+	c.opts.plain_http = 0;
+	conns = fk.conns;
+	CHECK(call(resp, sizeof(resp)) == -EPROTONOSUPPORT);
+	CHECK(fk.conns == conns);
+	aws_error_format(&c.error, msg, sizeof(msg));
+	CHECKF(!strncmp(msg, "--endpoint: refusing a http:// endpoint for kms",
+			47),
+	       "%s", msg);
+	call_fini();
+	CHECK(call_init(3, 10) == 0);
+	setenv("AWS_ENDPOINT_URL_KMS", "http://127.0.0.1:1", 1);
+	c.opts.endpoint_url = NULL;
+	c.opts.plain_http = 0;
+	CHECK(call(resp, sizeof(resp)) == -EPROTONOSUPPORT);
+	aws_error_format(&c.error, msg, sizeof(msg));
+	CHECKF(strstr(msg, "AWS_ENDPOINT_URL_KMS: refusing a http://"), "%s",
+	       msg);
+	call_fini();
+	unsetenv("AWS_ENDPOINT_URL_KMS");
+}
+
 int main(void)
 {
 	int have_fake;
@@ -566,6 +616,7 @@ int main(void)
 	T_RUN(test_endpoint_partitions);
 	T_RUN(test_endpoint_precedence);
 	T_RUN(test_endpoint_urls);
+	T_RUN(test_endpoint_plain_http);
 	T_RUN(test_arn_region);
 	T_RUN(test_region_order);
 	T_RUN(test_parse_error);
@@ -578,6 +629,7 @@ int main(void)
 		T_RUN(test_call_retried);
 		T_RUN(test_call_skew);
 		T_RUN(test_call_caps);
+		T_RUN(test_call_plain_http_refused);
 		fake_stop(&fk);
 	} else {
 		T_SKIP(test_call, "cannot listen on 127.0.0.1");

@@ -13,6 +13,7 @@
 
 #include "t.h"
 #include "fake_http.h"
+#include "crypto/secret.h"
 #include "kms/creds.h"
 #include "kms/net.h"
 
@@ -76,6 +77,14 @@ static void test_env(void)
 	/* Half a pair is no pair: on to the file. */
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	CHECK(load(NULL) == 0 && !strcmp(cr.access_key, "F"));
+	/* A CR in a variable would end a header line: refused. */
+	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
+	setenv("AWS_SESSION_TOKEN", "tok\r\nX-Evil: 1", 1);
+	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
+	CHECKF(strstr(why, "AWS_SESSION_TOKEN holds a blank or control"), "%s",
+	       why);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 	/* Too long is an error, never a cut key. */
 	{
 		char big[300];
@@ -209,6 +218,17 @@ static void test_file_hostile(void)
 		put_file(nul_last, sizeof(nul_last) - 1);
 		CHECK(load(NULL) == -EILSEQ && cr.secret_key[0] == 0);
 	}
+	/* A lone CR inside a value (found by fuzz/creds): the key would end
+	 * the Authorization line and add a header. Refused, nothing kept. */
+	PUT("[default]\naws_access_key_id = AKID\rX-Evil: 1\n"
+	    "aws_secret_access_key = S\n");
+	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
+	CHECKF(strstr(why, "control character in a key or token (profile "
+			   "default)"),
+	       "%s", why);
+	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S\n"
+	    "aws_session_token = T\x1bT\n");
+	CHECK(load(NULL) == -EILSEQ && cr.token[0] == 0);
 	/* A last line without a newline is still read. */
 	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S");
 	CHECK(load(NULL) == 0 && !strcmp(cr.secret_key, "S"));
@@ -269,6 +289,13 @@ static void test_parse_imds(void)
 		"\"Expiration\":\" 2024-5-1T16:00:00Z\"}",
 		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\","
 		"\"Expiration\":7}",
+		/* Escapes spelling a header of the server's choosing. */
+		"{\"AccessKeyId\":\"A\\r\\nX-Evil: 1\",\"SecretAccessKey\":"
+		"\"S\",\"Token\":\"T\"}",
+		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":"
+		"\"T\\u000d\\u000aX-Evil: 1\"}",
+		"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S S\",\"Token\":"
+		"\"T\"}",
 	};
 	struct aws_creds c;
 	char code[64];
@@ -344,21 +371,21 @@ static void test_imds_config(void)
 static void test_imds_token(void)
 {
 	CHECK(imds_set_token(&m, "AQAEAbc-_.~+/==", 15) == 0 &&
-	      !strcmp(m.token, "AQAEAbc-_.~+/=="));
-	m.token[0] = 0;
+	      !strcmp(m.sec->token, "AQAEAbc-_.~+/=="));
+	m.sec->token[0] = 0;
 	CHECK(imds_set_token(&m, "", 0) == -EBADMSG);
 	CHECK(imds_set_token(&m, "ab\r\nX-Evil: 1", 13) == -EBADMSG);
 	CHECK(imds_set_token(&m, "a b", 3) == -EBADMSG);
 	CHECK(imds_set_token(&m, "a\0b", 3) == -EBADMSG);
 	CHECK(imds_set_token(&m, "a\x80", 2) == -EBADMSG);
 	{
-		char big[sizeof(m.token)];
+		char big[sizeof(m.sec->token)];
 
 		memset(big, 'a', sizeof(big));
 		CHECK(imds_set_token(&m, big, sizeof(big)) == -EBADMSG);
 		CHECK(imds_set_token(&m, big, sizeof(big) - 1) == 0);
 	}
-	CHECK(m.token[sizeof(m.token) - 1] == 0);
+	CHECK(m.sec->token[sizeof(m.sec->token) - 1] == 0);
 }
 
 /* --- IMDSv2 over the loopback fake --- */
@@ -388,14 +415,19 @@ static const char *imds_route(struct fake_http *f, const char *req)
 			return "HTTP/1.1 400 Bad Request\r\nContent-Length: 0"
 			       "\r\n\r\n";
 		st->tokens++;
+		/* A tail no role name or path holds: what a scan for a
+		 * leftover copy of the token looks for. */
 		snprintf(o, 2048,
-			 "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n"
-			 "token-%d",
+			 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n"
+			 "token-%d-imds-session-secret",
+			 strlen("token-N-imds-session-secret") +
+				 (st->tokens > 9 ? 1 : 0),
 			 st->tokens);
 		return o;
 	}
 	/* IMDSv2 only: every GET carries the token we handed out last. */
-	snprintf(want, sizeof(want), "X-aws-ec2-metadata-token: token-%d\r\n",
+	snprintf(want, sizeof(want),
+		 "X-aws-ec2-metadata-token: token-%d-imds-session-secret\r\n",
 		 st->tokens);
 	if (!tok || strncmp(tok, want, strlen(want))) {
 		snprintf(st->bad_hdr, sizeof(st->bad_hdr), "%.100s",
@@ -480,8 +512,83 @@ static void test_imds_role_credentials(void)
 		      !strcmp(region, "eu-central-1"));
 		CHECK(st.tokens == 1 && fk.nreq == 4);
 	}
+	CHECK(!strcmp(m.sec->token, "token-1-imds-session-secret"));
 	imds_fini(&m);
-	CHECK(m.token[0] == 0);
+	CHECK(m.sec == NULL);
+}
+
+/* The IMDS token and the role's name stay in the caller's locked memory:
+ * run the credential fetch on a stack of our own, then look for them. */
+struct stack_run {
+	struct secret_arena *arena;
+	int r;
+};
+
+static void *fetch_on_stack(void *arg)
+{
+	struct stack_run *sr = arg;
+
+	imds_init(&m, 0);
+	m.sec = secret_alloc(sr->arena, sizeof(*m.sec));
+	sr->r = creds_load(&cr, &m, NULL, now_ms() + 2000, why, sizeof(why));
+	return NULL;
+}
+
+static int zeroes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		if (*b++)
+			return 0;
+	return 1;
+}
+
+static void test_imds_secrets_locked(void)
+{
+	enum {
+		STACK = 256 * 1024
+	};
+	static const char role[] = "stack-role";
+	struct secret_arena arena = {0};
+	struct stack_run sr = {&arena, -1};
+	struct imds_secret *sec;
+	pthread_attr_t at;
+	pthread_t th;
+	char *stack = aligned_alloc(4096, STACK);
+
+	CHECK(stack && secret_arena_init(&arena, 64 * 1024, 1) == 0);
+	if (!stack || !arena.base)
+		return;
+	memset(stack, 0, STACK);
+	imds_env();
+	st.role = role;
+	st.doc = doc_ok;
+	pthread_attr_init(&at);
+	CHECK(pthread_attr_setstack(&at, stack, STACK) == 0);
+	CHECK(pthread_create(&th, &at, fetch_on_stack, &sr) == 0 &&
+	      pthread_join(th, NULL) == 0);
+	CHECKF(sr.r == 0 && !strcmp(cr.source, "instance role stack-role"),
+	       "%d %s", sr.r, why);
+	sec = m.sec;
+	/* In the arena, as the token that opens the role's keys. */
+	CHECK((unsigned char *)sec >= arena.base &&
+	      (unsigned char *)(sec + 1) <= arena.base + arena.used);
+	CHECK(!strcmp(sec->token, "token-1-imds-session-secret"));
+	/* The role and its path are wiped once the document is read, and
+	 * so is the PUT's body. */
+	CHECK(zeroes(sec->role, sizeof(sec->role)) &&
+	      zeroes(sec->path, sizeof(sec->path)) &&
+	      zeroes(sec->put, sizeof(sec->put)));
+	/* Nothing of either was left on the stack the fetch ran on. */
+	CHECK(!memmem(stack, STACK, "imds-session-secret", 19));
+	CHECK(!memmem(stack, STACK, role, sizeof(role) - 1));
+	imds_fini(&m);
+	CHECK(m.sec == NULL && zeroes(sec, sizeof(*sec)));
+	pthread_attr_destroy(&at);
+	secret_arena_fini(&arena);
+	free(stack);
+	creds_wipe(&cr);
 }
 
 static void test_imds_refresh(void)
@@ -563,6 +670,7 @@ int main(void)
 	T_RUN(test_imds_token);
 	if (fake_start(&fk) == 0) {
 		T_RUN(test_imds_role_credentials);
+		T_RUN(test_imds_secrets_locked);
 		T_RUN(test_imds_refresh);
 		T_RUN(test_imds_failures);
 		fake_stop(&fk);

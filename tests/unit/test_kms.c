@@ -41,6 +41,7 @@ static void start(void)
 	setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", fk.port);
 	o.endpoint_url = url;
+	o.plain_http = 1; /* the fake speaks plain HTTP */
 	o.region = "us-east-1";
 	o.max_attempts = 1;
 	o.timeout_s = 10;

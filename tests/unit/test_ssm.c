@@ -28,6 +28,7 @@ static void start(void)
 	unsetenv("AWS_ENDPOINT_URL_SSM");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", fk.port);
 	o.endpoint_url = url;
+	o.plain_http = 1; /* the fake speaks plain HTTP */
 	o.region = "eu-west-1";
 	o.max_attempts = 1;
 	o.timeout_s = 10;

@@ -170,6 +170,39 @@ static void test_rejects_bad_words(void)
 		      "only in options"));
 }
 
+/* recovery=FILE re-written at every stop/start of instance store: no. */
+static void test_recovery_file_on_blank_format(void)
+{
+	CHECK(rejects("# x\ncas ephemeral /c ext4 kms-key=k,recovery=/root/k\n",
+		      2, "recovery", "instance store is re-provisioned"));
+	CHECK(rejects("a /dev/x /m ext4 recovery=/root/k,on-blank=format,"
+		      "kms-key=k\n",
+		      1, "recovery", "on-blank=format"));
+	/* Order does not matter, and the message says what to do. */
+	CHECK(rejects("a /dev/x /m ext4 on-blank=format,kms-key=k,"
+		      "recovery=/root/k\n",
+		      1, "recovery", "drop recovery="));
+	/* What stays allowed: a file with on-blank=fail (also the default
+	 * for listed devices), a prompt with format. */
+	CHECK(parse("cas ephemeral /c ext4 kms-key=k,recovery=/root/k,"
+		    "on-blank=fail\n") == 0);
+	CHECK(parse("a /dev/x /m ext4 kms-key=k,recovery=/root/k\n") == 0);
+	CHECK(parse("cas ephemeral /c ext4 kms-key=k,recovery=prompt\n") == 0);
+}
+
+/* Control characters in an option value never reach a token. */
+static void test_rejects_control_chars(void)
+{
+	CHECK(rejects("a /dev/x /m ext4 kms-key=k,context=a=b\x1b[2J\n", 1,
+		      "context", "control character"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=k\x7f\n", 1, "kms-key",
+		      "control character"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=k,context=a=\xc2\x9b"
+		      "2J\n",
+		      1, "context", "control character"));
+	CHECK(parse("a /dev/x /m ext4 kms-key=k,context=a=\xc3\xa9\n") == 0);
+}
+
 static void test_rejects_clashes(void)
 {
 	CHECK(rejects("a /dev/x /m ext4 kms-key=k\na /dev/y /n ext4 "
@@ -272,6 +305,8 @@ int main(void)
 	T_RUN(test_empty_and_comments);
 	T_RUN(test_rejects_bad_words);
 	T_RUN(test_rejects_clashes);
+	T_RUN(test_recovery_file_on_blank_format);
+	T_RUN(test_rejects_control_chars);
 	T_RUN(test_hostile_sizes);
 	T_RUN(test_set_option_for_cli);
 	T_RUN(test_load_file);

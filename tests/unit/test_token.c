@@ -41,7 +41,7 @@ static void test_round_trip(void)
 	CHECK(strstr(json, "\"type\":\"aws-kms\""));
 	CHECK(strstr(json, "\"keyslots\":[\"3\"]"));
 	CHECK(strstr(json, "\"version\":1"));
-	CHECKF(token_decode(json, strlen(json), &back) == 0, "%s", json);
+	CHECKF(token_decode(json, strlen(json), &back, NULL) == 0, "%s", json);
 	CHECK(back.keyslot == 3);
 	CHECK(!strcmp(back.key_id, tok.key_id));
 	CHECK(!strcmp(back.region, "us-east-1"));
@@ -75,7 +75,7 @@ static void test_json_c_spelling(void)
 	*o = '\0';
 	CHECK(strstr(esc, "\\/"));
 	CHECK(strstr(esc, "\"version\": 1"));
-	CHECKF(token_decode(esc, strlen(esc), &back) == 0, "%s", esc);
+	CHECKF(token_decode(esc, strlen(esc), &back, NULL) == 0, "%s", esc);
 	CHECK(back.blob_len == 96 && !memcmp(back.blob, tok.blob, 96));
 	CHECK(!strcmp(back.key_id, tok.key_id));
 	app = token_context(&back, "app");
@@ -90,9 +90,9 @@ static void test_other_types_skipped(void)
 	static const char systemd[] = "{\"type\":\"systemd-tpm2\","
 				      "\"keyslots\":[\"0\"]}";
 
-	CHECK(token_decode(luks2_keyring, sizeof(luks2_keyring) - 1, &back) ==
-	      -EMEDIUMTYPE);
-	CHECK(token_decode(systemd, sizeof(systemd) - 1, &back) ==
+	CHECK(token_decode(luks2_keyring, sizeof(luks2_keyring) - 1, &back,
+			   NULL) == -EMEDIUMTYPE);
+	CHECK(token_decode(systemd, sizeof(systemd) - 1, &back, NULL) ==
 	      -EMEDIUMTYPE);
 }
 
@@ -133,10 +133,80 @@ static void test_hostile(void)
 		pre = (size_t)(at - json);
 		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)pre, json,
 			 cases[i].to, at + strlen(cases[i].from));
-		r = token_decode(bad, strlen(bad), &back);
+		r = token_decode(bad, strlen(bad), &back, NULL);
 		CHECKF(r == -EINVAL, "case %zu gave %d: %s", i, r, bad);
 		CHECK(back.blob_len == 0 && back.key_id[0] == 0);
 	}
+}
+
+/* Tokens forged by hand (not by token_encode): a key id, region,
+ * endpoint or context string carrying a newline or a terminal escape,
+ * escaped in JSON or raw, is refused and the member named. */
+static void test_control_chars(void)
+{
+#define HEAD "{\"type\":\"aws-kms\",\"keyslots\":[\"1\"],"
+#define TAIL "\"ciphertext\":\"AQID\",\"version\":1}"
+#define VOLCTX "\"luksbox:volume\":\"u\""
+	static const struct {
+		const char *json, *field;
+	} cases[] = {
+		{HEAD "\"key_id\":\"alias/x\\nluks-mount: mounted\","
+		      "\"context\":{" VOLCTX "}," TAIL,
+		 "key_id"},
+		{HEAD "\"key_id\":\"alias/x\\u001b[2J\",\"context\":{" VOLCTX
+		      "}," TAIL,
+		 "key_id"},
+		{HEAD "\"key_id\":\"k\",\"region\":\"us-east-1\\r\","
+		      "\"context\":{" VOLCTX "}," TAIL,
+		 "region"},
+		{HEAD "\"key_id\":\"k\",\"endpoint\":\"https://h\\u007f\","
+		      "\"context\":{" VOLCTX "}," TAIL,
+		 "endpoint"},
+		{HEAD "\"key_id\":\"k\",\"context\":{" VOLCTX
+		      ",\"a\\u0009\":\"v\"}," TAIL,
+		 "context key"},
+		{HEAD "\"key_id\":\"k\",\"context\":{" VOLCTX
+		      ",\"a\":\"\\u009b2J\"}," TAIL,
+		 "context value"},
+		{HEAD "\"key_id\":\"k\",\"context\":{\"luksbox:volume\":"
+		      "\"u\\n\"}," TAIL,
+		 "context value"},
+	};
+	static const char good[] =
+		HEAD "\"key_id\":\"k\",\"region\":\"us-east-1\",\"endpoint\":"
+		     "\"https://h\",\"context\":{" VOLCTX ",\"a\":\"\\u00e9 \\/"
+		     "\"}," TAIL;
+	static const char raw[] = HEAD "\"key_id\":\"alias/x\x1b[2J\","
+				       "\"context\":{" VOLCTX "}," TAIL;
+	const char *field = "unset";
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		field = "unset";
+		r = token_decode(cases[i].json, strlen(cases[i].json), &back,
+				 &field);
+		CHECKF(r == -EILSEQ, "case %zu gave %d", i, r);
+		CHECKF(!strcmp(field, cases[i].field), "case %zu: field '%s'",
+		       i, field);
+		CHECK(back.key_id[0] == 0 && back.ncontext == 0);
+	}
+	/* Raw, unescaped: not even JSON (RFC 8259 section 7). */
+	r = token_decode(raw, strlen(raw), &back, NULL);
+	CHECKF(r == -EINVAL, "raw ESC gave %d", r);
+	/* The same shapes without the control byte decode. */
+	r = token_decode(good, strlen(good), &back, &field);
+	CHECKF(r == 0 && !strcmp(field, ""), "%d '%s'", r, field);
+	/* Never written either. */
+	make(&tok);
+	strcpy(tok.region, "us-east-1\n");
+	CHECK(token_encode(&tok, json, sizeof(json)) == -EILSEQ);
+	make(&tok);
+	strcpy(tok.cval[1], "\x1b[2J");
+	CHECK(token_encode(&tok, json, sizeof(json)) == -EILSEQ);
+#undef HEAD
+#undef TAIL
+#undef VOLCTX
 }
 
 static void test_encode_needs_volume_context(void)
@@ -157,6 +227,7 @@ int main(void)
 	T_RUN(test_json_c_spelling);
 	T_RUN(test_other_types_skipped);
 	T_RUN(test_hostile);
+	T_RUN(test_control_chars);
 	T_RUN(test_encode_needs_volume_context);
 	return T_END();
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# messages.sh - the one message path: whatever text reaches a message
+# (arguments, a disk's model name, a token, a server), no control byte
+# reaches stderr raw; each is written as \xNN.
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2016,SC2034,SC2317 # check's EXPR is single-quoted on purpose: eval'd in check; raw_esc is called from it
+set -u
+# shellcheck source=tests/applets/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+
+# The forged text: clear the screen, then a fake line of our own.
+evil=$(printf 'x\033[2J\nluks-mount: volume data mounted on /data')
+raw_esc() { LC_ALL=C grep -q "$(printf '\033')" <<<"$err"; }
+
+# The dispatcher: an unknown applet name.
+run "$LUKSBOX" "$evil"
+check "dispatcher: unknown applet named with escapes, one line, no ESC" \
+	'[ "$rc" = 127 ] && ! raw_esc && [ "$(wc -l <<<"$err")" = 1 ] &&
+	grep -qF "x\x1b[2J\x0aluks-mount: volume data" <<<"$err"'
+
+# fail()/usage_error(): kms-wrap's unknown command.
+run "$LUKSBOX" kms-wrap "$evil"
+check "kms-wrap usage error: escaped, no ESC, no forged line" \
+	'[ "$rc" = 2 ] && ! raw_esc && ! grep -q "^luks-mount: volume data" <<<"$err" &&
+	grep -qF "x\x1b[2J\x0aluks-mount" <<<"$err"'
+
+# The volume logger (stderr, and /dev/kmsg and syslog at boot): the model
+# an instance-store disk reports, which comes from the disk's firmware
+# (LUKSBOX_EPHEMERAL_MODEL stands in for it), lands in "no disk found".
+printf 'vol ephemeral /mnt/x ext4 kms-key=alias/x\n' >"$t/tab"
+run env LUKSBOX_EPHEMERAL_MODEL="$evil" AWS_EC2_METADATA_DISABLED=true \
+	"$LUKSBOX" luks-mount -c "$t/tab" -a
+check "luks-mount logger: model name escaped, no ESC, no forged line" \
+	'[ "$rc" != 0 ] && ! raw_esc && ! grep -q "^luks-mount: volume data" <<<"$err" &&
+	grep -qF "\"x\x1b[2J\x0aluks-mount: volume data mounted on /data\"" <<<"$err"'
+
+# The table: an option value with a control character is refused, by
+# name, before it could reach a token.
+printf 'vol /dev/xvdf /mnt/x ext4 kms-key=alias/x,context=a=b\033[2J\n' >"$t/tab2"
+run "$LUKSBOX" luks-mount -c "$t/tab2" -a
+check "table: control character in an option value refused, named" \
+	'[ "$rc" = 1 ] && ! raw_esc && grep -q "'"'"'context'"'"': control character in the option value" <<<"$err"'
+
+finish
