@@ -85,6 +85,25 @@ void tls_fini(struct tls *t)
 
 /* --- the target --- */
 
+/*
+ * glibc's setenv() never frees the strings it made for earlier values, so
+ * millions of setenv() calls grow the heap until libFuzzer's RSS limit
+ * stops the run. putenv() takes our buffer; the one it replaced is freed.
+ */
+static char *env_kms, *env_imds;
+
+static void put(char **buf, const char *name, const char *val)
+{
+	size_t n = strlen(name) + strlen(val) + 2;
+	char *b = malloc(n);
+
+	snprintf(b, n, "%s=%s", name, val);
+	if (putenv(b))
+		__builtin_trap();
+	free(*buf);
+	*buf = b;
+}
+
 static int valid_host(const char *h)
 {
 	size_t n = strlen(h);
@@ -143,7 +162,7 @@ static void endpoint(const char *url, int r0, int tls0, const char *host0,
 			c->opts.endpoint_url = url;
 			unsetenv("AWS_ENDPOINT_URL_KMS");
 		} else {
-			setenv("AWS_ENDPOINT_URL_KMS", url, 1);
+			put(&env_kms, "AWS_ENDPOINT_URL_KMS", url);
 		}
 		r = aws_endpoint(c, "kms", "us-east-1", host, sizeof(host),
 				 &port, &tls);
@@ -182,7 +201,7 @@ static void imds(const char *url, int r0, int tls0, const char *host0,
 
 	if (!*url)
 		return;
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url, 1);
+	put(&env_imds, "AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
 	r = imds_init(&m, 0);
 	if (!memchr(m.why, 0, sizeof(m.why)))
 		__builtin_trap();
