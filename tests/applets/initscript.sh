@@ -12,6 +12,8 @@ set -u
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
+# Our sysconfigs 0600, as luksbox install makes it: start warns otherwise.
+umask 077
 script=$TOP/init/luksbox
 
 # A stand-in luksbox: logs its arguments and the AWS environment it got,
@@ -122,6 +124,24 @@ for sh in $shells; do
 	run env FAKE_RC=0 "$sh" "$script" start
 	check "$n: lock: an existing lock file is left as it is (not truncated)" '[ "$rc" = 0 ] &&
 		[ "$(cat "$t/lock/subsys/luksbox")" = mine ]'
+	check "$n: a sysconfig only root may read: no warning" '[ "$rc" = 0 ] && [ "$(stat -c %a "$t/sysconfig")" = 600 ] &&
+		! grep -q "readable by" <<<"$err"'
+	cp -p "$t/sysconfig" "$t/sysconfig-644"
+	chmod 0644 "$t/sysconfig-644"
+	: >"$t/kmsg"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: start warns (console and kernel log) that a 0644 sysconfig is readable by others, and how to fix it" '
+		[ "$rc" = 0 ] && grep -Eq "${stamp}$t/sysconfig-644 is readable by users other than root \(mode -rw-r--r--.*chmod 600 $t/sysconfig-644$" <<<"$err" &&
+		grep -q "^<28>luksbox: $t/sysconfig-644 is readable by users other than root" "$t/kmsg"'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" status
+	check "$n: ... only at start (status says nothing)" '[ "$rc" = 0 ] && ! grep -q "readable by" <<<"$err"'
+	chmod 0640 "$t/sysconfig-644"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: group-readable with group root: no warning" '[ "$rc" = 0 ] && ! grep -q "readable by" <<<"$err"'
+	chgrp 65534 "$t/sysconfig-644"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: group-readable with another group: warned" '[ "$rc" = 0 ] &&
+		[ "$(stat -c %g "$t/sysconfig-644")" = 65534 ] && grep -q "readable by users other than root" <<<"$err"'
 	check "$n: variables set in the sysconfig reach luks-mount (exported)" '
 		grep -qx "AWS_REGION=eu-west-1" "$t/env" && grep -qx "HTTPS_PROXY=http://proxy.example:3128" "$t/env"'
 	run env -i PATH=/usr/bin:/bin LUKSBOX_SYSCONFIG="$t/sysconfig" FAKE_RC=0 "$sh" "$script" start
