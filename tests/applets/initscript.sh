@@ -14,7 +14,11 @@ t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 # Our sysconfigs 0600, as luksbox install makes it: start warns otherwise.
 umask 077
-script=$TOP/init/luksbox
+# The script reads /etc/sysconfig/luksbox, never a file the environment
+# names: the copy under test is the same but for that line, which takes
+# LUKSBOX_SYSCONFIG (ours) instead.
+script=$t/luksbox.init
+sed 's|^SYSCONFIG=/etc/sysconfig/luksbox$|SYSCONFIG=${LUKSBOX_SYSCONFIG:?}|' "$TOP/init/luksbox" >"$script"
 
 # A stand-in luksbox: logs its arguments and the AWS environment it got,
 # exits with $FAKE_RC, or hangs (FAKE_HANG=1).
@@ -67,6 +71,10 @@ if [ -r "$bb_cpio" ] && (cd "$t" && cpio -id --quiet bin/busybox <"$bb_cpio" 2>/
 else
 	echo "SKIP $suite: busybox ash: the VM guest could not be built: $(tail -n 1 "$t/guest.err" 2>/dev/null)"
 fi
+
+run diff "$TOP/init/luksbox" "$script"
+check "the script under test is init/luksbox with only the sysconfig path changed" '[ "$rc" = 1 ] &&
+	[ "$(grep -c "^[<>]" <<<"$out")" = 2 ] && grep -qx "< SYSCONFIG=/etc/sysconfig/luksbox" <<<"$out"'
 
 stamp='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\] luksbox: '
 for sh in $shells; do
