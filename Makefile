@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 #   make              build ./luksbox (dependencies first, cached)
+#   make test-build   build/obj/test-hooks/luksbox: luksbox with the test hooks
 #   make demo         the main job end to end in a VM, narrated (no AWS account)
 #   make test         every test tier that exists; ends "N passed, N failed"
 #   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
-#   make check        source-tree checks (table order, usage, globals, format)
+#   make check        source-tree checks (table order, usage, globals, format,
+#                     no test hook in the shipped luksbox)
 #   make size         stripped size and biggest contributors
 #   make install DESTDIR=... PREFIX=...
 #   make clean        our objects only; make distclean also drops build/cache
@@ -36,10 +38,19 @@ MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/embed.o $(OBJ)/gen/anchors.o
 APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
+# The test build: the applets compiled again with LUKSBOX_TEST_HOOKS
+# (LUKSBOX_FAILPOINT, LUKSBOX_EPHEMERAL_MODEL, md-assemble --sysfs and
+# --mountinfo), linked with the same modules. Only the test tiers run it:
+# in the shipped luksbox whoever sets root's environment would choose which
+# disks may be formatted (`make check` proves it has no hook). Hooks live
+# in applets/ only (make check too).
+TOBJ       := $(OBJ)/test-hooks
+TEST_BIN   := $(TOBJ)/luksbox
+TAPPLET_OBJ := $(APPLET_SRC:%.c=$(TOBJ)/%.o)
 # Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
-.PHONY: all deps test test-unit test-applets test-kms test-vm test-fuzz check size \
+.PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-fuzz check size \
 	install clean distclean fuzz demo
 all: luksbox
 
@@ -66,6 +77,12 @@ $(OBJ)/%.o: %.c | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(OBJ)/applets/main.o: $(OBJ)/version.h
+
+$(TOBJ)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DLUKSBOX_TEST_HOOKS -MMD -MP -c -o $@ $<
+
+$(TOBJ)/applets/main.o: $(OBJ)/version.h
 
 # init/ files carried inside the binary for `luksbox install`.
 EMBED := embed_init_script=init/luksbox embed_sysconfig=init/sysconfig \
@@ -96,6 +113,13 @@ luksbox: $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
 	strip --strip-all -R .comment -R .note.gnu.build-id $@.tmp
 	mv $@.tmp $@
 
+$(TEST_BIN): $(TAPPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
+	$(CC) $(LDFLAGS) -o $@.tmp $(TAPPLET_OBJ) $(MOD_OBJ) $(LIBS)
+	strip --strip-all -R .comment -R .note.gnu.build-id $@.tmp
+	mv $@.tmp $@
+
+test-build: $(TEST_BIN)
+
 # Unit tests: one static program per module, linked with every module.
 $(OBJ)/tests/%: tests/unit/%.c tests/unit/t.h $(MOD_OBJ) $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -109,19 +133,19 @@ $(OBJ)/tests/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
 
-test: luksbox $(UNIT_BIN) $(VM_TOOLS)
+test: luksbox $(TEST_BIN) $(UNIT_BIN) $(VM_TOOLS)
 	@tests/run all
 
 test-unit: $(UNIT_BIN)
 	@tests/run unit
 
-test-applets: luksbox
+test-applets: luksbox $(TEST_BIN)
 	@tests/run applets
 
 test-kms: luksbox $(UNIT_BIN)
 	@tests/run kms
 
-test-vm: luksbox $(VM_TOOLS)
+test-vm: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@tests/run vm
 
 test-fuzz: $(DEPS_STAMP)
@@ -133,7 +157,7 @@ FUZZ_TIME ?= 60
 fuzz: $(DEPS_STAMP)
 	@tests/fuzz/run --time $(FUZZ_TIME)
 
-check: $(MOD_OBJ) $(APPLET_OBJ)
+check: $(MOD_OBJ) $(APPLET_OBJ) luksbox $(TEST_BIN)
 	@tests/check
 
 size: luksbox

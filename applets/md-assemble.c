@@ -70,8 +70,11 @@ const char md_assemble_usage[] =
 	"  -Y, --export          KEY=VALUE lines for scripts (mdadm's names where\n"
 	"                        mdadm has them); examine: one block per DEV,\n"
 	"                        blocks separated by an empty line\n"
-	"      --sysfs DIR       (tests) list-ephemeral reads DIR, not /sys\n"
-	"      --mountinfo FILE  (tests) and FILE, not /proc/self/mountinfo\n"
+#ifdef LUKSBOX_TEST_HOOKS
+	"      --sysfs DIR       (test build) list-ephemeral reads DIR, not /sys\n"
+	"      --mountinfo FILE  (test build) and FILE, not\n"
+	"                        /proc/self/mountinfo\n"
+#endif
 	"\n"
 	"Output: results on stdout (create, assemble: the array's device,\n"
 	"/dev/md/NAME; list-ephemeral: devices), progress on stderr.\n"
@@ -84,8 +87,11 @@ const char md_assemble_usage[] =
 	"or, with none, MD_CONTENTS (blank, none, or the signatures found).\n"
 	"list-ephemeral: MD_EPHEMERAL_SOURCE (nvme-model, imds, none)\n"
 	"MD_EPHEMERAL_COUNT MD_EPHEMERAL_DEVICES (blank-separated).\n"
-	"Environment: LUKSBOX_EPHEMERAL_MODEL replaces the NVMe model string\n"
-	"(tests); AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED.\n"
+	"Environment: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED"
+#ifdef LUKSBOX_TEST_HOOKS
+	";\n(test build) LUKSBOX_EPHEMERAL_MODEL replaces the NVMe model string"
+#endif
+	".\n"
 	"Exit: 0 ok; 1 refused or failed: no member found (blank disks after a\n"
 	"stop/start), duplicate slot, disagreeing members, a signature, the root\n"
 	"disk, a mounted device, examine: a DEV without a valid superblock;\n"
@@ -104,6 +110,7 @@ struct opts {
 	unsigned readahead;
 	int force, force_raid, export;
 	struct probe_sys sys;
+	const char *model; /* NULL: the EC2 one (the test build: a hook) */
 	char **devs;
 	unsigned ndevs;
 };
@@ -156,8 +163,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"force", no_argument, NULL, 'f'},
 		{"force-raid", no_argument, NULL, 'R'},
 		{"export", no_argument, NULL, 'Y'},
+#ifdef LUKSBOX_TEST_HOOKS
+		/* Fabricated trees for host tests; never in the shipped
+		 * binary: they choose which disks may be formatted. */
 		{"sysfs", required_argument, NULL, OPT_SYSFS},
 		{"mountinfo", required_argument, NULL, OPT_MOUNTINFO},
+#endif
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long long v;
@@ -206,16 +217,28 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'Y':
 			o->export = 1;
 			break;
+#ifdef LUKSBOX_TEST_HOOKS
 		case OPT_SYSFS:
 			o->sys.sysfs = optarg;
 			break;
 		case OPT_MOUNTINFO:
 			o->sys.mountinfo = optarg;
 			break;
+#endif
 		default:
 			return EXIT_USAGE;
 		}
 	}
+#ifdef LUKSBOX_TEST_HOOKS
+	/* qemu cannot set the EC2 NVMe model string: VM tests name theirs. */
+	o->model = getenv("LUKSBOX_EPHEMERAL_MODEL");
+	if (o->model && !*o->model)
+		o->model = NULL;
+	if ((o->sys.sysfs || o->sys.mountinfo) && optind < argc &&
+	    strcmp(argv[optind], "list-ephemeral"))
+		return usage_error("--sysfs and --mountinfo are for "
+				   "list-ephemeral (test build)");
+#endif
 	if (optind >= argc)
 		return usage_error("which command? (create, assemble, stop, "
 				   "examine, list-ephemeral)");
@@ -853,8 +876,8 @@ static int cmd_list_ephemeral(const struct opts *o)
 			"list instance-store disks: find the root disk");
 	for (i = 0; i < nroot; i++)
 		rootp[i] = roots[i];
-	n = md_list_ephemeral(o->sys.sysfs, NULL, rootp, (unsigned)nroot, names,
-			      MAX_EPH);
+	n = md_list_ephemeral(o->sys.sysfs, o->model, rootp, (unsigned)nroot,
+			      names, MAX_EPH);
 	if (n < 0)
 		return fail_err(EXIT_FAIL, n,
 				"list instance-store disks: read %s/block",
@@ -919,9 +942,6 @@ int md_assemble_main(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		return r;
-	if ((o.sys.sysfs || o.sys.mountinfo) && strcmp(o.cmd, "list-ephemeral"))
-		return usage_error("--sysfs and --mountinfo are for "
-				   "list-ephemeral (tests)");
 	if (!strcmp(o.cmd, "create"))
 		r = cmd_create(&o);
 	else if (!strcmp(o.cmd, "assemble"))

@@ -192,8 +192,13 @@ int volrun_option(int c, const char *arg, struct aws_opts *aws,
 	}
 }
 
-/* Test-only failpoint (LUKSBOX_FAILPOINT=STEP): die right after STEP, as
- * a power cut would, leaving the disks as they are at that instant. */
+#ifdef LUKSBOX_TEST_HOOKS
+/* The test build only (build/obj/test-hooks/luksbox): the shipped binary has no
+ * hooks, since whoever sets root's environment would otherwise choose
+ * which disks count as instance storage, i.e. which may be formatted. */
+
+/* Failpoint (LUKSBOX_FAILPOINT=STEP): die right after STEP, as a power
+ * cut would, leaving the disks as they are at that instant. */
 static void failpoint(void *arg, const char *step)
 {
 	const char *fp = arg;
@@ -205,9 +210,27 @@ static void failpoint(void *arg, const char *step)
 	}
 }
 
-int volrun_init(struct volrun *r, enum vol_level level, int boot)
+/* The failpoint, and LUKSBOX_EPHEMERAL_MODEL: qemu cannot set the EC2
+ * NVMe model string, so VM tests name the one qemu reports. */
+static void test_hooks(struct volrun *r)
 {
 	const char *m = getenv("LUKSBOX_EPHEMERAL_MODEL");
+
+	if (m && *m) {
+		snprintf(r->model, sizeof(r->model), "%s", m);
+		r->env.ephemeral_model = r->model;
+	}
+	r->env.step = (struct vol_step){failpoint, getenv("LUKSBOX_FAILPOINT")};
+}
+#else
+static void test_hooks(struct volrun *r)
+{
+	(void)r;
+}
+#endif
+
+int volrun_init(struct volrun *r, enum vol_level level, int boot)
+{
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -218,15 +241,11 @@ int volrun_init(struct volrun *r, enum vol_level level, int boot)
 		return fail_err(EXIT_FAIL, err,
 				"lock memory for keys (mlock; run as root)");
 	}
-	if (m && *m) {
-		snprintf(r->model, sizeof(r->model), "%s", m);
-		r->env.ephemeral_model = r->model;
-	}
 	r->env.arena = &r->arena;
 	r->env.log = (struct vol_log){logger_msg, &r->log};
 	r->env.progress = (struct vol_progress){logger_progress, &r->log};
-	r->env.step = (struct vol_step){failpoint, getenv("LUKSBOX_FAILPOINT")};
 	r->env.interactive = isatty(0) && !boot;
+	test_hooks(r);
 	return 0;
 }
 

@@ -67,7 +67,7 @@ struct volrun {
 	struct aws_client *aws; /* NULL until volrun_aws() */
 	struct aws_opts aws_opts;
 	struct vol_env env;
-	char model[128]; /* LUKSBOX_EPHEMERAL_MODEL (tests) */
+	char model[128]; /* LUKSBOX_EPHEMERAL_MODEL (the test build) */
 };
 
 /* Set up R (log, arena, env); the AWS client comes on first use. Returns

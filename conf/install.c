@@ -279,10 +279,11 @@ int inst_plan_install(const struct inst_opts *o, struct inst_plan *p)
 	r = p->systemd ? plan_systemd(o, p, bin) : plan_sysv(o, p);
 	if (r)
 		return r;
-	/* Settings and the table are the administrator's once they exist. */
+	/* Settings and the table are the administrator's once they exist.
+	 * The sysconfig 0600: AWS settings go there (a proxy's password). */
 	if ((r = add_dir(o, p, "/etc/sysconfig", 0755)) ||
 	    (r = add(p, INST_FILE, "/etc/sysconfig/luksbox", NULL,
-		     embed_sysconfig, embed_sysconfig_len, 0644, 1)) ||
+		     embed_sysconfig, embed_sysconfig_len, 0600, 1)) ||
 	    (r = record(p, "file", "/etc/sysconfig/luksbox", NULL)) ||
 	    (r = add(p, INST_FILE, "/etc/luksbox.tab", NULL, embed_tab_example,
 		     embed_tab_example_len, 0644, 1)) ||

@@ -302,12 +302,12 @@ int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max);
 
 /*
  * Instance-store NVMe disks: whole disks in SYSFS/block (NULL = "/sys")
- * whose device/model, trimmed of blanks, equals MODEL (NULL: the
- * environment's LUKSBOX_EPHEMERAL_MODEL when set and not empty - for tests
- * on qemu, which cannot set the model - else "Amazon EC2 NVMe Instance
- * Storage"), sorted by name, root disks (ROOT_DISKS: kernel
- * names, may be NULL) excluded. Fills NAMES (MAX entries of 32 bytes) with
- * kernel names and returns the count or -errno.
+ * whose device/model, trimmed of blanks, equals MODEL (NULL or empty:
+ * "Amazon EC2 NVMe Instance Storage"; never the environment: tests on
+ * qemu, which cannot set the model, pass theirs), sorted by name, root
+ * disks (ROOT_DISKS: kernel names, may be NULL) excluded. Fills NAMES
+ * (MAX entries of 32 bytes) with kernel names and returns the count or
+ * -errno.
  */
 #define MD_EPHEMERAL_MODEL "Amazon EC2 NVMe Instance Storage"
 int md_list_ephemeral(const char *sysfs, const char *model,

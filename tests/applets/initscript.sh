@@ -12,7 +12,13 @@ set -u
 
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-script=$TOP/init/luksbox
+# Our sysconfigs 0600, as luksbox install makes it: start warns otherwise.
+umask 077
+# The script reads /etc/sysconfig/luksbox, never a file the environment
+# names: the copy under test is the same but for that line, which takes
+# LUKSBOX_SYSCONFIG (ours) instead.
+script=$t/luksbox.init
+sed 's|^SYSCONFIG=/etc/sysconfig/luksbox$|SYSCONFIG=${LUKSBOX_SYSCONFIG:?}|' "$TOP/init/luksbox" >"$script"
 
 # A stand-in luksbox: logs its arguments and the AWS environment it got,
 # exits with $FAKE_RC, or hangs (FAKE_HANG=1).
@@ -39,6 +45,19 @@ SYSLOG=$t/no-syslog
 EOS
 : >"$t/kmsg"
 export LUKSBOX_SYSCONFIG=$t/sysconfig
+# As on Amazon Linux: /var/lock/subsys, root's, 0755.
+mkdir -p "$t/lock/subsys"
+chmod 0755 "$t/lock/subsys"
+
+# lockconf NAME: a sysconfig whose LOCKFILE is $t/NAME/subsys/luksbox.
+lockconf() {
+	sed "s|^LOCKFILE=.*|LOCKFILE=$t/$1/subsys/luksbox|" "$t/sysconfig" >"$t/sysconfig-$1"
+}
+lockconf ww     # world-writable with the sticky bit, like Debian's /run/lock
+lockconf gw     # group-writable
+lockconf other  # owned by someone else
+lockconf none   # no subsys directory at all
+lockconf link   # subsys itself a symlink to a root-owned directory
 
 # busybox ash, as on a minimal image: the VM guest's static busybox (the
 # guest is built here when it is not yet: the VM tier needs it anyway).
@@ -53,17 +72,84 @@ else
 	echo "SKIP $suite: busybox ash: the VM guest could not be built: $(tail -n 1 "$t/guest.err" 2>/dev/null)"
 fi
 
+run diff "$TOP/init/luksbox" "$script"
+check "the script under test is init/luksbox with only the sysconfig path changed" '[ "$rc" = 1 ] &&
+	[ "$(grep -c "^[<>]" <<<"$out")" = 2 ] && grep -qx "< SYSCONFIG=/etc/sysconfig/luksbox" <<<"$out"'
+
 stamp='^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\] luksbox: '
 for sh in $shells; do
 	n=${sh##*/}
 	command -v "$sh" >/dev/null || { echo "SKIP $suite: $sh: not installed"; continue; }
 	: >"$t/calls"
-	rm -rf "$t/lock"
+	rm -f "$t/lock/subsys/luksbox"
 	run env FAKE_RC=0 "$sh" "$script" start
 	check "$n: start runs luks-mount --boot -a with the settings (network deadline 4/5 of 10 s), exit 0" '[ "$rc" = 0 ] &&
 		[ "$(cat "$t/calls")" = "luks-mount --config $t/tab --timeout 8 --log-level debug --region eu-west-1 --boot -a" ]'
 	check "$n: start says so, timestamped, with the time it took" 'grep -Eq "${stamp}start: every volume in $t/tab is open and mounted \([0-9]+\.[0-9]{2} s\)$" <<<"$err"'
-	check "$n: start makes the lock file (rc runs K85luksbox stop only then)" '[ -e "$t/lock/subsys/luksbox" ]'
+	check "$n: start makes the lock file (rc runs K85luksbox stop only then)" '[ -f "$t/lock/subsys/luksbox" ] &&
+		[ ! -L "$t/lock/subsys/luksbox" ]'
+	# A local user's symlink in a world-writable lock directory: root must
+	# not truncate (or create) what it points to.
+	rm -rf "$t/ww" "$t/gw" "$t/other" "$t/none" "$t/link" "$t/victim-dir"
+	mkdir -p "$t/ww/subsys" "$t/gw/subsys" "$t/other/subsys" "$t/victim-dir" "$t/link"
+	chmod 1777 "$t/ww/subsys"
+	chmod 0775 "$t/gw/subsys"
+	chown 65534 "$t/other/subsys" 2>/dev/null
+	ln -s "$t/victim-dir" "$t/link/subsys"
+	echo precious >"$t/victim"
+	ln -s "$t/victim" "$t/ww/subsys/luksbox"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-ww" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: a symlink planted in a world-writable lock directory is not followed (its target keeps its content)" '
+		[ "$rc" = 0 ] && [ "$(cat "$t/victim")" = precious ] && [ -L "$t/ww/subsys/luksbox" ]'
+	check "$n: ... and the console says why there is no lock file" '
+		grep -q "not making the lock file $t/ww/subsys/luksbox: $t/ww/subsys is not a directory owned by root that only root may write" <<<"$err"'
+	rm -f "$t/ww/subsys/luksbox" "$t/victim"
+	ln -s "$t/victim" "$t/ww/subsys/luksbox"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-ww" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: a dangling planted symlink does not make root create its target" '[ "$rc" = 0 ] && [ ! -e "$t/victim" ]'
+	rm -f "$t/ww/subsys/luksbox"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-ww" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: none made in a world-writable directory" '[ "$rc" = 0 ] && [ ! -e "$t/ww/subsys/luksbox" ]'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-gw" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: none made in a group-writable directory" '[ "$rc" = 0 ] && [ ! -e "$t/gw/subsys/luksbox" ]'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-other" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: none made in a directory another user owns" '[ "$rc" = 0 ] &&
+		[ "$(stat -c %u "$t/other/subsys")" = 65534 ] && [ ! -e "$t/other/subsys/luksbox" ]'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-none" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: a missing lock directory is not created (and not complained about)" '[ "$rc" = 0 ] &&
+		[ ! -e "$t/none" ] && ! grep -q "lock file" <<<"$err"'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-link" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: not made through a lock directory that is a symlink" '[ "$rc" = 0 ] &&
+		[ ! -e "$t/victim-dir/luksbox" ]'
+	echo precious >"$t/victim"
+	ln -s "$t/victim" "$t/lock/subsys/luksbox.link"
+	sed "s|^LOCKFILE=.*|LOCKFILE=$t/lock/subsys/luksbox.link|" "$t/sysconfig" >"$t/sysconfig-own"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-own" FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: a symlink even in root's own directory is never written through" '[ "$rc" = 0 ] &&
+		[ "$(cat "$t/victim")" = precious ]'
+	rm -f "$t/lock/subsys/luksbox.link" "$t/victim"
+	echo mine >"$t/lock/subsys/luksbox"
+	run env FAKE_RC=0 "$sh" "$script" start
+	check "$n: lock: an existing lock file is left as it is (not truncated)" '[ "$rc" = 0 ] &&
+		[ "$(cat "$t/lock/subsys/luksbox")" = mine ]'
+	check "$n: a sysconfig only root may read: no warning" '[ "$rc" = 0 ] && [ "$(stat -c %a "$t/sysconfig")" = 600 ] &&
+		! grep -q "readable by" <<<"$err"'
+	cp -p "$t/sysconfig" "$t/sysconfig-644"
+	chmod 0644 "$t/sysconfig-644"
+	: >"$t/kmsg"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: start warns (console and kernel log) that a 0644 sysconfig is readable by others, and how to fix it" '
+		[ "$rc" = 0 ] && grep -Eq "${stamp}$t/sysconfig-644 is readable by users other than root \(mode -rw-r--r--.*chmod 600 $t/sysconfig-644$" <<<"$err" &&
+		grep -q "^<28>luksbox: $t/sysconfig-644 is readable by users other than root" "$t/kmsg"'
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" status
+	check "$n: ... only at start (status says nothing)" '[ "$rc" = 0 ] && ! grep -q "readable by" <<<"$err"'
+	chmod 0640 "$t/sysconfig-644"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: group-readable with group root: no warning" '[ "$rc" = 0 ] && ! grep -q "readable by" <<<"$err"'
+	chgrp 65534 "$t/sysconfig-644"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig-644" FAKE_RC=0 "$sh" "$script" start
+	check "$n: group-readable with another group: warned" '[ "$rc" = 0 ] &&
+		[ "$(stat -c %g "$t/sysconfig-644")" = 65534 ] && grep -q "readable by users other than root" <<<"$err"'
 	check "$n: variables set in the sysconfig reach luks-mount (exported)" '
 		grep -qx "AWS_REGION=eu-west-1" "$t/env" && grep -qx "HTTPS_PROXY=http://proxy.example:3128" "$t/env"'
 	run env -i PATH=/usr/bin:/bin LUKSBOX_SYSCONFIG="$t/sysconfig" FAKE_RC=0 "$sh" "$script" start

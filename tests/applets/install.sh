@@ -43,6 +43,8 @@ check "sysv: S15 links in 2345, K85 in 016" '
 	for l in 0 1 6; do [ "$(readlink "$r/etc/rc.d/rc$l.d/K85luksbox")" = ../init.d/luksbox ] || exit 1; done'
 check "sysv: sysconfig and example table installed" 'cmp -s "$TOP/init/sysconfig" "$r/etc/sysconfig/luksbox" &&
 	cmp -s "$TOP/init/luksbox.tab" "$r/etc/luksbox.tab"'
+check "sysv: sysconfig 0600 (AWS settings go there), example table 0644" '
+	[ "$(stat -c %a "$r/etc/sysconfig/luksbox")" = 600 ] && [ "$(stat -c %a "$r/etc/luksbox.tab")" = 644 ]'
 check "sysv: no dracut drop-in without dracut" '[ ! -e "$r/etc/dracut.conf.d/luksbox.conf" ]'
 check "sysv: manifest lists what was installed" 'grep -qx "file /usr/sbin/luksbox" "$r/var/lib/luksbox/installed" &&
 	grep -qx "link /etc/rc.d/rc0.d/K85luksbox ../init.d/luksbox" "$r/var/lib/luksbox/installed"'

@@ -7,10 +7,21 @@ LUKSBOX=${LUKSBOX:-$TOP/luksbox}
 suite="applets/$(basename "$0" .sh)"
 _failed=0
 
+# The test build: luksbox with the test hooks (md-assemble --sysfs...).
+LUKSBOX_TEST=${LUKSBOX_TEST:-$TOP/build/obj/test-hooks/luksbox}
+
 if [ ! -x "$LUKSBOX" ]; then
 	echo "FAIL $suite: no luksbox binary at $LUKSBOX (run make)"
 	exit 1
 fi
+
+# needs_test_build: FAIL the suite unless the test build is there.
+needs_test_build() {
+	if [ ! -x "$LUKSBOX_TEST" ]; then
+		echo "FAIL $suite: no test build at $LUKSBOX_TEST (run make test-build)"
+		exit 1
+	fi
+}
 
 # run CMD...: sets $out (stdout), $err (stderr), $rc.
 run() {

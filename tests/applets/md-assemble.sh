@@ -11,7 +11,9 @@ set -u
 # shellcheck source=tests/applets/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+needs_test_build
 md() { "$LUKSBOX" md-assemble "$@"; }
+mdt() { "$LUKSBOX_TEST" md-assemble "$@"; }
 t=$(mktemp -d)
 imds_pid=
 cleanup() {
@@ -73,8 +75,21 @@ run md stop /dev/sda
 check "stop a non-md device: exit 1" '[ "$rc" = 1 ] && grep -q "not an md array" <<<"$err"'
 run md examine
 check "examine without devices: exit 2" '[ "$rc" = 2 ]'
-run md create --sysfs /tmp -n a /dev/x /dev/y
-check "--sysfs outside list-ephemeral: exit 2" '[ "$rc" = 2 ]'
+# The shipped binary has no test hooks: a fabricated sysfs or mount table,
+# or a model string from the environment, would choose which disks count
+# as instance storage, i.e. which may be formatted.
+for o in --sysfs --mountinfo; do
+	run md list-ephemeral "$o" "$t"
+	check "shipped: $o is an unknown option (exit 2)" '[ "$rc" = 2 ] && [ -z "$out" ] &&
+		grep -q "unrecognized option" <<<"$err"'
+done
+check "shipped: --help names no test hook" '! grep -Eq -- "--sysfs|--mountinfo|LUKSBOX_EPHEMERAL_MODEL|test build" <<<"$help"'
+run mdt --help
+check "test build: --help names its hooks" 'grep -q -- "--sysfs DIR *(test build)" <<<"$out" &&
+	grep -q -- "--mountinfo FILE *(test build)" <<<"$out" && grep -q "(test build) LUKSBOX_EPHEMERAL_MODEL" <<<"$out"'
+run mdt create --sysfs /tmp -n a /dev/x /dev/y
+check "test build: --sysfs outside list-ephemeral: exit 2" '[ "$rc" = 2 ] &&
+	grep -q -- "--sysfs and --mountinfo are for list-ephemeral" <<<"$err"'
 run md list-ephemeral /dev/x
 check "list-ephemeral takes no devices: exit 2" '[ "$rc" = 2 ]'
 
@@ -248,6 +263,8 @@ check "assemble: a whole set gets to md, which needs block devices (exit 1)" \
 check "assemble: refusals wrote nothing" '[ "$(sha256sum "$t"/a[012] "$t/a1copy" | cut -d" " -f1)" = "$sums" ]'
 
 # ---- list-ephemeral on fabricated sysfs trees ---------------------------------
+# (the test build: the shipped binary reads only /sys and the real mount
+# table, and the EC2 model string)
 
 # mkdisk SYS NAME MAJ:MIN [MODEL]: a whole disk in SYS/block, its class link,
 # its dev link and, with MODEL, device/model padded like the NVMe field.
@@ -284,29 +301,29 @@ mkdisk "$nitro" nvme3n1 259:4 "${is[*]}"
 mkdisk "$nitro" nvme10n1 259:5 "${is[*]}"
 mkdisk "$nitro" xvdz 202:0 # no model: never instance store
 mountline "$t/nitro.mi" nvme0n1p1 259:1 /
-run md list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro.mi"
+run mdt list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro.mi"
 check "nitro: instance-store NVMe disks by model, in name order; no EBS, no root" \
 	'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/nvme2n1\n/dev/nvme3n1\n/dev/nvme10n1")" ]'
-run md list-ephemeral -Y --sysfs "$nitro" --mountinfo "$t/nitro.mi"
+run mdt list-ephemeral -Y --sysfs "$nitro" --mountinfo "$t/nitro.mi"
 check "nitro: --export names the source and the devices" \
 	'[ "$rc" = 0 ] && grep -qx MD_EPHEMERAL_SOURCE=nvme-model <<<"$out" && grep -qx MD_EPHEMERAL_COUNT=3 <<<"$out" &&
 	grep -qx "MD_EPHEMERAL_DEVICES=/dev/nvme2n1 /dev/nvme3n1 /dev/nvme10n1" <<<"$out"'
 # The root file system on an instance-store disk (rare, but never listed).
 mountline "$t/nitro-isroot.mi" nvme2n1 259:3 /
 echo "37 36 259:4 / /media/ephemeral1 rw - ext4 /dev/nvme3n1 rw" >>"$t/nitro-isroot.mi"
-run md list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro-isroot.mi"
+run mdt list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro-isroot.mi"
 check "nitro: the root disk is never listed, even as instance store; a mounted one is noted" \
 	'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/nvme3n1\n/dev/nvme10n1")" ] &&
 	grep -q "nvme3n1 is mounted on /media/ephemeral1" <<<"$err"'
-run env LUKSBOX_EPHEMERAL_MODEL="${ebs[*]}" "$LUKSBOX" md-assemble list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro.mi"
+run env LUKSBOX_EPHEMERAL_MODEL="${ebs[*]}" "$LUKSBOX_TEST" md-assemble list-ephemeral --sysfs "$nitro" --mountinfo "$t/nitro.mi"
 check "LUKSBOX_EPHEMERAL_MODEL replaces the model string (root still excluded)" \
 	'[ "$rc" = 0 ] && [ "$out" = /dev/nvme1n1 ]'
 : >"$t/empty.mi"
 mkdir -p "$t/none/block"
-run md list-ephemeral --sysfs "$t/none" --mountinfo "$t/empty.mi"
+run mdt list-ephemeral --sysfs "$t/none" --mountinfo "$t/empty.mi"
 check "no disks at all: exit 0, nothing on stdout, a note on stderr" \
 	'[ "$rc" = 0 ] && [ -z "$out" ] && grep -q "no instance-store disks" <<<"$err"'
-run md list-ephemeral --sysfs "$t/nosuchdir" --mountinfo "$t/empty.mi"
+run mdt list-ephemeral --sysfs "$t/nosuchdir" --mountinfo "$t/empty.mi"
 check "unreadable sysfs: exit 1, named" '[ "$rc" = 1 ] && grep -q "$t/nosuchdir/block" <<<"$err"'
 
 # Xen: xvda is the root disk; IMDS says ephemeral0=sdb, ephemeral1=sdc,
@@ -363,7 +380,7 @@ imds_pid=$!
 for _ in $(seq 50); do [ -s "$t/imds.port" ] && break; sleep 0.1; done
 if [ -s "$t/imds.port" ]; then
 	ep=http://127.0.0.1:$(cat "$t/imds.port")
-	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX" md-assemble list-ephemeral \
+	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX_TEST" md-assemble list-ephemeral \
 		--sysfs "$xen" --mountinfo "$t/xen.mi"
 	check "xen: IMDS ephemeralN mapped onto xvdX in N order; no EBS, no root, none without a device" \
 		'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/xvdb\n/dev/xvdc\n/dev/xvdf")" ]'
@@ -371,17 +388,17 @@ if [ -s "$t/imds.port" ]; then
 		'grep -q "xvdb is mounted on /media/ephemeral0" <<<"$err"'
 	check "xen: IMDSv2 was used (token PUT before the GETs)" \
 		'[ "$(head -n1 "$t/imds.log")" = "PUT /latest/api/token" ] && grep -q "GET $bdm/ephemeral0" "$t/imds.log"'
-	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX" md-assemble list-ephemeral -Y \
+	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX_TEST" md-assemble list-ephemeral -Y \
 		--sysfs "$xen" --mountinfo "$t/xen.mi"
 	check "xen: --export says the source is imds" \
 		'[ "$rc" = 0 ] && grep -qx MD_EPHEMERAL_SOURCE=imds <<<"$out" && grep -qx MD_EPHEMERAL_COUNT=3 <<<"$out"'
 	: >"$t/imds.log"
-	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX" md-assemble list-ephemeral \
+	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX_TEST" md-assemble list-ephemeral \
 		--sysfs "$nitro" --mountinfo "$t/nitro.mi"
 	check "nitro: NVMe found by model, IMDS not asked" '[ "$rc" = 0 ] && [ ! -s "$t/imds.log" ]'
 	# An ephemeral entry naming the root disk (sda -> xvda) is skipped.
 	sed -i 's#"sdb"#"sda"#' "$t/imds.json"
-	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX" md-assemble list-ephemeral \
+	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="$ep" "$LUKSBOX_TEST" md-assemble list-ephemeral \
 		--sysfs "$xen" --mountinfo "$t/xen.mi"
 	check "xen: an IMDS ephemeral naming the root disk is never listed" \
 		'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/xvdc\n/dev/xvdf")" ]'
@@ -397,21 +414,21 @@ if [ -f "$TOP/tests/fakes/imds.py" ]; then
 	simds_pid=$!
 	for _ in $(seq 50); do [ -s "$t/simds.port" ] && break; sleep 0.1; done
 	run env AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$(cat "$t/simds.port" 2>/dev/null)" \
-		"$LUKSBOX" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
+		"$LUKSBOX_TEST" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
 	check "xen against tests/fakes/imds.py (strict IMDSv2): xvdb xvdc xvdf" \
 		'[ "$rc" = 0 ] && [ "$out" = "$(printf "/dev/xvdb\n/dev/xvdc\n/dev/xvdf")" ]'
 	kill "$simds_pid" 2>/dev/null
 else
 	echo "SKIP $suite: xen against tests/fakes/imds.py: not in this tree yet (the inline fake above stands in)"
 fi
-run env AWS_EC2_METADATA_DISABLED=true "$LUKSBOX" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
+run env AWS_EC2_METADATA_DISABLED=true "$LUKSBOX_TEST" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
 check "xen with IMDS disabled: exit 0, nothing listed" '[ "$rc" = 0 ] && [ -z "$out" ]'
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-run env AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$port" "$LUKSBOX" md-assemble list-ephemeral \
+run env AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$port" "$LUKSBOX_TEST" md-assemble list-ephemeral \
 	--sysfs "$xen" --mountinfo "$t/xen.mi"
 check "xen with IMDS unreachable: exit 75, says IMDS" \
 	'[ "$rc" = 75 ] && grep -q "unable to list instance-store disks: read IMDS block-device-mapping" <<<"$err" && [ -z "$out" ]'
-run env AWS_EC2_METADATA_SERVICE_ENDPOINT="ftp://x" "$LUKSBOX" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
+run env AWS_EC2_METADATA_SERVICE_ENDPOINT="ftp://x" "$LUKSBOX_TEST" md-assemble list-ephemeral --sysfs "$xen" --mountinfo "$t/xen.mi"
 check "bad IMDS endpoint: exit 1" '[ "$rc" = 1 ] && grep -q AWS_EC2_METADATA_SERVICE_ENDPOINT <<<"$err"'
 
 finish
