@@ -30,9 +30,11 @@ check "kms-wrap usage error: escaped, no ESC, no forged line" \
 # The volume logger (stderr, and /dev/kmsg and syslog at boot): the model
 # an instance-store disk reports, which comes from the disk's firmware
 # (LUKSBOX_EPHEMERAL_MODEL stands in for it), lands in "no disk found".
+# The model override is a test hook: only the test build has it.
+needs_test_build
 printf 'vol ephemeral /mnt/x ext4 kms-key=alias/x\n' >"$t/tab"
 run env LUKSBOX_EPHEMERAL_MODEL="$evil" AWS_EC2_METADATA_DISABLED=true \
-	"$LUKSBOX" luks-mount -c "$t/tab" -a
+	"$LUKSBOX_TEST" luks-mount -c "$t/tab" -a
 check "luks-mount logger: model name escaped, no ESC, no forged line" \
 	'[ "$rc" != 0 ] && ! raw_esc && ! grep -q "^luks-mount: volume data" <<<"$err" &&
 	grep -qF "\"x\x1b[2J\x0aluks-mount: volume data mounted on /data\"" <<<"$err"'
