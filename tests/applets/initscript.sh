@@ -26,7 +26,9 @@ cat >"$t/luksbox" <<EOS
 #!/bin/sh
 echo "\$*" >>"$t/calls"
 env | grep -E '^(AWS_|HTTPS_PROXY|NO_PROXY)' | sort >"$t/env"
-[ "\${FAKE_HANG:-0}" = 1 ] && exec sleep 600
+# Hanging, it records its pid: exec keeps it, so the check can tell whether
+# this very process was killed (a machine-wide pgrep would see other runs').
+[ "\${FAKE_HANG:-0}" = 1 ] && echo \$\$ >"$t/hang.pid" && exec sleep 600
 exit "\${FAKE_RC:-0}"
 EOS
 chmod +x "$t/luksbox"
@@ -207,10 +209,12 @@ sed 's/^LUKSBOX_DEADLINE=.*/LUKSBOX_DEADLINE=3/' "$t/sysconfig" >"$t/sysconfig3"
 for sh in $shells; do
 	n=${sh##*/}
 	start=$(date +%s%N)
+	rm -f "$t/hang.pid"
 	run env LUKSBOX_SYSCONFIG="$t/sysconfig3" FAKE_HANG=1 "$sh" "$script" start
 	took=$((($(date +%s%N) - start) / 1000000))
 	check "$n: watchdog: a hung luks-mount is killed a second before the 3 s deadline (took $took ms), LSB 1" '[ "$rc" = 1 ] &&
-		[ $took -ge 2000 ] && [ $took -le 3000 ] && ! pgrep -f "sleep 600" >/dev/null'
+		[ $took -ge 2000 ] && [ $took -le 3000 ] && [ -s "$t/hang.pid" ] &&
+		! kill -0 "$(cat "$t/hang.pid")" 2>/dev/null'
 	check "$n: ... saying so (not 'stuck'), how to retry, and no job notice from the shell" '
 		grep -q "did not finish within the 3 s deadline" <<<"$err" && ! grep -q "stuck" <<<"$err" &&
 		grep -q "Retry with: service luksbox start" <<<"$err" && ! grep -q "Killed" <<<"$err"'
