@@ -44,21 +44,22 @@ APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' apple
 all: luksbox
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): build/deps.sh
+# deps.sh runs again when its lock, apt's source lists (a new Debian
+# revision) or the host's musl change; it rebuilds only what changed.
+$(DEPS_STAMP): build/deps.sh build/deps.lock $(wildcard /var/lib/apt/lists/*_Sources*) \
+	       $(wildcard /usr/lib/musl/lib/libc.a)
 	build/deps.sh
 	@touch $@
 
-# Versions of what we link, for --version: read from the sysroot, not typed.
-$(OBJ)/version.h: $(DEPS_STAMP) build/deps.sh Makefile
+# What we link, for --version: the Debian versions deps.sh built and their
+# licences, as it recorded them in the sysroot, not typed here.
+$(OBJ)/version.h: $(DEPS_STAMP) Makefile
 	@mkdir -p $(@D)
 	@{ \
 	echo '#define LUKSBOX_VERSION "$(VERSION)"'; \
-	echo '#define CRYPTSETUP_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion libcryptsetup)'"'; \
-	echo '#define DEVMAPPER_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion devmapper)'"'; \
-	echo '#define JSONC_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion json-c)'"'; \
-	echo '#define NETTLE_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion nettle)'"'; \
-	echo '#define BEARSSL_VERSION "'$$(awk '$$1=="bearssl"{print $$3}' build/deps.sh)'"'; \
-	echo '#define MUSL_VERSION "'$$(dpkg-query -W -f='$${Version}' musl-dev 2>/dev/null || echo unknown)'"'; \
+	echo '#define LUKSBOX_LINKED \'; \
+	sed -e 's/[\\"]/\\&/g' -e 's/.*/\t"  &\\n" \\/' $(SYSROOT)/share/luksbox/linked; \
+	printf '\t""\n'; \
 	} > $@.tmp && mv $@.tmp $@
 
 $(OBJ)/%.o: %.c | $(DEPS_STAMP)
