@@ -78,16 +78,18 @@ $(OBJ)/gen/embed.c: build/embed.sh $(foreach e,$(EMBED),$(lastword $(subst =, ,$
 $(OBJ)/gen/embed.o: $(OBJ)/gen/embed.c conf/embed.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Trust anchors compiled in: the AWS roots as Debian's ca-certificates ships them.
-CA_DIR  := /usr/share/ca-certificates/mozilla
-ANCHORS := "Amazon Root CA 1=$(CA_DIR)/Amazon_Root_CA_1.crt" \
-	   "Amazon Root CA 2=$(CA_DIR)/Amazon_Root_CA_2.crt" \
-	   "Amazon Root CA 3=$(CA_DIR)/Amazon_Root_CA_3.crt" \
-	   "Amazon Root CA 4=$(CA_DIR)/Amazon_Root_CA_4.crt" \
-	   "Starfield Services Root CA G2=$(CA_DIR)/Starfield_Services_Root_Certificate_Authority_-_G2.crt"
-$(OBJ)/gen/anchors.c: build/anchors.py
+# Trust anchors compiled in: the AWS roots, as PEM files checked into the
+# repository with their SHA-256 (build/anchors/README), not the host's
+# ca-certificates, which differ between machines.
+ANCHOR_DIR := build/anchors
+ANCHORS := "Amazon Root CA 1=$(ANCHOR_DIR)/Amazon_Root_CA_1.pem" \
+	   "Amazon Root CA 2=$(ANCHOR_DIR)/Amazon_Root_CA_2.pem" \
+	   "Amazon Root CA 3=$(ANCHOR_DIR)/Amazon_Root_CA_3.pem" \
+	   "Amazon Root CA 4=$(ANCHOR_DIR)/Amazon_Root_CA_4.pem" \
+	   "Starfield Services Root CA G2=$(ANCHOR_DIR)/Starfield_Services_Root_CA_G2.pem"
+$(OBJ)/gen/anchors.c: build/anchors.py $(ANCHOR_DIR)/SHA256SUMS $(wildcard $(ANCHOR_DIR)/*.pem)
 	@mkdir -p $(@D)
-	build/anchors.py $@ $(ANCHORS)
+	build/anchors.py --sums $(ANCHOR_DIR)/SHA256SUMS $@ $(ANCHORS)
 
 $(OBJ)/gen/anchors.o: $(OBJ)/gen/anchors.c kms/tls.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -3,7 +3,8 @@
 # puts the binary and one symlink per linkable applet under DESTDIR/PREFIX,
 # --version lists what build/deps.lock locks with its Debian version and
 # licence, and deps.sh builds another Debian revision of a locked upstream
-# version but stops at another upstream version or tarball.
+# version but stops at another upstream version or tarball, and the trust
+# anchors compiled in are the checked-in PEM files, each with its SHA-256.
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC2016,SC2034 # check's EXPR is single-quoted on purpose: eval'd in check
 set -u
@@ -101,4 +102,26 @@ run env LUKSBOX_DEPS_LOCK="$t/wrong.lock" APT_CONFIG="$(forge 3.8.1-2 "$nsum")" 
 check "deps: a lock naming another upstream version stops, naming that lock" \
 	'grep -q "^nettle nettle nettle 3.8.0 " "$t/wrong.lock" && [ "$rc" = 1 ] &&
 	grep -q "upstream version 3.8.1, but $t/wrong.lock locks 3.8.0" <<<"$err"'
+
+# --- trust anchors: the checked-in PEMs, each only with its SHA-256 --------
+cp -r build/anchors "$t/anchors"
+run make -s OBJ="$t/obj" ANCHOR_DIR="$t/anchors" "$t/obj/gen/anchors.c"
+check "anchors: the checked-in PEMs match SHA256SUMS and are embedded" \
+	'[ "$rc" = 0 ] && [ "$(grep -c "BR_X509_TA_CA" "$t/obj/gen/anchors.c")" = 5 ]'
+# Amazon Root CA 3's third line, its capitals rotated by one: by sed, not
+# by the build.
+sed -i '3y/ABCDEFGHIJKLMNOPQRSTUVWXYZ/BCDEFGHIJKLMNOPQRSTUVWXYZA/' "$t/anchors/Amazon_Root_CA_3.pem"
+rm -f "$t/obj/gen/anchors.c"
+run make -s OBJ="$t/obj" ANCHOR_DIR="$t/anchors" "$t/obj/gen/anchors.c"
+check "anchors: a tampered PEM stops the build, naming it" \
+	'! cmp -s build/anchors/Amazon_Root_CA_3.pem "$t/anchors/Amazon_Root_CA_3.pem" &&
+	[ "$rc" != 0 ] && [ ! -e "$t/obj/gen/anchors.c" ] &&
+	grep -q "unable to embed .*Amazon_Root_CA_3.pem: its SHA-256 is not the one in SHA256SUMS" <<<"$err"'
+# Another valid root in a listed file's place.
+cp build/anchors/Amazon_Root_CA_3.pem "$t/anchors/"
+cp build/anchors/Amazon_Root_CA_1.pem "$t/anchors/Amazon_Root_CA_2.pem"
+run make -s OBJ="$t/obj" ANCHOR_DIR="$t/anchors" "$t/obj/gen/anchors.c"
+check "anchors: another valid certificate in a listed file's place stops the build" \
+	'[ "$rc" != 0 ] && [ ! -e "$t/obj/gen/anchors.c" ] &&
+	grep -q "unable to embed .*Amazon_Root_CA_2.pem" <<<"$err"'
 finish
