@@ -8,6 +8,7 @@
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
 #   make check        source-tree checks (table order, usage, globals, format)
 #   make size         stripped size and biggest contributors
+#   make repro        two clean builds of HEAD elsewhere: byte-identical?
 #   make install DESTDIR=... PREFIX=...
 #   make clean        our objects only; make distclean also drops build/cache
 
@@ -18,6 +19,17 @@ CACHE      := build/cache
 SYSROOT    := $(CACHE)/sysroot
 OBJ        := build/obj
 DEPS_STAMP := $(CACHE)/stamp/.all
+
+# The one date the code needs, the TLS clock floor (kms/tls.h), is the last
+# commit's, not the build's: two builds of one commit are byte-identical
+# (make repro). A change of commit regenerates what embeds it.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
+EPOCH_FILE := $(OBJ)/gen/source-date-epoch
+$(shell mkdir -p $(OBJ)/gen && [ "$$(cat $(EPOCH_FILE) 2>/dev/null)" = "$(SOURCE_DATE_EPOCH)" ] || \
+	echo "$(SOURCE_DATE_EPOCH)" > $(EPOCH_FILE))
 
 CC      := musl-gcc
 # -D_GNU_SOURCE: explicit_bzero, getrandom, mlock flags from musl.
@@ -40,7 +52,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
 .PHONY: all deps test test-unit test-applets test-kms test-vm test-fuzz check size \
-	install clean distclean fuzz demo
+	install clean distclean fuzz demo repro
 all: luksbox
 
 deps: $(DEPS_STAMP)
@@ -87,7 +99,8 @@ ANCHORS := "Amazon Root CA 1=$(ANCHOR_DIR)/Amazon_Root_CA_1.pem" \
 	   "Amazon Root CA 3=$(ANCHOR_DIR)/Amazon_Root_CA_3.pem" \
 	   "Amazon Root CA 4=$(ANCHOR_DIR)/Amazon_Root_CA_4.pem" \
 	   "Starfield Services Root CA G2=$(ANCHOR_DIR)/Starfield_Services_Root_CA_G2.pem"
-$(OBJ)/gen/anchors.c: build/anchors.py $(ANCHOR_DIR)/SHA256SUMS $(wildcard $(ANCHOR_DIR)/*.pem)
+$(OBJ)/gen/anchors.c: build/anchors.py $(ANCHOR_DIR)/SHA256SUMS $(wildcard $(ANCHOR_DIR)/*.pem) \
+		      $(EPOCH_FILE)
 	@mkdir -p $(@D)
 	build/anchors.py --sums $(ANCHOR_DIR)/SHA256SUMS $@ $(ANCHORS)
 
@@ -141,6 +154,11 @@ check: $(MOD_OBJ) $(APPLET_OBJ)
 
 size: luksbox
 	@tests/size luksbox
+
+# Two clean builds of the last commit in two directories must give one
+# byte-identical luksbox (slow: two dependency builds; not in make test).
+repro:
+	@tests/repro/run
 
 install: luksbox
 	install -d $(DESTDIR)$(PREFIX)/sbin

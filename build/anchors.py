@@ -157,7 +157,9 @@ def main():
     src.append("const char *const tls_builtin_anchor_names[] = {")
     src += ['\t"%s",' % s.split("=", 1)[0] for s in specs]
     src.append("};")
-    # The build date is the floor for the validation clock (kms/tls.h).
+    # The floor for the validation clock (kms/tls.h): the last commit's
+    # date, which the Makefile passes as SOURCE_DATE_EPOCH, so that two
+    # builds of one commit are identical; the build's date only outside git.
     import time
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
     src.append("const time_t tls_build_time = %d;" % epoch)
