@@ -10,6 +10,7 @@
 #   make check        source-tree checks (table order, usage, globals, format,
 #                     no test hook in the shipped luksbox)
 #   make size         stripped size and biggest contributors
+#   make repro        two clean builds of HEAD elsewhere: byte-identical?
 #   make install DESTDIR=... PREFIX=...
 #   make clean        our objects only; make distclean also drops build/cache
 
@@ -20,6 +21,17 @@ CACHE      := build/cache
 SYSROOT    := $(CACHE)/sysroot
 OBJ        := build/obj
 DEPS_STAMP := $(CACHE)/stamp/.all
+
+# The one date the code needs, the TLS clock floor (kms/tls.h), is the last
+# commit's, not the build's: two builds of one commit are byte-identical
+# (make repro). A change of commit regenerates what embeds it.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
+EPOCH_FILE := $(OBJ)/gen/source-date-epoch
+$(shell mkdir -p $(OBJ)/gen && [ "$$(cat $(EPOCH_FILE) 2>/dev/null)" = "$(SOURCE_DATE_EPOCH)" ] || \
+	echo "$(SOURCE_DATE_EPOCH)" > $(EPOCH_FILE))
 
 CC      := musl-gcc
 # -D_GNU_SOURCE: explicit_bzero, getrandom, mlock flags from musl.
@@ -51,25 +63,26 @@ TAPPLET_OBJ := $(APPLET_SRC:%.c=$(TOBJ)/%.o)
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
 .PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-fuzz check size \
-	install clean distclean fuzz demo
+	install clean distclean fuzz demo repro
 all: luksbox
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): build/deps.sh
+# deps.sh runs again when its lock, apt's source lists (a new Debian
+# revision) or the host's musl change; it rebuilds only what changed.
+$(DEPS_STAMP): build/deps.sh build/deps.lock $(wildcard /var/lib/apt/lists/*_Sources*) \
+	       $(wildcard /usr/lib/musl/lib/libc.a)
 	build/deps.sh
 	@touch $@
 
-# Versions of what we link, for --version: read from the sysroot, not typed.
-$(OBJ)/version.h: $(DEPS_STAMP) build/deps.sh Makefile
+# What we link, for --version: the Debian versions deps.sh built and their
+# licences, as it recorded them in the sysroot, not typed here.
+$(OBJ)/version.h: $(DEPS_STAMP) Makefile
 	@mkdir -p $(@D)
 	@{ \
 	echo '#define LUKSBOX_VERSION "$(VERSION)"'; \
-	echo '#define CRYPTSETUP_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion libcryptsetup)'"'; \
-	echo '#define DEVMAPPER_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion devmapper)'"'; \
-	echo '#define JSONC_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion json-c)'"'; \
-	echo '#define NETTLE_VERSION "'$$(PKG_CONFIG_LIBDIR=$(SYSROOT)/lib/pkgconfig pkg-config --modversion nettle)'"'; \
-	echo '#define BEARSSL_VERSION "'$$(awk '$$1=="bearssl"{print $$3}' build/deps.sh)'"'; \
-	echo '#define MUSL_VERSION "'$$(dpkg-query -W -f='$${Version}' musl-dev 2>/dev/null || echo unknown)'"'; \
+	echo '#define LUKSBOX_LINKED \'; \
+	sed -e 's/[\\"]/\\&/g' -e 's/.*/\t"  &\\n" \\/' $(SYSROOT)/share/luksbox/linked; \
+	printf '\t""\n'; \
 	} > $@.tmp && mv $@.tmp $@
 
 $(OBJ)/%.o: %.c | $(DEPS_STAMP)
@@ -94,16 +107,19 @@ $(OBJ)/gen/embed.c: build/embed.sh $(foreach e,$(EMBED),$(lastword $(subst =, ,$
 $(OBJ)/gen/embed.o: $(OBJ)/gen/embed.c conf/embed.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Trust anchors compiled in: the AWS roots as Debian's ca-certificates ships them.
-CA_DIR  := /usr/share/ca-certificates/mozilla
-ANCHORS := "Amazon Root CA 1=$(CA_DIR)/Amazon_Root_CA_1.crt" \
-	   "Amazon Root CA 2=$(CA_DIR)/Amazon_Root_CA_2.crt" \
-	   "Amazon Root CA 3=$(CA_DIR)/Amazon_Root_CA_3.crt" \
-	   "Amazon Root CA 4=$(CA_DIR)/Amazon_Root_CA_4.crt" \
-	   "Starfield Services Root CA G2=$(CA_DIR)/Starfield_Services_Root_Certificate_Authority_-_G2.crt"
-$(OBJ)/gen/anchors.c: build/anchors.py
+# Trust anchors compiled in: the AWS roots, as PEM files checked into the
+# repository with their SHA-256 (build/anchors/README), not the host's
+# ca-certificates, which differ between machines.
+ANCHOR_DIR := build/anchors
+ANCHORS := "Amazon Root CA 1=$(ANCHOR_DIR)/Amazon_Root_CA_1.pem" \
+	   "Amazon Root CA 2=$(ANCHOR_DIR)/Amazon_Root_CA_2.pem" \
+	   "Amazon Root CA 3=$(ANCHOR_DIR)/Amazon_Root_CA_3.pem" \
+	   "Amazon Root CA 4=$(ANCHOR_DIR)/Amazon_Root_CA_4.pem" \
+	   "Starfield Services Root CA G2=$(ANCHOR_DIR)/Starfield_Services_Root_CA_G2.pem"
+$(OBJ)/gen/anchors.c: build/anchors.py $(ANCHOR_DIR)/SHA256SUMS $(wildcard $(ANCHOR_DIR)/*.pem) \
+		      $(EPOCH_FILE)
 	@mkdir -p $(@D)
-	build/anchors.py $@ $(ANCHORS)
+	build/anchors.py --sums $(ANCHOR_DIR)/SHA256SUMS $@ $(ANCHORS)
 
 $(OBJ)/gen/anchors.o: $(OBJ)/gen/anchors.c kms/tls.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -162,6 +178,11 @@ check: $(MOD_OBJ) $(APPLET_OBJ) luksbox $(TEST_BIN)
 
 size: luksbox
 	@tests/size luksbox
+
+# Two clean builds of the last commit in two directories must give one
+# byte-identical luksbox (slow: two dependency builds; not in make test).
+repro:
+	@tests/repro/run
 
 install: luksbox
 	install -d $(DESTDIR)$(PREFIX)/sbin

@@ -112,10 +112,10 @@ static void list_applets(FILE *f)
 static void print_version(void)
 {
 	printf("luksbox %s\n", LUKSBOX_VERSION);
-	printf("linked with libcryptsetup %s, libdevmapper %s, BearSSL %s, "
-	       "json-c %s, nettle %s, musl %s\n",
-	       CRYPTSETUP_VERSION, DEVMAPPER_VERSION, BEARSSL_VERSION,
-	       JSONC_VERSION, NETTLE_VERSION, MUSL_VERSION);
+	/* From the lock deps.sh built: Debian source package, version, licence. */
+	printf("linked with (library: Debian 12 source package and version, "
+	       "licence):\n%s",
+	       LUKSBOX_LINKED);
 }
 
 static void print_main_usage(FILE *f)

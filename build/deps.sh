@@ -4,39 +4,37 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # See: apt-get(8) "source", dpkg-source(1), musl-gcc, DESIGN.md "Libraries".
 #
-# Usage: build/deps.sh [NAME...]       (default: every dependency, in order)
+# Usage: build/deps.sh [NAME...]   (default: every dependency, in order)
 #
-# Each dependency is pinned to the Debian source version below; when the
-# archive offers another, the build stops and says so (a silent upgrade of
-# libcryptsetup would change what we link into a security tool).
-# A stamp per dependency records the version and the hash of its recipe
-# function, so a second run rebuilds nothing and an edited recipe rebuilds
-# only that dependency (and, through the stamps, nothing else).
+# Each dependency is locked in build/deps.lock by its upstream version and
+# the SHA-256 of its upstream (.orig) tarball. Whichever Debian revision of
+# that upstream version the archive offers is built (security fixes arrive
+# as new revisions); another upstream version or tarball stops the build
+# and names the lock line to update (a silent upgrade of libcryptsetup
+# would change what we link into a security tool). The Debian versions
+# built, with their licences, go to $sysroot/share/luksbox/linked for
+# `luksbox --version`.
+# A stamp per dependency records its lock line (less the licence), the
+# Debian version built, the musl it was compiled with and the hash of its
+# recipe function, so a second run rebuilds nothing, and a new Debian
+# revision or an edited recipe rebuilds only that dependency.
+#
+#        build/deps.sh --plan [NAME...]
+# resolves each dependency against the archive and the lock and prints
+# "NAME VERSION: up to date" or "NAME VERSION: to build", building nothing.
+# LUKSBOX_DEPS_LOCK names another lock file (tests); APT_CONFIG is apt's.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LUKSBOX_CACHE:-$top/build/cache}
+lock=${LUKSBOX_DEPS_LOCK:-$top/build/deps.lock}
 sysroot=$cache/sysroot
 src=$cache/src
 dl=$cache/dl
 logs=$cache/log
 stamps=$cache/stamp
+records=$sysroot/share/luksbox/deps
 jobs=$(nproc 2>/dev/null || echo 2)
-
-# name  debian-source-package  version  [orig-ok]
-# orig-ok: the archive has lost this package's debian.tar (jsmn 1.1.0-2 is a
-# 404); its Debian changes are packaging only (jsmn.h is byte-identical to
-# libjsmn-dev's), so the .orig tarball, checked against the .dsc, is used.
-pins="
-nettle      nettle      3.8.1-2
-jsonc       json-c      0.16-2
-uuid        util-linux  2.38.1-5+deb12u3
-devmapper   lvm2        2.03.16-2
-bearssl     bearssl     0.6+dfsg.1-3
-jsmn        jsmn        1.1.0-2     orig-ok
-cryptsetup  cryptsetup  2:2.6.1-4~deb12u2
-"
-order="kheaders nettle jsonc uuid devmapper bearssl jsmn cryptsetup"
 
 export CC=musl-gcc
 # -Os and section GC: the product is one small file copied onto instances.
@@ -51,57 +49,128 @@ export PKG_CONFIG_SYSROOT_DIR=
 die() { echo "deps: $*" >&2; exit 1; }
 say() { echo "deps: $*"; }
 
-pin_of() { awk -v n="$1" '$1 == n { print $2, $3 }' <<<"$pins"; }
-orig_ok() { awk -v n="$1" '$1 == n && $4 == "orig-ok" { f = 1 } END { exit !f }' <<<"$pins"; }
+[ -r "$lock" ] || die "unable to read the lock file $lock"
+locked=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$lock")
+# lock_get NAME FIELD: 1 name, 2 library, 3 source package, 4 upstream
+# version, 5 orig SHA-256, 6 from; FIELD 7 is the licence, the line's rest.
+lock_get() {
+	awk -v n="$1" -v f="$2" '$1 == n {
+		if (f < 7) { print $f; exit }
+		for (i = 7; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "\n")
+		exit }' <<<"$locked"
+}
+lock_has() { awk -v n="$1" '$1 == n { f = 1 } END { exit !f }' <<<"$locked"; }
 
-# Unpack only the .orig tarball of NAME into $2, after checking its SHA-256
-# against the signed-by-archive .dsc that apt did fetch.
-unpack_orig() {
-	local name=$1 out=$2 orig sum
-	orig=$(find "$dl/$name" -maxdepth 1 -name '*.orig.tar.*' | head -n 1)
-	[ -n "$orig" ] || return 1
-	sum=$(sha256sum "$orig" | cut -d' ' -f1)
-	grep -q "^ $sum [0-9]* $(basename "$orig")\$" "$dl/$name"/*.dsc ||
-		die "$(basename "$orig") does not match its .dsc checksum"
-	mkdir -p "$out"
-	tar -xf "$orig" -C "$out" --strip-components=1
-	echo "deps: $name: debian.tar missing from the archive; using the verified .orig tarball" >&2
+# upstream_of VERSION: a Debian version less its epoch and revision.
+upstream_of() {
+	local v=$1
+	[[ $v == *:* ]] && v=${v#*:}
+	[[ $v == *-* ]] && v=${v%-*}
+	echo "$v"
 }
 
-# Fetch and unpack NAME's pinned Debian source (patches applied) into $src.
-# Prints the unpacked directory.
-fetch_source() {
-	local name=$1 pkg ver dir
-	read -r pkg ver < <(pin_of "$name")
-	dir=$src/$name-${ver//[:~+]/_}
-	if [ -d "$dir" ]; then
-		echo "$dir"
-		return
-	fi
-	command -v dpkg-source >/dev/null || die "dpkg-source missing: apt-get install dpkg-dev"
-	local offered
-	offered=$(apt-cache showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -u | tr '\n' ' ')
-	[ -n "$offered" ] || die "no source package '$pkg' in apt's lists: add a deb-src entry mirroring the deb entries (see .ci/run) and run apt-get update"
-	case " $offered " in
-	*" $ver "*) ;;
-	*) die "source package $pkg: recipe pins $ver but the archive offers: $offered- update the pin in build/deps.sh after checking the changes" ;;
+declare -A resolved=()
+
+# resolve NAME: the Debian version of NAME to build, in resolved[NAME]: the
+# archive's highest version of the source package (or, for a host entry,
+# the installed package), which must carry the locked upstream version
+# and, in the archive's signed index, the locked .orig SHA-256.
+resolve() {
+	local name=$1 pkg up sum from offered v best="" have
+	lock_has "$name" || die "$name is not in $lock"
+	pkg=$(lock_get "$name" 3)
+	up=$(lock_get "$name" 4)
+	sum=$(lock_get "$name" 5)
+	from=$(lock_get "$name" 6)
+	case $from in
+	host)
+		best=$(dpkg-query -W -f='${Version}' "$pkg-dev" 2>/dev/null) ||
+			die "unable to find $pkg-dev: apt-get install musl-tools"
+		;;
+	debian | orig)
+		offered=$(apt-cache showsrc "$pkg" 2>/dev/null |
+			awk -v p="$pkg" '/^Package:/ { k = $2 } /^Version:/ && k == p { print $2 }' |
+			sort -u)
+		[ -n "$offered" ] || die "unable to find source package '$pkg' in apt's lists: add a deb-src entry mirroring the deb entries (see .ci/setup) and run apt-get update"
+		for v in $offered; do
+			if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+				best=$v
+			fi
+		done
+		;;
+	*) die "$name: unknown 'from' $from in $lock (debian, orig or host)" ;;
 	esac
-	mkdir -p "$dl/$name" "$src"
-	local tmp fetched=1
-	(cd "$dl/$name" && apt-get source --download-only -q "$pkg=$ver" >&2) ||
-		fetched=0
+	# The version is printed and compiled into --version: Debian's
+	# version syntax only, never raw text from an index.
+	[[ $best =~ ^[0-9][0-9A-Za-z.+~:-]*$ ]] ||
+		die "$name: the archive's version of $pkg is not a Debian version"
+	if [ "$(upstream_of "$best")" != "$up" ]; then
+		die "unable to build $name: the archive offers $pkg $best, upstream version $(upstream_of "$best"), but $lock locks $up: check the upstream changes, then update the $name line of $lock (upstream version and .orig SHA-256)"
+	fi
+	if [ "$from" != host ]; then
+		have=$(apt-cache showsrc "$pkg" 2>/dev/null | awk -v p="$pkg" -v v="$best" '
+			/^Package:/ { k = $2 } /^Version:/ { w = $2 }
+			/^Checksums-Sha256:/ { c = 1; next } /^[^ ]/ { c = 0 }
+			c && k == p && w == v && $3 ~ /\.orig\.tar\.[a-z0-9]+$/ { print $1; exit }')
+		[ "$have" = "$sum" ] ||
+			die "unable to build $name: the archive's .orig tarball of $pkg $best has SHA-256 ${have:-(none listed)}, but $lock locks $sum: the same upstream version with other contents; find out why before updating the $name line of $lock"
+	fi
+	resolved[$name]=$best
+}
+
+# Fetch (once, into $dl) and unpack NAME's resolved Debian source (patches
+# applied, or the .orig tarball only) into $src, after checking the .orig
+# tarball's SHA-256 against the lock. Prints the unpacked directory.
+fetch_source() {
+	local name=$1 pkg ver from sum dir d orig tmp fetched=1
+	pkg=$(lock_get "$name" 3)
+	sum=$(lock_get "$name" 5)
+	from=$(lock_get "$name" 6)
+	ver=${resolved[$name]}
+	# Unpacked afresh for every build: objects left by an earlier build
+	# with other flags would otherwise be linked as they are.
+	dir=$src/$name-${ver//[:~+]/_}
+	rm -rf "$dir"
+	command -v dpkg-source >/dev/null || die "dpkg-source missing: apt-get install dpkg-dev"
+	d=$dl/$name-${ver//[:~+]/_}
+	mkdir -p "$d" "$src"
+	if [ ! -f "$d/.complete" ]; then
+		(cd "$d" && apt-get source --download-only -q "$pkg=$ver" >&2) ||
+			fetched=0
+	fi
+	orig=$(find "$d" -maxdepth 1 -name '*.orig.tar.*' ! -name '*.asc' | head -n 1)
+	[ -n "$orig" ] || die "apt-get source $pkg=$ver fetched no .orig tarball"
+	if [ $fetched = 1 ] || [ "$from" = orig ]; then
+		touch "$d/.complete"
+	fi
+	[ "$(sha256sum "$orig" | cut -d' ' -f1)" = "$sum" ] ||
+		die "$(basename "$orig") does not match its SHA-256 in $lock"
 	tmp=$(mktemp -d "$src/.unpack.XXXXXX")
-	if [ $fetched = 1 ]; then
-		dpkg-source --no-check -x "$dl/$name"/*.dsc "$tmp/s" >&2 ||
+	if [ "$from" = orig ]; then
+		mkdir -p "$tmp/s"
+		tar -xf "$orig" -C "$tmp/s" --strip-components=1
+	elif [ $fetched = 1 ]; then
+		# apt-get checked every file against the archive's signed index.
+		dpkg-source --no-check -x "$d"/*.dsc "$tmp/s" >&2 ||
 			die "dpkg-source -x failed for $pkg"
-	elif orig_ok "$name"; then
-		unpack_orig "$name" "$tmp/s" || die "apt-get source $pkg=$ver failed"
 	else
 		die "apt-get source $pkg=$ver failed"
 	fi
 	mv "$tmp/s" "$dir"
 	rmdir "$tmp"
 	echo "$dir"
+}
+
+# record NAME: NAME's line in `luksbox --version`.
+record() {
+	local name=$1 note=""
+	case $(lock_get "$name" 6) in
+	host) note=" (the build host's $(lock_get "$name" 3)-dev)" ;;
+	orig) note=" (its .orig tarball only)" ;;
+	esac
+	mkdir -p "$records"
+	printf '%s: %s %s%s, %s\n' "$(lock_get "$name" 2)" "$(lock_get "$name" 3)" \
+		"${resolved[$name]}" "$note" "$(lock_get "$name" 7)" >"$records/$name"
 }
 
 # --- recipes: one function each; their text is part of the stamp ----------
@@ -238,21 +307,32 @@ build_cryptsetup() {
 stamp_of() {
 	local name=$1
 	{
-		pin_of "$name"
+		if [ "$name" = kheaders ]; then
+			dpkg-query -W -f='${Version}' linux-libc-dev 2>/dev/null || true
+		else
+			# The licence is not an input of the build.
+			awk -v n="$name" '$1 == n { $7 = ""; NF = 6; print }' <<<"$locked"
+			echo "${resolved[$name]}"
+		fi
+		echo "musl ${resolved[musl]}"
 		declare -f "build_$name"
 		# Flags without the checkout's path: a moved tree rebuilds nothing.
 		echo "${CFLAGS//"$sysroot"/SYSROOT}"
 	} | sha256sum | cut -c1-32
 }
 
+up_to_date() {
+	[ -f "$stamps/$1" ] && [ "$(cat "$stamps/$1")" = "$(stamp_of "$1")" ]
+}
+
 build_one() {
 	local name=$1 want
 	want=$(stamp_of "$name")
-	if [ -f "$stamps/$name" ] && [ "$(cat "$stamps/$name")" = "$want" ]; then
+	if up_to_date "$name"; then
 		return
 	fi
 	mkdir -p "$logs" "$stamps" "$sysroot"
-	say "building $name $(pin_of "$name" | cut -d' ' -f2) (log: $logs/$name.log)"
+	say "building $name ${resolved[$name]:-} (log: $logs/$name.log)"
 	local t0=$SECONDS
 	# Not in an if/|| context: there bash would ignore set -e in the recipe.
 	local rc
@@ -269,9 +349,41 @@ build_one() {
 }
 
 command -v musl-gcc >/dev/null || die "musl-gcc missing: apt-get install musl-tools"
+plan=0
+if [ "${1:-}" = --plan ]; then
+	plan=1
+	shift
+fi
+order="kheaders $(awk '$6 != "host" { printf "%s ", $1 }' <<<"$locked")"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || read -r -a targets <<<"$order"
 for t in "${targets[@]}"; do
 	declare -F "build_$t" >/dev/null || die "unknown dependency '$t' (known: $order)"
+done
+# Resolve every target before building any: a stale lock stops the build
+# before minutes are spent on the others.
+resolve musl
+for t in "${targets[@]}"; do
+	[ "$t" = kheaders ] || resolve "$t"
+done
+if [ $plan = 1 ]; then
+	for t in "${targets[@]}"; do
+		if up_to_date "$t"; then
+			echo "$t ${resolved[$t]:-linux-libc-dev}: up to date"
+		else
+			echo "$t ${resolved[$t]:-linux-libc-dev}: to build"
+		fi
+	done
+	exit 0
+fi
+for t in "${targets[@]}"; do
 	build_one "$t"
 done
+# What `luksbox --version` lists: musl, then the lock's order.
+for t in musl "${targets[@]}"; do
+	[ "$t" = kheaders ] || record "$t"
+done
+while read -r n _; do
+	[ ! -f "$records/$n" ] || cat "$records/$n"
+done <<<"$locked" >"$sysroot/share/luksbox/linked.tmp"
+mv "$sysroot/share/luksbox/linked.tmp" "$sysroot/share/luksbox/linked"

@@ -6,7 +6,7 @@
  * Policy: TLS 1.2 only, ECDHE key exchange with AES-GCM or
  * ChaCha20-Poly1305 (forward secrecy, AEAD only), RSA or ECDSA chains,
  * SNI and name verification always on. Trust: the Amazon roots compiled in
- * (build/anchors.py, from Debian's ca-certificates) plus PEM anchors a
+ * (build/anchors.py, from the PEM files in build/anchors/) plus PEM anchors a
  * caller adds (AWS_CA_BUNDLE, --ca-file).
  *
  * Clock policy: early in boot the clock may lag (no RTC battery, NTP not
@@ -27,7 +27,7 @@
 
 #include "kms/net.h"
 
-/* Generated from Debian's ca-certificates (build/obj/gen/anchors.c). */
+/* Generated from the PEM files in build/anchors (build/obj/gen/anchors.c). */
 extern const br_x509_trust_anchor tls_builtin_anchors[];
 extern const size_t tls_builtin_anchors_count;
 extern const char *const tls_builtin_anchor_names[];

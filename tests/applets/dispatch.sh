@@ -22,7 +22,8 @@ check "list: --list lists the four applets" \
 run "$bin" --version
 check "version: names luksbox and the linked libraries" \
 	'[ "$rc" = 0 ] && grep -q "^luksbox [0-9]" <<<"$out" &&
-	grep -q "libcryptsetup 2\." <<<"$out" && grep -q "BearSSL 0\.6" <<<"$out"'
+	grep -q "^  libcryptsetup: cryptsetup 2:2\.6" <<<"$out" &&
+	grep -q "^  BearSSL: bearssl 0\.6" <<<"$out"'
 
 run "$bin" no-such-applet
 check "unknown applet: exit 127 and the message" \

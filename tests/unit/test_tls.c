@@ -14,7 +14,8 @@
 #include "t.h"
 #include "kms/tls.h"
 
-#define CA_DIR "/usr/share/ca-certificates/mozilla/"
+/* The PEM files the build embeds (tests run from the top directory). */
+#define CA_DIR "build/anchors/"
 #define BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 static char dir[] = "/tmp/luksbox-tls-XXXXXX";
@@ -24,18 +25,17 @@ static const struct {
 	int type;    /* BR_KEYTYPE_RSA or _EC */
 	size_t size; /* RSA modulus bytes, or EC curve id */
 } roots[] = {
-	{"Amazon Root CA 1", "Amazon Root CA 1", "Amazon_Root_CA_1.crt",
+	{"Amazon Root CA 1", "Amazon Root CA 1", "Amazon_Root_CA_1.pem",
 	 BR_KEYTYPE_RSA, 256},
-	{"Amazon Root CA 2", "Amazon Root CA 2", "Amazon_Root_CA_2.crt",
+	{"Amazon Root CA 2", "Amazon Root CA 2", "Amazon_Root_CA_2.pem",
 	 BR_KEYTYPE_RSA, 512},
-	{"Amazon Root CA 3", "Amazon Root CA 3", "Amazon_Root_CA_3.crt",
+	{"Amazon Root CA 3", "Amazon Root CA 3", "Amazon_Root_CA_3.pem",
 	 BR_KEYTYPE_EC, BR_EC_secp256r1},
-	{"Amazon Root CA 4", "Amazon Root CA 4", "Amazon_Root_CA_4.crt",
+	{"Amazon Root CA 4", "Amazon Root CA 4", "Amazon_Root_CA_4.pem",
 	 BR_KEYTYPE_EC, BR_EC_secp384r1},
 	{"Starfield Services Root CA G2",
 	 "Starfield Services Root Certificate Authority - G2",
-	 "Starfield_Services_Root_Certificate_Authority_-_G2.crt",
-	 BR_KEYTYPE_RSA, 256},
+	 "Starfield_Services_Root_CA_G2.pem", BR_KEYTYPE_RSA, 256},
 };
 
 static int has(const br_x509_trust_anchor *a, const char *s)
@@ -144,8 +144,8 @@ static void test_bundles(void)
 	char path[200], *ca1, *ca3, *sys, *mix, *p;
 	size_t n1, n3, ns, want = 0;
 
-	ca1 = slurp(CA_DIR "Amazon_Root_CA_1.crt", &n1);
-	ca3 = slurp(CA_DIR "Amazon_Root_CA_3.crt", &n3);
+	ca1 = slurp(CA_DIR "Amazon_Root_CA_1.pem", &n1);
+	ca3 = slurp(CA_DIR "Amazon_Root_CA_3.pem", &n3);
 	CHECK(ca1 && ca3);
 	if (!ca1 || !ca3) {
 		free(ca1);
@@ -242,7 +242,7 @@ static void test_garbage(void)
 		put("key.pem", key, sizeof(key) - 1, path, sizeof(path));
 		CHECK(tls_trust_add_pem(&t, path) == -EINVAL);
 	}
-	ca1 = slurp(CA_DIR "Amazon_Root_CA_1.crt", &n1);
+	ca1 = slurp(CA_DIR "Amazon_Root_CA_1.pem", &n1);
 	if (ca1) {
 		char *e;
 
@@ -312,8 +312,8 @@ int main(void)
 		return 1;
 	}
 	T_RUN(test_builtin);
-	/* The PEM sources of the built-in anchors are on the build host. */
-	if (!access(CA_DIR "Amazon_Root_CA_1.crt", R_OK)) {
+	/* The PEM sources of the built-in anchors (absent: run from elsewhere). */
+	if (!access(CA_DIR "Amazon_Root_CA_1.pem", R_OK)) {
 		T_RUN(test_pem_matches_builtin);
 		T_RUN(test_bundles);
 	} else {
