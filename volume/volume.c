@@ -30,7 +30,6 @@ enum {
 	SECRET_BYTES = 32,	   /* per KMS key: GenerateDataKey's AES_256 */
 	SECRET_CAP = 64,	   /* what a Decrypt answer may hold */
 	RECOVERY_BYTES = 32,	   /* generated recovery key */
-	BLANK_HEAD = 1024 * 1024,  /* "blank" = no signature + zero first MiB */
 	WIPE_CHUNK = 1024 * 1024,  /* --wipe writes this much at a time */
 	RECOVERY_MAX_KIB = 262144, /* argon2id memory cap ... */
 	RECOVERY_MIN_KIB = 32768,  /* ... and floor */
@@ -300,7 +299,8 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	return 0;
 }
 
-/* Are all devices of D blank: no signature and a zero first MiB? */
+/* Are all devices of D blank (probe_blank(): no signature at either end,
+ * zeros in the first and last MiB)? 1, 0 with WHY_BUF, or -errno. */
 static int all_blank(const struct vol_devs *d, char *why_buf, size_t cap)
 {
 	struct probe_result pr;
@@ -309,21 +309,12 @@ static int all_blank(const struct vol_devs *d, char *why_buf, size_t cap)
 	int r;
 
 	for (i = 0; i < d->n; i++) {
-		r = probe_signatures(d->path[i], &pr);
-		if (r < 0)
-			return r;
-		if (pr.n) {
-			snprintf(why_buf, cap, "%s holds %s", d->path[i],
-				 probe_describe(&pr, desc, sizeof(desc)));
-			return 0;
-		}
-		r = probe_zero_head(d->path[i], BLANK_HEAD);
+		r = probe_blank(d->path[i], &pr);
 		if (r < 0)
 			return r;
 		if (!r) {
-			snprintf(why_buf, cap,
-				 "%s holds data of a kind not recognised",
-				 d->path[i]);
+			snprintf(why_buf, cap, "%s holds %s", d->path[i],
+				 probe_describe(&pr, desc, sizeof(desc)));
 			return 0;
 		}
 	}
@@ -381,7 +372,8 @@ struct wrapped {
 	struct kms_token tok;
 };
 
-/* Check every device: never in use; no signature unless forced. */
+/* Check every device: never in use; blank (probe_blank()) unless forced:
+ * content we cannot name (random data, a raw database) is data too. */
 static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 			 const struct vol_devs *d, struct vol_error *e)
 {
@@ -407,11 +399,11 @@ static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 			return why(e, -EPERM,
 				   "%s is in use (%s); nothing was changed",
 				   d->path[i], w);
-		r = probe_signatures(d->path[i], &pr);
+		r = probe_blank(d->path[i], &pr);
 		if (r < 0)
 			return why(e, r, "cannot read %s: %s", d->path[i],
 				   strerror(-r));
-		if (!pr.n)
+		if (r)
 			continue;
 		probe_describe(&pr, desc, sizeof(desc));
 		if (!env->force)
