@@ -669,7 +669,7 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 	uint64_t sectors;
 	struct stat st;
 	uint64_t bytes;
-	int fd, r;
+	int fd, r, damaged;
 
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -721,15 +721,20 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 		return 1;
 	}
 out_fail:
+	damaged = r == -EINVAL || r == -EPROTONOSUPPORT || r == -EILSEQ;
 	if (o->export)
 		printf("MD_DEVNAME=%s\nMD_SUPERBLOCK=%s\n", dev,
-		       r == -EINVAL || r == -EPROTONOSUPPORT ? "damaged"
-							     : "unreadable");
+		       damaged ? "damaged" : "unreadable");
 	else
 		printf("%s:\n     Superblock : %s\n", dev,
-		       r == -EINVAL || r == -EPROTONOSUPPORT ? "damaged"
-							     : "unreadable");
-	fail_err(EXIT_FAIL, r, "examine %s", dev);
+		       damaged ? "damaged" : "unreadable");
+	if (r == -EILSEQ)
+		fail(EXIT_FAIL,
+		     "examine %s: the superblock's set_name (the array name) "
+		     "holds control characters or is not UTF-8; not shown",
+		     dev);
+	else
+		fail_err(EXIT_FAIL, r, "examine %s", dev);
 	return 1;
 }
 
