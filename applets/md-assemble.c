@@ -35,8 +35,9 @@ const char md_assemble_usage[] =
 	"  create   -n NAME [-c SIZE] [-r N] [-u UUID] [-f] [-R] [-Y] DEV...\n"
 	"           write RAID0 superblocks on DEV... (slot = position) and\n"
 	"           start the array as /dev/mdN, linked as /dev/md/NAME.\n"
-	"           Refuses a device that carries any signature (file system,\n"
-	"           LUKS, md, LVM, partition table) unless --force, and always\n"
+	"           Refuses a device that is not blank (a known signature at\n"
+	"           either end, or non-zero bytes in its first or last MiB)\n"
+	"           unless --force, and always\n"
 	"           refuses the root disk and mounted or held devices. One\n"
 	"           device needs no md: refused unless --force-raid. Refused\n"
 	"           too when another device carries an array of that name\n"
@@ -62,8 +63,8 @@ const char md_assemble_usage[] =
 	"                        a bare number is KiB, as with mdadm; a power of\n"
 	"                        two from 4K to 64M\n"
 	"  -r, --readahead N     read-ahead of the array, in 512-byte sectors\n"
-	"  -f, --force           DESTRUCTIVE: create over devices that carry a\n"
-	"                        signature; whatever they held is lost. Never\n"
+	"  -f, --force           DESTRUCTIVE: create over devices that are not\n"
+	"                        blank; whatever they held is lost. Never\n"
 	"                        overrides the root disk, mounted, held devices.\n"
 	"                        Also: create despite another array's name.\n"
 	"  -R, --force-raid      create a one-member array\n"
@@ -252,8 +253,8 @@ static int parse(int argc, char **argv, struct opts *o)
 
 /*
  * Is DEV fit to become a member: a block device, not the root disk, not
- * mounted, swapped on or held (never overridable), and without any
- * signature (unless --force, which says what it erases)? EXIT_OK or the
+ * mounted, swapped on or held (never overridable), and blank (unless
+ * --force, which says what it erases)? EXIT_OK or the
  * exit code after the message.
  */
 static int check_new_member(const struct opts *o, const char *dev)
@@ -285,18 +286,19 @@ static int check_new_member(const struct opts *o, const char *dev)
 			    "create array %s on %s: %s; nothing was written "
 			    "(--force does not override this)",
 			    o->name, dev, why);
-	r = probe_signatures(dev, &res);
-	if (r)
+	/* Blank (crypto/probe.h) or --force: unknown data is data too. */
+	r = probe_blank(dev, &res);
+	if (r < 0)
 		return fail_err(EXIT_FAIL, r, "create array %s: read %s",
 				o->name, dev);
-	if (res.n && !o->force)
+	if (!r && !o->force)
 		return fail(EXIT_FAIL,
 			    "create array %s on %s: it carries %s; nothing "
 			    "was written (--force erases it, DESTROYING what "
 			    "it holds)",
 			    o->name, dev,
 			    probe_describe(&res, sigs, sizeof(sigs)));
-	if (res.n)
+	if (!r)
 		note("%s: erasing %s (--force)", dev,
 		     probe_describe(&res, sigs, sizeof(sigs)));
 	return EXIT_OK;
@@ -452,7 +454,8 @@ static int cmd_assemble(const struct opts *o)
 			return fail(
 				EXIT_FAIL,
 				"assemble array %s: no member found: %s "
-				"blank (no signature at all; instance-store "
+				"blank (no signature, zeros at both ends; "
+				"instance-store "
 				"disks are blank after a stop/start: create "
 				"the array again)",
 				what,
@@ -584,17 +587,16 @@ static const char *level_str(int32_t level, char *buf, size_t len)
 	return buf;
 }
 
-/* What is on a device without an md superblock: "blank" (no signature, the
- * first MiB zero), "none" (no signature we know) or the signatures. */
+/* What is on a device without an md superblock: "blank" (probe_blank()),
+ * the signatures, or where the first unknown non-zero byte is. */
 static const char *contents(const char *dev, char *buf, size_t len)
 {
 	struct probe_result res;
+	int r = probe_blank(dev, &res);
 
-	if (probe_signatures(dev, &res))
+	if (r < 0)
 		return "unreadable";
-	if (res.n)
-		return probe_describe(&res, buf, len);
-	return probe_zero_head(dev, 1 << 20) == 1 ? "blank" : "none";
+	return r ? "blank" : probe_describe(&res, buf, len);
 }
 
 static void examine_human(const char *dev, const struct md_sb *sb, int r,
@@ -690,7 +692,7 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 	uint64_t sectors;
 	struct stat st;
 	uint64_t bytes;
-	int fd, r;
+	int fd, r, damaged;
 
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -742,15 +744,20 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 		return 1;
 	}
 out_fail:
+	damaged = r == -EINVAL || r == -EPROTONOSUPPORT || r == -EILSEQ;
 	if (o->export)
 		printf("MD_DEVNAME=%s\nMD_SUPERBLOCK=%s\n", dev,
-		       r == -EINVAL || r == -EPROTONOSUPPORT ? "damaged"
-							     : "unreadable");
+		       damaged ? "damaged" : "unreadable");
 	else
 		printf("%s:\n     Superblock : %s\n", dev,
-		       r == -EINVAL || r == -EPROTONOSUPPORT ? "damaged"
-							     : "unreadable");
-	fail_err(EXIT_FAIL, r, "examine %s", dev);
+		       damaged ? "damaged" : "unreadable");
+	if (r == -EILSEQ)
+		fail(EXIT_FAIL,
+		     "examine %s: the superblock's set_name (the array name) "
+		     "holds control characters or is not UTF-8; not shown",
+		     dev);
+	else
+		fail_err(EXIT_FAIL, r, "examine %s", dev);
 	return 1;
 }
 

@@ -154,6 +154,17 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
+/* One mountinfo line: "id parent maj:min root mountpoint ...". MNT has
+ * PATH_MAX bytes. 0, or -EINVAL for a line of another shape. */
+static int mountinfo_line(const char *line, unsigned *maj, unsigned *mnr,
+			  char *mnt)
+{
+	if (sscanf(line, "%*u %*u %u:%u %*s %4095s", maj, mnr, mnt) != 3)
+		return -EINVAL;
+	unescape(mnt);
+	return 0;
+}
+
 /*
  * Walk /proc/self/mountinfo; for each line call MATCH with the mount point
  * and device numbers; stop at the first nonzero result and return it.
@@ -169,14 +180,9 @@ static int each_mount(int (*match)(const char *mnt, unsigned maj, unsigned mnr,
 
 	if (!f)
 		return -errno;
-	while (!r && fgets(line, sizeof(line), f)) {
-		/* id parent maj:min root mountpoint ... */
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &mnr, mnt) !=
-		    3)
-			continue;
-		unescape(mnt);
-		r = match(mnt, maj, mnr, arg, out);
-	}
+	while (!r && fgets(line, sizeof(line), f))
+		if (!mountinfo_line(line, &maj, &mnr, mnt))
+			r = match(mnt, maj, mnr, arg, out);
 	fclose(f);
 	return r;
 }

@@ -160,20 +160,56 @@ uint32_t md_sb_csum(const void *buf, size_t len)
 	return (uint32_t)((sum & 0xffffffffU) + (sum >> 32));
 }
 
+/* Length of the UTF-8 sequence at P (N bytes left) when it encodes a
+ * character that is not a control (C0, DEL, C1), else 0: overlong forms,
+ * surrogates and stray bytes are refused as well, so that no terminal,
+ * UTF-8 or 8-bit, ever sees a CSI (0x9b) or an ESC from a disk. */
+static unsigned text_char(const uint8_t *p, unsigned n)
+{
+	unsigned len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return p[0] >= 0x20 && p[0] != 0x7f;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (c >= 0x80 && c <= 0x9f))
+		return 0;
+	return len;
+}
+
+/* set_name: printed by examine and in messages, so text only (-EILSEQ). */
 static int name_text(const uint8_t *p, char *out)
 {
-	unsigned i;
+	unsigned i, n, len;
 
-	for (i = 0; i < 32 && p[i]; i++) {
-		/* Printed by examine: no control bytes into a terminal. */
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return -EINVAL;
-		out[i] = (char)p[i];
+	for (n = 0; n < 32 && p[n]; n++)
+		;
+	for (i = 0; i < n; i += len) {
+		len = text_char(p + i, n - i);
+		if (!len)
+			return -EILSEQ;
 	}
-	out[i] = '\0';
-	for (; i < 32; i++)
-		if (p[i])
-			return -EINVAL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	for (; n < 32; n++)
+		if (p[n])
+			return -EILSEQ;
 	return 0;
 }
 
@@ -194,7 +230,7 @@ int md_sb_decode(const void *buf, size_t len, unsigned minor,
 	out->feature_map = get32(p + O_FEATURE);
 	memcpy(out->set_uuid, p + O_SET_UUID, 16);
 	if (name_text(p + O_SET_NAME, out->set_name))
-		return -EINVAL;
+		return -EILSEQ;
 	out->ctime = get64(p + O_CTIME);
 	out->level = (int32_t)get32(p + O_LEVEL);
 	out->layout = get32(p + O_LAYOUT);
@@ -627,6 +663,10 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 				    r == -ENOENT ? "no md superblock"
 				    : r == -EBADMSG
 					    ? "superblock checksum is wrong"
+				    : r == -EILSEQ
+					    ? "the superblock's set_name (the "
+					      "array name) holds control "
+					      "characters or is not UTF-8"
 				    : r ? "superblock is damaged"
 					: "it belongs to another array");
 				r = -ENODEV;

@@ -102,7 +102,10 @@ uint32_t md_sb_csum(const void *buf, size_t len);
  *   -EINVAL      fields that cannot be true (max_dev over 1920, dev_number
  *                past max_dev, super_offset not where MINOR puts it, data
  *                overlapping the superblock or past the device end, zero or
- *                huge raid_disks, a set_name that is not text);
+ *                huge raid_disks);
+ *   -EILSEQ      the set_name is not text: a control character (C0, DEL,
+ *                C1 such as 0x9b, CSI) or bytes that are not UTF-8, or
+ *                bytes after its NUL;
  *   -EBADMSG     well-formed but the checksum is wrong (*OUT is filled, so
  *                examine can show it).
  */

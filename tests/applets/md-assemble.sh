@@ -112,7 +112,8 @@ b = bytearray(4096)
 max_dev = ((256 + 2 * ndev + 511) // 512 * 512 - 256) // 2
 struct.pack_into("<II", b, 0, 0xA92B4EFC, 1)
 b[16:32] = bytes.fromhex(uuid)
-b[32:32 + len(name)] = name.encode()
+name = os.fsencode(name)  # raw bytes from argv, as a hostile disk has them
+b[32:32 + len(name)] = name
 ctime = 1700000000
 struct.pack_into("<QiIQII", b, 64, ctime, 0, 1, 0, chunk, raid_disks)
 struct.pack_into("<QQQ", b, 128, doff, size // 512 - doff, 8)
@@ -202,6 +203,14 @@ truncate -s $((32 << 20)) "$t/past" # data now runs past the end
 run md examine -Y "$t/past"
 check "examine: data past the end of the device is damaged, exit 1" \
 	'[ "$rc" = 1 ] && grep -qx MD_SUPERBLOCK=damaged <<<"$out"'
+
+# A set_name with CSI (0x9b): refused as damaged, the field named, the
+# byte never echoed.
+mksb "$t/csi" $((64 << 20)) $'web\x9b2J' $uuid 0 3 128 2048
+run md examine -Y "$t/csi"
+check "examine: a set_name holding C1 CSI is damaged, the field named, not echoed" \
+	'[ "$rc" = 1 ] && grep -qx MD_SUPERBLOCK=damaged <<<"$out" && grep -q "set_name (the array name) holds control characters" <<<"$err" &&
+	! LC_ALL=C grep -q $'"'"'\x9b'"'"' <<<"$out$err"'
 
 truncate -s 16M "$t/blank"
 run md examine "$t/blank"

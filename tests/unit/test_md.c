@@ -437,11 +437,50 @@ static void test_hostile(void)
 	put32le(buf + 144, 0);
 	resum(buf);
 	CHECK(md_sb_decode(buf, sizeof(buf), 2, dev, &out) == -EINVAL);
-	/* Terminal escapes in the name. */
-	good(buf, &sb);
-	buf[33] = 0x1b;
-	resum(buf);
-	CHECK(md_sb_decode(buf, sizeof(buf), 2, dev, &out) == -EINVAL);
+	/* Terminal escapes in the name, C0, DEL and C1 (0x9b is CSI to an
+	 * 8-bit terminal; C2 9B is the same character in UTF-8): -EILSEQ,
+	 * which names the field. Plain UTF-8 text passes. */
+	{
+		static const char *const bad[] = {
+			"a\x1b[2Jb",
+			"a\x7f",
+			"a\x9b"
+			"31m",
+			"a\xc2\x9b"
+			"31m",
+			"a\xc0\xaf",
+			"a\xed\xa0\x80",
+			"a\xff",
+			"a\xe2\x82",
+		};
+		static const char *const ok[] = {
+			"caf\xc3\xa9", "host:db-1",
+			"\xe6\x97\xa5\xf0\x9f\x98\x80"};
+		unsigned k;
+
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			good(buf, &sb);
+			memset(buf + 32, 0, 32);
+			memcpy(buf + 32, bad[k], strlen(bad[k]));
+			resum(buf);
+			CHECK(md_sb_decode(buf, sizeof(buf), 2, dev, &out) ==
+			      -EILSEQ);
+		}
+		for (k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+			good(buf, &sb);
+			memset(buf + 32, 0, 32);
+			memcpy(buf + 32, ok[k], strlen(ok[k]));
+			resum(buf);
+			CHECK(md_sb_decode(buf, sizeof(buf), 2, dev, &out) ==
+				      0 &&
+			      !strcmp(out.set_name, ok[k]));
+		}
+		/* Bytes after the NUL. */
+		good(buf, &sb);
+		buf[62] = 'x';
+		resum(buf);
+		CHECK(md_sb_decode(buf, sizeof(buf), 2, dev, &out) == -EILSEQ);
+	}
 	/* Other versions and no magic. */
 	good(buf, &sb);
 	put32le(buf + 4, 0);

@@ -92,14 +92,21 @@ static void test_blank(void)
 
 	close(fd);
 	CHECK(probe_signatures(img, &r) == 0 && r.n == 0 && r.size == 64 * MIB);
-	CHECK(probe_zero_head(img, 4 * MIB) == 1);
+	CHECK(probe_blank(img, &r) == 1 && !r.dirty);
 	devs[0] = img;
 	CHECK(probe_all_blank(devs, 1, &which, NULL) == 1);
+	/* Between the edges: "blank" reads only the first and last MiB. */
 	fd = open(img, O_RDWR);
 	poke(fd, 3 * MIB, "x", 1);
 	close(fd);
-	CHECK(probe_zero_head(img, 4 * MIB) == 0);
-	CHECK(probe_zero_head(img, 2 * MIB) == 1);
+	CHECK(probe_blank(img, &r) == 1);
+	/* One byte in the last MiB: unknown content, not blank. */
+	fd = open(img, O_RDWR);
+	poke(fd, 64 * MIB - 1, "x", 1);
+	close(fd);
+	CHECK(probe_blank(img, &r) == 0 && r.n == 0 && r.dirty &&
+	      r.nonzero == 64 * MIB - 1);
+	CHECK(probe_all_blank(devs, 1, &which, &r) == 0 && which == 0);
 	unlink(img);
 	CHECK(probe_signatures("/nonexistent/dev", &r) == -ENOENT);
 }

@@ -1,0 +1,112 @@
+/* fuzz_mountinfo.c - libFuzzer target: the two mountinfo readers (the
+ * prober's, which finds the root disk and what is mounted or swapped on,
+ * and crypto/fs.c's, which finds what is mounted on a directory).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Sources: crypto/probe.c
+ *
+ * Untrusted input: mount points and sources are chosen by whoever mounts
+ * (a user's FUSE mount, a label), and arrive octal-escaped. The input is
+ * served as mountinfo and as /proc/swaps (a memfd) over a small sysfs tree
+ * made once (sda, 8:0, with partition sda1, 8:1), and each of its lines goes
+ * through fs.c's line parser, which is static: fs.c is included.
+ */
+#include "crypto/fs.c"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/probe.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		abort();
+}
+
+/* A sysfs with one disk and one partition, in a fresh directory. */
+static const char *make_sysfs(void)
+{
+	static char root[64] = "/tmp/fuzz_mountinfo-XXXXXX";
+	char p[PATH_MAX];
+
+	if (!mkdtemp(root))
+		abort();
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/class/block/sda/sda1 "
+		 "%s/class/block/sda/holders %s/dev/block && "
+		 "ln -s ../class/block/sda/sda1 "
+		 "%s/class/block/sda1 && "
+		 "ln -s ../../class/block/sda %s/dev/block/8:0 && "
+		 "ln -s ../../class/block/sda1 %s/dev/block/8:1",
+		 root, root, root, root, root, root);
+	if (system(p))
+		abort();
+	snprintf(p, sizeof(p), "%s/class/block/sda", root);
+	put(p, "dev", "8:0\n");
+	snprintf(p, sizeof(p), "%s/class/block/sda/sda1", root);
+	put(p, "dev", "8:1\n");
+	put(p, "partition", "1\n");
+	return root;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *sysfs;
+	static int fd = -1;
+	static char path[64];
+	struct probe_sys sys;
+	char names[4][32], why[256], line[4096], mnt[PATH_MAX];
+	unsigned maj, mnr;
+	size_t i, n;
+	int r;
+
+	if (!sysfs) {
+		sysfs = make_sysfs();
+		fd = memfd_create("fuzz_mountinfo", MFD_CLOEXEC);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) ||
+	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+	sys.sysfs = sysfs;
+	sys.mountinfo = path;
+	sys.swaps = path;
+	r = probe_root_disks(&sys, names, 4);
+	if (r > 4)
+		__builtin_trap();
+	why[0] = '\0';
+	r = probe_in_use(&sys, "sda", why, sizeof(why));
+	if (r < 0 || (r == 1 && !why[0]) || strlen(why) >= sizeof(why))
+		__builtin_trap();
+	/* fs.c reads lines of up to 4095 bytes with fgets: the same here. */
+	for (i = 0; i < size; i += n) {
+		n = 0;
+		while (i + n < size && n < sizeof(line) - 1 &&
+		       data[i + n] != '\n')
+			n++;
+		memcpy(line, data + i, n);
+		line[n] = '\0';
+		if (i + n < size && data[i + n] == '\n')
+			n++;
+		if (!n)
+			break;
+		if (!mountinfo_line(line, &maj, &mnr, mnt) &&
+		    strlen(mnt) >= sizeof(mnt))
+			__builtin_trap();
+	}
+	return 0;
+}
