@@ -52,20 +52,18 @@ deps() {
 # udev, perl, is not needed to run the binary), so no soname is looked up
 # in the host's dpkg database.
 resolve() {
-	local kpkg queue p d seen=" " v
+	local kpkg p d seen=" " v queue
 	kpkg=$(field "$kernel_meta" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -n1)
 	[ -n "$kpkg" ] || return 1
 	echo "kernel $kpkg"
-	queue="$userland"
-	while [ -n "$queue" ]; do
-		set -- $queue
-		p=$1
-		shift
-		queue="$*"
+	read -r -a queue <<<"$userland"
+	while [ ${#queue[@]} -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
 		case $seen in *" $p "*) continue ;; esac
 		seen="$seen$p "
 		for d in $(deps "$p"); do
-			case $d in lib*) queue="$queue $d" ;; esac
+			case $d in lib*) queue+=("$d") ;; esac
 		done
 	done
 	for p in $kpkg $seen; do
@@ -126,7 +124,7 @@ deb() {
 	echo "$f"
 }
 
-echo "guest: from the archive:" $(tr '\n' ' ' <<<"$pins") >&2
+echo "guest: from the archive: $kernel_pkg and $(($(wc -l <<<"$pins") - 1)) packages (listed in $vm/versions)" >&2
 kdeb=$(deb "$kernel_pkg")
 while read -r p _; do
 	[ "$p" = "$kernel_pkg" ] && continue
