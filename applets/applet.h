@@ -1,11 +1,11 @@
 /* applet.h - what every applet and the dispatcher share.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Messages and exit codes", STYLE.md "Applets".
+ * See: docs/design.md "Messages and exit codes", docs/style.md "Applets".
  */
 #ifndef LUKSBOX_APPLET_H
 #define LUKSBOX_APPLET_H
 
-/* Exit codes (DESIGN.md): 75 is sysexits' EX_TEMPFAIL, "retry may succeed". */
+/* Exit codes (docs/design.md): 75 is sysexits' EX_TEMPFAIL, "retry may succeed". */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
@@ -45,7 +45,7 @@ extern const unsigned applets_count;
 const struct applet *applet_find(const char *name);
 
 /*
- * Messages, one format (DESIGN.md): "APPLET: unable to VERB OBJECT: REASON".
+ * Messages, one format (docs/design.md): "APPLET: unable to VERB OBJECT: REASON".
  * fail() prints "APPLET: unable to " followed by FMT on stderr and returns
  * CODE, so an applet can `return fail(EXIT_FAIL, "open %s: %s", dev, why);`.
  * fail_err() appends ": strerror(ERR)" (ERR positive or negative errno).

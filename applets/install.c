@@ -1,6 +1,6 @@
 /* install.c - `luksbox install`: put luksbox on this system, idempotently.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: conf/install.h, init/luksbox, issue 7.
+ * See: conf/install.h, init/luksbox.
  */
 #include <errno.h>
 #include <getopt.h>

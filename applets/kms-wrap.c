@@ -1,6 +1,6 @@
 /* kms-wrap.c - wrap and unwrap secrets with AWS KMS; read SSM SecureStrings.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", kms/kms.h, kms/ssm.h, issue 4.
+ * See: docs/design.md "Applets", kms/kms.h, kms/ssm.h.
  */
 #include <errno.h>
 #include <fcntl.h>

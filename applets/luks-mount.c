@@ -1,6 +1,6 @@
 /* luks-mount.c - unlock and mount KMS-protected volumes at boot.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", volume/volume.h, init/luksbox, issue 6.
+ * See: docs/design.md "Applets", volume/volume.h, init/luksbox.
  */
 #include <errno.h>
 #include <fcntl.h>

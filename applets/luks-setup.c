@@ -1,6 +1,6 @@
 /* luks-setup.c - provision a KMS-unlocked LUKS2 volume.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", "On-disk contract"; volume/volume.h; issue 6.
+ * See: docs/design.md "Applets", "On-disk contract"; volume/volume.h.
  */
 #include <errno.h>
 #include <getopt.h>

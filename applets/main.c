@@ -1,6 +1,6 @@
 /* main.c - luksbox's dispatcher: one binary, many applets (busybox style).
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: STYLE.md "Applets" (execline's sorted table, toybox's flags).
+ * See: docs/style.md "Applets" (execline's sorted table, toybox's flags).
  *
  * The applet is the basename of argv[0] (a symlink such as /sbin/luks-mount)
  * or, for `luksbox APPLET ARGS`, the first argument. --help, --version, the

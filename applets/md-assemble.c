@@ -1,10 +1,10 @@
 /* md-assemble.c - create, assemble, stop and examine md RAID0 arrays;
  * find instance-store disks.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Applets", crypto/md.h, crypto/probe.h, kms/creds.h
+ * See: docs/design.md "Applets", crypto/md.h, crypto/probe.h, kms/creds.h
  *      (IMDS), mdadm(8) (option names, --examine and --export output),
  *      EC2 User Guide "Instance store volumes" (NVMe model string,
- *      block-device-mapping/ephemeralN), issue 5.
+ *      block-device-mapping/ephemeralN).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* uninstall.c - `luksbox uninstall`: remove exactly what install put there.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: conf/install.h, issue 7.
+ * See: conf/install.h.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /* volcommon.h - what luks-setup and luks-mount share: boot-time logging,
  * the AWS client and volume environment, the kernel modules they need.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Messages and exit codes", volume/volume.h, kmsg(4)
+ * See: docs/design.md "Messages and exit codes", volume/volume.h, kmsg(4)
  *      (/dev/kmsg record format), RFC 3164 (syslog over /dev/log).
  */
 #ifndef LUKSBOX_VOLCOMMON_H

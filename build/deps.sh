@@ -2,7 +2,7 @@
 # deps.sh - build luksbox's static dependencies from Debian source packages
 # with musl, into an ignored sysroot under build/cache/.
 # SPDX-License-Identifier: GPL-2.0-or-later
-# See: apt-get(8) "source", dpkg-source(1), musl-gcc, DESIGN.md "Libraries".
+# See: apt-get(8) "source", dpkg-source(1), musl-gcc, docs/design.md "Libraries".
 #
 # Usage: build/deps.sh [NAME...]   (default: every dependency, in order)
 #
@@ -284,7 +284,7 @@ build_cryptsetup() {
 	# through AF_ALG only, so a rescue kernel without algif_skcipher could
 	# neither write nor open a keyslot; without it, libcryptsetup uses a
 	# temporary dm-crypt mapping, which works on every kernel that can
-	# open the volume at all (DESIGN.md "Why the nettle backend").
+	# open the volume at all (docs/design.md "Why the nettle backend").
 	ac_cv_lib_popt_poptConfigFileToString=yes \
 		./configure --prefix="$sysroot" --libdir="$sysroot/lib" \
 		--disable-shared --enable-static \

@@ -1,6 +1,6 @@
 /* tab.c - /etc/luksbox.tab: one volume a line, in the style of crypttab.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: conf/tab.h, DESIGN.md "Configuration", crypttab(5).
+ * See: conf/tab.h, docs/design.md "Configuration", crypttab(5).
  */
 #include <errno.h>
 #include <fcntl.h>

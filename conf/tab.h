@@ -1,6 +1,6 @@
 /* tab.h - /etc/luksbox.tab: one volume a line, in the style of crypttab.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "Configuration", crypttab(5), fstab(5).
+ * See: docs/design.md "Configuration", crypttab(5), fstab(5).
  *
  *	# name     devices              mountpoint         fstype options
  *	cassandra  ephemeral            /var/lib/cassandra ext4   kms-key=alias/c

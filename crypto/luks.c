@@ -1,7 +1,7 @@
 /* luks.c - the only libcryptsetup user: LUKS2 headers, keyslots, tokens.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: crypto/luks.h, libcryptsetup.h, cryptsetup(8) "--perf-*",
- *      DESIGN.md "On-disk contract".
+ *      docs/design.md "On-disk contract".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@ enum {
 	RECOVERY_ITER_MS = 2000,
 };
 
-/* Library code never prints (STYLE.md): swallow libcryptsetup's log. */
+/* Library code never prints (docs/style.md): swallow libcryptsetup's log. */
 static void quiet_log(int level, const char *msg, void *usrptr)
 {
 	(void)level;

@@ -1,7 +1,7 @@
 /* luks.h - the only libcryptsetup user: LUKS2 headers, keyslots, tokens.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: libcryptsetup.h (cryptsetup 2.6), LUKS2 on-disk format
- *      (cryptsetup docs/on-disk-format-luks2.pdf), DESIGN.md "On-disk contract".
+ *      (cryptsetup docs/on-disk-format-luks2.pdf), docs/design.md "On-disk contract".
  *
  * Every function returns 0 (or a slot/token number) or -errno and never
  * prints; libcryptsetup's own log is swallowed. Secrets are passed with

@@ -30,7 +30,7 @@ int kms_context_add(struct kms_context *x, const char *k, const char *v)
 /*
  * The region a call goes to: the caller's hint (a LUKS token records where
  * its blob was made), else --region / AWS_REGION / AWS_DEFAULT_REGION,
- * else the key ARN's region, else IMDS placement/region (issue 4's order;
+ * else the key ARN's region, else IMDS placement/region (docs/design.md "AWS access";
  * the AWS CLI too sends an ARN of another region to the configured one).
  */
 static const char *call_region(struct aws_client *c, const char *key_id,

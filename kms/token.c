@@ -1,6 +1,6 @@
 /* token.c - encode and decode the `aws-kms` LUKS2 token.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: token.h, DESIGN.md "On-disk contract".
+ * See: token.h, docs/design.md "On-disk contract".
  */
 #include "kms/token.h"
 

@@ -1,6 +1,6 @@
 /* token.h - the `aws-kms` LUKS2 token: a KMS-wrapped keyslot secret.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "On-disk contract", LUKS2 on-disk format (tokens),
+ * See: docs/design.md "On-disk contract", LUKS2 on-disk format (tokens),
  *      AWS KMS Developer Guide "Encryption context".
  *
  * The token lives in the LUKS2 header's JSON, linked to the keyslot its

@@ -1,6 +1,6 @@
 /* volume.c - provision, open, close and inspect a luksbox volume.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: volume.h, DESIGN.md "On-disk contract", cryptsetup(8) (what a
+ * See: volume.h, docs/design.md "On-disk contract", cryptsetup(8) (what a
  *      stock cryptsetup user can do with the result), md(4).
  */
 #include "volume/volume.h"

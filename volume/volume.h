@@ -1,6 +1,6 @@
 /* volume.h - a luksbox volume: provision, open, close and inspect it.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: DESIGN.md "On-disk contract", "Applets"; conf/tab.h (what a
+ * See: docs/design.md "On-disk contract", "Applets"; conf/tab.h (what a
  *      volume is), crypto/md.h, crypto/luks.h, crypto/probe.h,
  *      crypto/fs.h, kms/kms.h, kms/token.h.
  *
