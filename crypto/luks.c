@@ -1,11 +1,14 @@
 /* luks.c - the only libcryptsetup user: LUKS2 headers, keyslots, tokens.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: crypto/luks.h, libcryptsetup.h, cryptsetup(8) "--perf-*",
- *      DESIGN.md "On-disk contract".
+ *      DESIGN.md "On-disk contract", crypto/luks_policy.h,
+ *      kernel Documentation/admin-guide/device-mapper/dm-crypt.rst (the
+ *      table: cipher, then the key as hex or :SIZE:TYPE:DESCRIPTION).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -14,6 +17,7 @@
 #include <linux/fs.h>
 
 #include <libcryptsetup.h>
+#include <libdevmapper.h>
 
 #include "crypto/luks.h"
 
@@ -30,6 +34,19 @@ static void quiet_log(int level, const char *msg, void *usrptr)
 	(void)msg;
 	(void)usrptr;
 }
+
+/* The same for libdevmapper, whose default log is stderr. */
+static void quiet_dm_log(int level, const char *file, int line, int dm_errno,
+			 const char *f, ...)
+{
+	(void)level;
+	(void)file;
+	(void)line;
+	(void)dm_errno;
+	(void)f;
+}
+
+static int dev_size(const char *dev, uint64_t *size);
 
 static int init(struct luks *l, const char *dev)
 {
@@ -96,6 +113,10 @@ int luks_info(struct luks *l, struct luks_info *out)
 		out->state = LUKS_STATE_PROVISIONING;
 	else
 		out->state = LUKS_STATE_FOREIGN;
+	out->policy = luks_check(l);
+	snprintf(out->refused, sizeof(out->refused), "%s", l->refused);
+	if (out->policy < 0 && out->policy != -EPROTO)
+		return out->policy;
 	return (int)out->state;
 }
 
@@ -111,6 +132,140 @@ int luks_probe(const char *path, struct luks_info *out)
 	r = luks_info(&l, out);
 	luks_fini(&l);
 	return r < 0 ? r : 0;
+}
+
+/* L->refused = "FIELD=VALUE", the value escaped. Returns -EPROTO. */
+static int refuse(char *why, size_t cap, const char *field, const char *value)
+{
+	char v[LUKS_POLICY_REASON / 2];
+
+	snprintf(why, cap, "%s=%s", field,
+		 luks_escape(value ? value : "(none)", v, sizeof(v)));
+	return -EPROTO;
+}
+
+int luks_check(struct luks *l)
+{
+	struct crypt_device *cd = l->cd;
+	struct crypt_params_integrity ip;
+	struct luks_header_view h = {0};
+	const char *type = crypt_get_type(cd), *json = NULL, *c, *m;
+	const char *dev = crypt_get_device_name(cd);
+	uint64_t off;
+	uint32_t reqs = 0;
+	char n[48];
+	int r;
+
+	l->refused[0] = '\0';
+	if (!type || strcmp(type, CRYPT_LUKS2))
+		return refuse(l->refused, sizeof(l->refused), "version",
+			      type ? type : "(none)");
+	if (!dev)
+		return -EINVAL;
+	r = dev_size(dev, &h.device_size);
+	if (r < 0)
+		return r;
+	r = crypt_dump_json(cd, &json, 0);
+	if (r < 0 || !json)
+		return r < 0 ? r : -EINVAL;
+	h.json = json;
+	h.json_len = strlen(json);
+	h.label = crypt_get_label(cd);
+	h.subsystem = crypt_get_subsystem(cd);
+	h.uuid = crypt_get_uuid(cd);
+	r = luks_policy_check(&h, l->refused, sizeof(l->refused));
+	if (r < 0)
+		return r;
+	/* The same facts as libcryptsetup itself will use them: a header
+	 * its parser reads differently from json-c's tree is refused too. */
+	c = crypt_get_cipher(cd);
+	m = crypt_get_cipher_mode(cd);
+	if (!c || !m || strcmp(c, "aes") || strcmp(m, "xts-plain64")) {
+		snprintf(n, sizeof(n), "%s-%s", c ? c : "?", m ? m : "?");
+		return refuse(l->refused, sizeof(l->refused), "cipher", n);
+	}
+	if (crypt_get_volume_key_size(cd) != VOLUME_KEY_BYTES) {
+		snprintf(n, sizeof(n), "%d", crypt_get_volume_key_size(cd) * 8);
+		return refuse(l->refused, sizeof(l->refused), "volume_key_bits",
+			      n);
+	}
+	if (crypt_get_sector_size(cd) != 512 &&
+	    crypt_get_sector_size(cd) != 4096) {
+		snprintf(n, sizeof(n), "%d", crypt_get_sector_size(cd));
+		return refuse(l->refused, sizeof(l->refused), "sector_size", n);
+	}
+	off = crypt_get_data_offset(cd);
+	if (!off || off >= h.device_size / 512) {
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)off);
+		return refuse(l->refused, sizeof(l->refused),
+			      "data_offset_sectors", n);
+	}
+	/* Re-encryption in progress or unknown requirements change how the
+	 * header is activated: luksbox sets none. */
+	r = crypt_persistent_flags_get(cd, CRYPT_FLAGS_REQUIREMENTS, &reqs);
+	if (r < 0 || reqs) {
+		snprintf(n, sizeof(n), "0x%x", (unsigned)reqs);
+		return refuse(l->refused, sizeof(l->refused), "requirements",
+			      r < 0 ? "(unreadable)" : n);
+	}
+	memset(&ip, 0, sizeof(ip));
+	r = crypt_get_integrity_info(cd, &ip);
+	if (r == 0 && (ip.integrity || ip.tag_size))
+		return refuse(l->refused, sizeof(l->refused), "integrity",
+			      ip.integrity ? ip.integrity : "(tags)");
+	return 0;
+}
+
+int luks_check_active(const char *name, char *why, size_t cap)
+{
+	struct dm_task *dmt;
+	uint64_t start, length;
+	char *type = NULL, *params = NULL, cipher[64], n[24];
+	const char *p, *key;
+	size_t len, bytes;
+	int r = 0;
+
+	why[0] = '\0';
+	dm_log_with_errno_init(quiet_dm_log);
+	dmt = dm_task_create(DM_DEVICE_TABLE);
+	if (!dmt)
+		return -ENOMEM;
+	/* The table may carry the key in hex: libdevmapper wipes its ioctl
+	 * buffers, and nothing of the key is copied here (only counted). */
+	if (!dm_task_secure_data(dmt) || !dm_task_set_name(dmt, name) ||
+	    !dm_task_run(dmt)) {
+		r = -ENODEV;
+		goto out;
+	}
+	if (dm_get_next_target(dmt, NULL, &start, &length, &type, &params)) {
+		r = refuse(why, cap, "table.targets", "more than one");
+		goto out;
+	}
+	if (!type || strcmp(type, "crypt")) {
+		r = refuse(why, cap, "table.target", type);
+		goto out;
+	}
+	p = params ? params : "";
+	len = strcspn(p, " ");
+	snprintf(cipher, sizeof(cipher), "%.*s", (int)len, p);
+	if (strcmp(cipher, "aes-xts-plain64")) {
+		r = refuse(why, cap, "table.cipher", cipher);
+		goto out;
+	}
+	key = p + len + (p[len] == ' ');
+	len = strcspn(key, " ");
+	/* In the kernel keyring the key is ":SIZE:logon:DESC", else hex. */
+	if (key[0] == ':')
+		bytes = strtoul(key + 1, NULL, 10);
+	else
+		bytes = len / 2;
+	if (bytes != VOLUME_KEY_BYTES) {
+		snprintf(n, sizeof(n), "%zu", bytes * 8);
+		r = refuse(why, cap, "table.key_bits", n);
+	}
+out:
+	dm_task_destroy(dmt);
+	return r;
 }
 
 /* Size in bytes of a block device or regular file. */
@@ -261,14 +416,35 @@ int luks_set_ready(struct luks *l)
 int luks_activate(struct luks *l, const char *name, int slot,
 		  const void *secret, size_t secret_len)
 {
+	int r, used;
+
+	/* Here, not in the callers: no path hands a key to a header that
+	 * the policy refuses (the header is not authenticated). */
+	r = luks_check(l);
+	if (r < 0)
+		return r;
 	/* Persistent flags (workqueues, discards) come from the header. */
-	return crypt_activate_by_passphrase(l->cd, name,
+	used = crypt_activate_by_passphrase(l->cd, name,
 					    slot < 0 ? CRYPT_ANY_SLOT : slot,
 					    secret, secret_len, 0);
+	if (used < 0)
+		return used;
+	/* libcryptsetup may re-read the header while activating: what the
+	 * kernel was given is what counts. */
+	r = luks_check_active(name, l->refused, sizeof(l->refused));
+	if (r < 0) {
+		crypt_deactivate(l->cd, name);
+		return r == -EPROTO ? r : -EIO;
+	}
+	return used;
 }
 
 int luks_verify(struct luks *l, int slot, const void *secret, size_t secret_len)
 {
+	int r = luks_check(l);
+
+	if (r < 0)
+		return r;
 	return crypt_activate_by_passphrase(l->cd, NULL,
 					    slot < 0 ? CRYPT_ANY_SLOT : slot,
 					    secret, secret_len, 0);
