@@ -16,6 +16,7 @@
 
 #include <linux/fs.h>
 
+#include <bearssl_hash.h>
 #include <libcryptsetup.h>
 #include <libdevmapper.h>
 
@@ -23,6 +24,9 @@
 
 enum {
 	VOLUME_KEY_BYTES = 64, /* aes-xts-plain64 with AES-256: 512 bits */
+	HDR_BIN = 4096,	       /* LUKS2 binary header; the JSON area follows */
+	HDR_MIN = 16384,       /* header area sizes: 16 KiB ... */
+	HDR_MAX = 4194304,     /* ... 4 MiB, powers of two */
 	SECRET_PBKDF2_ITER = 1000,
 	RECOVERY_ITER_MS = 2000,
 };
@@ -71,15 +75,131 @@ void luks_fini(struct luks *l)
 	l->cd = NULL;
 }
 
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * One copy of a LUKS2 header area at OFF (MAGIC "LUKS\xba\xbe" or
+ * "SKUL\xba\xbe"), read without libcryptsetup: 0 and *AREA (malloc'd,
+ * *SIZE bytes, NUL-terminated past the end) when magic, version, size
+ * and SHA-256 checksum hold; -EINVAL when they do not; -errno.
+ */
+static int read_copy(int fd, uint64_t off, const char *magic,
+		     unsigned char **area, uint64_t *size, uint64_t *seqid)
+{
+	unsigned char bin[HDR_BIN], sum[32], *a;
+	br_sha256_context sc;
+	uint64_t n;
+	ssize_t got;
+
+	*area = NULL;
+	got = pread(fd, bin, sizeof(bin), (off_t)off);
+	if (got < 0)
+		return -errno;
+	if (got != (ssize_t)sizeof(bin) || memcmp(bin, magic, 6) ||
+	    bin[6] != 0 || bin[7] != 2 || memcmp(bin + 72, "sha256", 7))
+		return -EINVAL;
+	n = be64(bin + 8);
+	/* Each copy names its own offset: the secondary sits at hdr_size. */
+	if (n < HDR_MIN || n > HDR_MAX || (n & (n - 1)) ||
+	    be64(bin + 256) != off || (off && off != n))
+		return -EINVAL;
+	a = malloc(n + 1);
+	if (!a)
+		return -ENOMEM;
+	got = pread(fd, a, n, (off_t)off);
+	if (got != (ssize_t)n) {
+		free(a);
+		return got < 0 ? -errno : -EINVAL;
+	}
+	a[n] = '\0';
+	/* The checksum covers the whole area with its own field zeroed. */
+	memcpy(sum, a + 448, sizeof(sum));
+	memset(a + 448, 0, 64);
+	br_sha256_init(&sc);
+	br_sha256_update(&sc, a, n);
+	br_sha256_out(&sc, a + 448);
+	if (memcmp(sum, a + 448, sizeof(sum))) {
+		free(a);
+		return -EINVAL;
+	}
+	*area = a;
+	*size = n;
+	*seqid = be64(a + 16);
+	return 0;
+}
+
+/*
+ * libcryptsetup would not load DEV's header: is it a LUKS2 header with
+ * valid checksums that the policy refuses (a pending re-encryption, which
+ * this libcryptsetup cannot even load, say)? Reads both copies as
+ * libcryptsetup does and keeps the valid one with the higher sequence
+ * number. Returns -EPROTO with WHY set, or 0 when there is nothing to
+ * say (no such header, or one the policy accepts).
+ */
+static int explain_unloadable(const char *dev, char *why, size_t cap)
+{
+	static const char primary[] = "LUKS\xba\xbe",
+			  secondary[] = "SKUL\xba\xbe";
+	struct luks_header_view h = {0};
+	unsigned char *a = NULL, *b = NULL, *use;
+	uint64_t na = 0, nb = 0, sa = 0, sb = 0, off;
+	char label[49], subsystem[49], uuid[41];
+	int fd, r;
+
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	read_copy(fd, 0, primary, &a, &na, &sa);
+	/* The secondary copy sits at the primary's size; with a broken
+	 * primary, libcryptsetup looks at every possible size. */
+	for (off = a ? na : HDR_MIN; off <= HDR_MAX && !b; off *= 2) {
+		read_copy(fd, off, secondary, &b, &nb, &sb);
+		if (a)
+			break;
+	}
+	close(fd);
+	use = a && (!b || sa >= sb) ? a : b;
+	r = 0;
+	if (use && !dev_size(dev, &h.device_size)) {
+		snprintf(label, sizeof(label), "%.48s", (char *)use + 24);
+		snprintf(subsystem, sizeof(subsystem), "%.48s",
+			 (char *)use + 208);
+		snprintf(uuid, sizeof(uuid), "%.40s", (char *)use + 168);
+		h.json = (const char *)use + HDR_BIN;
+		h.json_len = strlen(h.json);
+		h.label = label;
+		h.subsystem = subsystem;
+		h.uuid = uuid;
+		r = luks_policy_check(&h, why, cap) == -EPROTO ? -EPROTO : 0;
+	}
+	free(a);
+	free(b);
+	return r;
+}
+
 int luks_load(struct luks *l, const char *dev)
 {
 	int r = init(l, dev);
 
+	l->refused[0] = '\0';
 	if (r < 0)
 		return r;
 	r = crypt_load(l->cd, CRYPT_LUKS, NULL);
-	if (r < 0)
+	if (r < 0) {
 		luks_fini(l);
+		/* Say which field, rather than "no LUKS header". */
+		if (r == -EINVAL &&
+		    explain_unloadable(dev, l->refused, sizeof(l->refused)))
+			r = -EPROTO;
+	}
 	return r;
 }
 
@@ -127,6 +247,10 @@ int luks_probe(const char *path, struct luks_info *out)
 
 	memset(out, 0, sizeof(*out));
 	r = luks_load(&l, path);
+	if (r == -EPROTO) {
+		out->policy = r;
+		snprintf(out->refused, sizeof(out->refused), "%s", l.refused);
+	}
 	if (r < 0)
 		return r;
 	r = luks_info(&l, out);

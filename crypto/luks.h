@@ -58,12 +58,20 @@ struct luks_format_params {
 
 /*
  * Read the LUKS header of PATH (block device or image file) without
- * touching it. Returns 0 and fills OUT; -EINVAL when PATH holds no LUKS
- * header; other -errno from opening or reading (-ENOENT, -EACCES, -EIO).
+ * touching it. Returns 0 and fills OUT (OUT->policy < 0: the policy
+ * refuses it); -EINVAL when PATH holds no LUKS header; -EPROTO as for
+ * luks_load(), with OUT->policy and OUT->refused set; other -errno from
+ * opening or reading (-ENOENT, -EACCES, -EIO).
  */
 int luks_probe(const char *path, struct luks_info *out);
 
-/* Open the LUKS header on DEV into L. -EINVAL when there is none. */
+/*
+ * Open the LUKS header on DEV into L. -EINVAL when there is none; -EPROTO
+ * (L->refused set, L->cd NULL) when libcryptsetup will not load it but
+ * DEV holds a LUKS2 header with valid checksums that the policy refuses,
+ * read here without libcryptsetup as it would choose the copy (a pending
+ * online re-encryption: this libcryptsetup is built without it).
+ */
 int luks_load(struct luks *l, const char *dev);
 
 /*

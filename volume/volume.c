@@ -897,9 +897,10 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	snprintf(target, cap, "%s", dev);
 	r = luks_probe(dev, &li);
 	/* This volume's header, not as luks-setup writes it: neither
-	 * "already provisioned" nor redone; --force makes a new volume. */
-	if (r == 0 && !strcmp(li.label, v->name) && li.policy < 0 &&
-	    !env->force)
+	 * "already provisioned" nor redone; --force makes a new volume.
+	 * (-EPROTO: one libcryptsetup cannot load, whatever its label.) */
+	if (((r == 0 && !strcmp(li.label, v->name)) || r == -EPROTO) &&
+	    li.policy < 0 && !env->force)
 		return refuse_header(e, dev, li.refused);
 	if (r == 0 && !strcmp(li.label, v->name) && li.policy == 0) {
 		if (li.state == LUKS_STATE_READY) {
@@ -1239,6 +1240,8 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				       "its RAID0 array holds no LUKS header",
 				       e);
 	}
+	if (r == -EPROTO)
+		return refuse_header(e, target, l.refused);
 	if (r < 0)
 		return why(e, r, "cannot read the LUKS header of %s: %s",
 			   target, strerror(-r));
