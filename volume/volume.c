@@ -37,6 +37,12 @@ enum {
 	PASS_MAX = 512,
 };
 
+/* The header policy counts what luks-setup makes: one keyslot and token
+ * per KMS key, and a recovery keyslot. */
+_Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
+		       (int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_TOKENS,
+	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
+
 /* ---- messages ------------------------------------------------------------ */
 
 static void say(const struct vol_env *env, enum vol_level lv, const char *fmt,
