@@ -902,14 +902,17 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	}
 	snprintf(target, cap, "%s", dev);
 	r = luks_probe(dev, &li);
-	/* This volume's header, not as luks-setup writes it: neither
-	 * "already provisioned" nor redone; --force makes a new volume.
-	 * (-EPROTO: one libcryptsetup cannot load, whatever its label.) */
-	if (((r == 0 && !strcmp(li.label, v->name)) || r == -EPROTO) &&
+	/* This volume's header, ready but not as luks-setup writes it: not
+	 * "already provisioned" (it would be left to be mounted), not redone
+	 * (it may hold data); --force makes a new volume. -EPROTO: a header
+	 * libcryptsetup cannot load, whatever its label. */
+	if (((r == 0 && !strcmp(li.label, v->name) &&
+	      li.state == LUKS_STATE_READY) ||
+	     r == -EPROTO) &&
 	    li.policy < 0 && !env->force)
 		return refuse_header(e, dev, li.refused);
-	if (r == 0 && !strcmp(li.label, v->name) && li.policy == 0) {
-		if (li.state == LUKS_STATE_READY) {
+	if (r == 0 && !strcmp(li.label, v->name)) {
+		if (li.state == LUKS_STATE_READY && li.policy == 0) {
 			say(env, VOL_INFO,
 			    "%s: already provisioned on %s (LUKS UUID %s); "
 			    "nothing changed",
@@ -1257,7 +1260,24 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		return why(e, r, "cannot read the LUKS header of %s: %s",
 			   target, strerror(-r));
 	}
-	/* Before anything reads its label or asks KMS: the header is not
+	/* A setup cut short (a power cut after the format, before the
+	 * keyslots): never held data, never activated as it is; redoing it
+	 * formats a new header, which is checked before its activation. */
+	if (li.state == LUKS_STATE_PROVISIONING && !strcmp(li.label, v->name)) {
+		luks_fini(&l);
+		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
+			say(env, VOL_WARN,
+			    "%s: %s holds a half-provisioned volume (setup "
+			    "was interrupted; it never held data): redoing it",
+			    v->name, target);
+			return vol_provision(env, v, d, e);
+		}
+		return why(e, -EINVAL,
+			   "%s holds a half-provisioned volume (setup was "
+			   "interrupted); finish it with: luks-setup %s",
+			   target, v->name);
+	}
+	/* Before anything prints its label or asks KMS: the header is not
 	 * authenticated, so it must be exactly what luks-setup writes. */
 	if (li.policy < 0) {
 		luks_fini(&l);
@@ -1271,20 +1291,6 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			   "%s holds the luksbox volume \"%s\", not \"%s\" "
 			   "(did device names change? fix the devices field)",
 			   target, li.label, v->name);
-	}
-	if (li.state == LUKS_STATE_PROVISIONING) {
-		luks_fini(&l);
-		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
-			say(env, VOL_WARN,
-			    "%s: %s holds a half-provisioned volume (setup "
-			    "was interrupted; it never held data): redoing it",
-			    v->name, target);
-			return vol_provision(env, v, d, e);
-		}
-		return why(e, -EINVAL,
-			   "%s holds a half-provisioned volume (setup was "
-			   "interrupted); finish it with: luks-setup %s",
-			   target, v->name);
 	}
 	what(e, "unlock %s", v->name);
 	if (key) {
