@@ -1,11 +1,14 @@
 /* luks.c - the only libcryptsetup user: LUKS2 headers, keyslots, tokens.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: crypto/luks.h, libcryptsetup.h, cryptsetup(8) "--perf-*",
- *      docs/design.md "On-disk contract".
+ *      docs/design.md "On-disk contract", crypto/luks_policy.h,
+ *      kernel Documentation/admin-guide/device-mapper/dm-crypt.rst (the
+ *      table: cipher, then the key as hex or :SIZE:TYPE:DESCRIPTION).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -13,12 +16,17 @@
 
 #include <linux/fs.h>
 
+#include <bearssl_hash.h>
 #include <libcryptsetup.h>
+#include <libdevmapper.h>
 
 #include "crypto/luks.h"
 
 enum {
 	VOLUME_KEY_BYTES = 64, /* aes-xts-plain64 with AES-256: 512 bits */
+	HDR_BIN = 4096,	       /* LUKS2 binary header; the JSON area follows */
+	HDR_MIN = 16384,       /* header area sizes: 16 KiB ... */
+	HDR_MAX = 4194304,     /* ... 4 MiB, powers of two */
 	SECRET_PBKDF2_ITER = 1000,
 	RECOVERY_ITER_MS = 2000,
 };
@@ -30,6 +38,19 @@ static void quiet_log(int level, const char *msg, void *usrptr)
 	(void)msg;
 	(void)usrptr;
 }
+
+/* The same for libdevmapper, whose default log is stderr. */
+static void quiet_dm_log(int level, const char *file, int line, int dm_errno,
+			 const char *f, ...)
+{
+	(void)level;
+	(void)file;
+	(void)line;
+	(void)dm_errno;
+	(void)f;
+}
+
+static int dev_size(const char *dev, uint64_t *size);
 
 static int init(struct luks *l, const char *dev)
 {
@@ -54,15 +75,131 @@ void luks_fini(struct luks *l)
 	l->cd = NULL;
 }
 
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * One copy of a LUKS2 header area at OFF (MAGIC "LUKS\xba\xbe" or
+ * "SKUL\xba\xbe"), read without libcryptsetup: 0 and *AREA (malloc'd,
+ * *SIZE bytes, NUL-terminated past the end) when magic, version, size
+ * and SHA-256 checksum hold; -EINVAL when they do not; -errno.
+ */
+static int read_copy(int fd, uint64_t off, const char *magic,
+		     unsigned char **area, uint64_t *size, uint64_t *seqid)
+{
+	unsigned char bin[HDR_BIN], sum[32], *a;
+	br_sha256_context sc;
+	uint64_t n;
+	ssize_t got;
+
+	*area = NULL;
+	got = pread(fd, bin, sizeof(bin), (off_t)off);
+	if (got < 0)
+		return -errno;
+	if (got != (ssize_t)sizeof(bin) || memcmp(bin, magic, 6) ||
+	    bin[6] != 0 || bin[7] != 2 || memcmp(bin + 72, "sha256", 7))
+		return -EINVAL;
+	n = be64(bin + 8);
+	/* Each copy names its own offset: the secondary sits at hdr_size. */
+	if (n < HDR_MIN || n > HDR_MAX || (n & (n - 1)) ||
+	    be64(bin + 256) != off || (off && off != n))
+		return -EINVAL;
+	a = malloc(n + 1);
+	if (!a)
+		return -ENOMEM;
+	got = pread(fd, a, n, (off_t)off);
+	if (got != (ssize_t)n) {
+		free(a);
+		return got < 0 ? -errno : -EINVAL;
+	}
+	a[n] = '\0';
+	/* The checksum covers the whole area with its own field zeroed. */
+	memcpy(sum, a + 448, sizeof(sum));
+	memset(a + 448, 0, 64);
+	br_sha256_init(&sc);
+	br_sha256_update(&sc, a, n);
+	br_sha256_out(&sc, a + 448);
+	if (memcmp(sum, a + 448, sizeof(sum))) {
+		free(a);
+		return -EINVAL;
+	}
+	*area = a;
+	*size = n;
+	*seqid = be64(a + 16);
+	return 0;
+}
+
+/*
+ * libcryptsetup would not load DEV's header: is it a LUKS2 header with
+ * valid checksums that the policy refuses (a pending re-encryption, which
+ * this libcryptsetup cannot even load, say)? Reads both copies as
+ * libcryptsetup does and keeps the valid one with the higher sequence
+ * number. Returns -EPROTO with WHY set, or 0 when there is nothing to
+ * say (no such header, or one the policy accepts).
+ */
+static int explain_unloadable(const char *dev, char *why, size_t cap)
+{
+	static const char primary[] = "LUKS\xba\xbe",
+			  secondary[] = "SKUL\xba\xbe";
+	struct luks_header_view h = {0};
+	unsigned char *a = NULL, *b = NULL, *use;
+	uint64_t na = 0, nb = 0, sa = 0, sb = 0, off;
+	char label[49], subsystem[49], uuid[41];
+	int fd, r;
+
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	read_copy(fd, 0, primary, &a, &na, &sa);
+	/* The secondary copy sits at the primary's size; with a broken
+	 * primary, libcryptsetup looks at every possible size. */
+	for (off = a ? na : HDR_MIN; off <= HDR_MAX && !b; off *= 2) {
+		read_copy(fd, off, secondary, &b, &nb, &sb);
+		if (a)
+			break;
+	}
+	close(fd);
+	use = a && (!b || sa >= sb) ? a : b;
+	r = 0;
+	if (use && !dev_size(dev, &h.device_size)) {
+		snprintf(label, sizeof(label), "%.48s", (char *)use + 24);
+		snprintf(subsystem, sizeof(subsystem), "%.48s",
+			 (char *)use + 208);
+		snprintf(uuid, sizeof(uuid), "%.40s", (char *)use + 168);
+		h.json = (const char *)use + HDR_BIN;
+		h.json_len = strlen(h.json);
+		h.label = label;
+		h.subsystem = subsystem;
+		h.uuid = uuid;
+		r = luks_policy_check(&h, why, cap) == -EPROTO ? -EPROTO : 0;
+	}
+	free(a);
+	free(b);
+	return r;
+}
+
 int luks_load(struct luks *l, const char *dev)
 {
 	int r = init(l, dev);
 
+	l->refused[0] = '\0';
 	if (r < 0)
 		return r;
 	r = crypt_load(l->cd, CRYPT_LUKS, NULL);
-	if (r < 0)
+	if (r < 0) {
 		luks_fini(l);
+		/* Say which field, rather than "no LUKS header". */
+		if (r == -EINVAL &&
+		    explain_unloadable(dev, l->refused, sizeof(l->refused)))
+			r = -EPROTO;
+	}
 	return r;
 }
 
@@ -96,6 +233,10 @@ int luks_info(struct luks *l, struct luks_info *out)
 		out->state = LUKS_STATE_PROVISIONING;
 	else
 		out->state = LUKS_STATE_FOREIGN;
+	out->policy = luks_check(l);
+	snprintf(out->refused, sizeof(out->refused), "%s", l->refused);
+	if (out->policy < 0 && out->policy != -EPROTO)
+		return out->policy;
 	return (int)out->state;
 }
 
@@ -106,11 +247,149 @@ int luks_probe(const char *path, struct luks_info *out)
 
 	memset(out, 0, sizeof(*out));
 	r = luks_load(&l, path);
+	if (r == -EPROTO) {
+		out->policy = r;
+		snprintf(out->refused, sizeof(out->refused), "%s", l.refused);
+	}
 	if (r < 0)
 		return r;
 	r = luks_info(&l, out);
 	luks_fini(&l);
 	return r < 0 ? r : 0;
+}
+
+/* L->refused = "FIELD=VALUE", the value escaped. Returns -EPROTO. */
+static int refuse(char *why, size_t cap, const char *field, const char *value)
+{
+	char v[LUKS_POLICY_REASON / 2];
+
+	snprintf(why, cap, "%s=%s", field,
+		 luks_escape(value ? value : "(none)", v, sizeof(v)));
+	return -EPROTO;
+}
+
+int luks_check(struct luks *l)
+{
+	struct crypt_device *cd = l->cd;
+	struct crypt_params_integrity ip;
+	struct luks_header_view h = {0};
+	const char *type = crypt_get_type(cd), *json = NULL, *c, *m;
+	const char *dev = crypt_get_device_name(cd);
+	uint64_t off;
+	uint32_t reqs = 0;
+	char n[48];
+	int r;
+
+	l->refused[0] = '\0';
+	if (!type || strcmp(type, CRYPT_LUKS2))
+		return refuse(l->refused, sizeof(l->refused), "version",
+			      type ? type : "(none)");
+	if (!dev)
+		return -EINVAL;
+	r = dev_size(dev, &h.device_size);
+	if (r < 0)
+		return r;
+	r = crypt_dump_json(cd, &json, 0);
+	if (r < 0 || !json)
+		return r < 0 ? r : -EINVAL;
+	h.json = json;
+	h.json_len = strlen(json);
+	h.label = crypt_get_label(cd);
+	h.subsystem = crypt_get_subsystem(cd);
+	h.uuid = crypt_get_uuid(cd);
+	r = luks_policy_check(&h, l->refused, sizeof(l->refused));
+	if (r < 0)
+		return r;
+	/* The same facts as libcryptsetup itself will use them: a header
+	 * its parser reads differently from json-c's tree is refused too. */
+	c = crypt_get_cipher(cd);
+	m = crypt_get_cipher_mode(cd);
+	if (!c || !m || strcmp(c, "aes") || strcmp(m, "xts-plain64")) {
+		snprintf(n, sizeof(n), "%s-%s", c ? c : "?", m ? m : "?");
+		return refuse(l->refused, sizeof(l->refused), "cipher", n);
+	}
+	if (crypt_get_volume_key_size(cd) != VOLUME_KEY_BYTES) {
+		snprintf(n, sizeof(n), "%d", crypt_get_volume_key_size(cd) * 8);
+		return refuse(l->refused, sizeof(l->refused), "volume_key_bits",
+			      n);
+	}
+	if (crypt_get_sector_size(cd) != 512 &&
+	    crypt_get_sector_size(cd) != 4096) {
+		snprintf(n, sizeof(n), "%d", crypt_get_sector_size(cd));
+		return refuse(l->refused, sizeof(l->refused), "sector_size", n);
+	}
+	off = crypt_get_data_offset(cd);
+	if (!off || off >= h.device_size / 512) {
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)off);
+		return refuse(l->refused, sizeof(l->refused),
+			      "data_offset_sectors", n);
+	}
+	/* Re-encryption in progress or unknown requirements change how the
+	 * header is activated: luksbox sets none. */
+	r = crypt_persistent_flags_get(cd, CRYPT_FLAGS_REQUIREMENTS, &reqs);
+	if (r < 0 || reqs) {
+		snprintf(n, sizeof(n), "0x%x", (unsigned)reqs);
+		return refuse(l->refused, sizeof(l->refused), "requirements",
+			      r < 0 ? "(unreadable)" : n);
+	}
+	memset(&ip, 0, sizeof(ip));
+	r = crypt_get_integrity_info(cd, &ip);
+	if (r == 0 && (ip.integrity || ip.tag_size))
+		return refuse(l->refused, sizeof(l->refused), "integrity",
+			      ip.integrity ? ip.integrity : "(tags)");
+	return 0;
+}
+
+int luks_check_active(const char *name, char *why, size_t cap)
+{
+	struct dm_task *dmt;
+	uint64_t start, length;
+	char *type = NULL, *params = NULL, cipher[64], n[24];
+	const char *p, *key;
+	size_t len, bytes;
+	int r = 0;
+
+	why[0] = '\0';
+	dm_log_with_errno_init(quiet_dm_log);
+	dmt = dm_task_create(DM_DEVICE_TABLE);
+	if (!dmt)
+		return -ENOMEM;
+	/* The table may carry the key in hex: libdevmapper wipes its ioctl
+	 * buffers, and nothing of the key is copied here (only counted). */
+	if (!dm_task_secure_data(dmt) || !dm_task_set_name(dmt, name) ||
+	    !dm_task_run(dmt)) {
+		r = -ENODEV;
+		goto out;
+	}
+	if (dm_get_next_target(dmt, NULL, &start, &length, &type, &params)) {
+		r = refuse(why, cap, "table.targets", "more than one");
+		goto out;
+	}
+	if (!type || strcmp(type, "crypt")) {
+		r = refuse(why, cap, "table.target", type);
+		goto out;
+	}
+	p = params ? params : "";
+	len = strcspn(p, " ");
+	snprintf(cipher, sizeof(cipher), "%.*s", (int)len, p);
+	if (strcmp(cipher, "aes-xts-plain64")) {
+		r = refuse(why, cap, "table.cipher", cipher);
+		goto out;
+	}
+	key = p + len + (p[len] == ' ');
+	len = strcspn(key, " ");
+	/* In the kernel keyring the key is ":SIZE:logon:DESC", else hex. */
+	if (key[0] == ':')
+		bytes = strtoul(key + 1, NULL, 10);
+	else
+		bytes = len / 2;
+	if (bytes != VOLUME_KEY_BYTES) {
+		snprintf(n, sizeof(n), "%zu", bytes * 8);
+		r = refuse(why, cap, "table.key_bits", n);
+	}
+out:
+	dm_task_destroy(dmt);
+	return r;
 }
 
 /* Size in bytes of a block device or regular file. */
@@ -261,14 +540,35 @@ int luks_set_ready(struct luks *l)
 int luks_activate(struct luks *l, const char *name, int slot,
 		  const void *secret, size_t secret_len)
 {
+	int r, used;
+
+	/* Here, not in the callers: no path hands a key to a header that
+	 * the policy refuses (the header is not authenticated). */
+	r = luks_check(l);
+	if (r < 0)
+		return r;
 	/* Persistent flags (workqueues, discards) come from the header. */
-	return crypt_activate_by_passphrase(l->cd, name,
+	used = crypt_activate_by_passphrase(l->cd, name,
 					    slot < 0 ? CRYPT_ANY_SLOT : slot,
 					    secret, secret_len, 0);
+	if (used < 0)
+		return used;
+	/* libcryptsetup may re-read the header while activating: what the
+	 * kernel was given is what counts. */
+	r = luks_check_active(name, l->refused, sizeof(l->refused));
+	if (r < 0) {
+		crypt_deactivate(l->cd, name);
+		return r == -EPROTO ? r : -EIO;
+	}
+	return used;
 }
 
 int luks_verify(struct luks *l, int slot, const void *secret, size_t secret_len)
 {
+	int r = luks_check(l);
+
+	if (r < 0)
+		return r;
 	return crypt_activate_by_passphrase(l->cd, NULL,
 					    slot < 0 ? CRYPT_ANY_SLOT : slot,
 					    secret, secret_len, 0);

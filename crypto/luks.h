@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/luks_policy.h"
+
 struct crypt_device;
 
 /* LUKS2 "subsystem" label values: the provisioning state on disk. */
@@ -34,11 +36,16 @@ struct luks_info {
 	int key_bits;	    /* volume key size */
 	size_t sector_size; /* encryption sector size in bytes */
 	enum luks_state state;
+	int policy; /* luks_check(): 0, or -EPROTO with REFUSED set */
+	char refused[LUKS_POLICY_REASON];
 };
 
 /* A caller-owned handle on one LUKS device; luks_fini() frees it. */
 struct luks {
 	struct crypt_device *cd;
+	/* Why luks_check() (or an activation) refused the header: "FIELD=
+	 * VALUE" as luks_policy_check() writes it, escaped; "" otherwise. */
+	char refused[LUKS_POLICY_REASON];
 };
 
 struct luks_format_params {
@@ -51,12 +58,20 @@ struct luks_format_params {
 
 /*
  * Read the LUKS header of PATH (block device or image file) without
- * touching it. Returns 0 and fills OUT; -EINVAL when PATH holds no LUKS
- * header; other -errno from opening or reading (-ENOENT, -EACCES, -EIO).
+ * touching it. Returns 0 and fills OUT (OUT->policy < 0: the policy
+ * refuses it); -EINVAL when PATH holds no LUKS header; -EPROTO as for
+ * luks_load(), with OUT->policy and OUT->refused set; other -errno from
+ * opening or reading (-ENOENT, -EACCES, -EIO).
  */
 int luks_probe(const char *path, struct luks_info *out);
 
-/* Open the LUKS header on DEV into L. -EINVAL when there is none. */
+/*
+ * Open the LUKS header on DEV into L. -EINVAL when there is none; -EPROTO
+ * (L->refused set, L->cd NULL) when libcryptsetup will not load it but
+ * DEV holds a LUKS2 header with valid checksums that the policy refuses,
+ * read here without libcryptsetup as it would choose the copy (a pending
+ * online re-encryption: this libcryptsetup is built without it).
+ */
 int luks_load(struct luks *l, const char *dev);
 
 /*
@@ -106,20 +121,47 @@ int luks_token_max(void);
 /* Mark provisioning finished: subsystem LUKS_SUBSYSTEM_READY. */
 int luks_set_ready(struct luks *l);
 
-/* What L is: see enum luks_state; fills INFO when non-NULL. */
+/* What L is: see enum luks_state; fills INFO when non-NULL (its policy
+ * and refused from luks_check()). */
 int luks_info(struct luks *l, struct luks_info *info);
 
 /*
+ * Is L's header one that luks-setup writes (crypto/luks_policy.h)? The
+ * JSON libcryptsetup loaded (crypt_dump_json) goes through
+ * luks_policy_check() with the device's size, then libcryptsetup's own
+ * reading is cross-checked through its getters (LUKS2, cipher aes
+ * xts-plain64, 512-bit volume key, sector size 512 or 4096, data offset
+ * inside the device, no requirement flags, no integrity). Returns 0;
+ * -EPROTO with L->refused set ("FIELD=VALUE"); other -errno when the
+ * header or device cannot be read. Never writes.
+ */
+int luks_check(struct luks *l);
+
+/*
  * Open the volume as /dev/mapper/NAME with SECRET (any keyslot, or SLOT
- * >= 0). Returns the keyslot used; -EPERM for a wrong secret; -EEXIST when
- * NAME is active already.
+ * >= 0). luks_check() runs first: a header it refuses is never given the
+ * key (-EPROTO, L->refused set). After activation the kernel's table for
+ * NAME is read back (luks_check_active()); a mismatch closes the mapping
+ * again and is -EPROTO too. Returns the keyslot used; -EPERM for a wrong
+ * secret; -EEXIST when NAME is active already.
  */
 int luks_activate(struct luks *l, const char *name, int slot,
 		  const void *secret, size_t secret_len);
 
-/* Check SECRET against the keyslots without activating. */
+/* Check SECRET against the keyslots without activating; luks_check()
+ * first, as for luks_activate(). */
 int luks_verify(struct luks *l, int slot, const void *secret,
 		size_t secret_len);
+
+/*
+ * Does the device-mapper table of the active NAME say what luks-setup
+ * makes: one target, of type crypt, cipher aes-xts-plain64, a 512-bit key?
+ * Read from the kernel, not from the header (defence in depth: whatever
+ * libcryptsetup made of the header, this is what protects the data).
+ * Returns 0; -EPROTO with WHY ("table.FIELD=VALUE", CAP bytes) set;
+ * -ENODEV when NAME is not active; -ENOMEM.
+ */
+int luks_check_active(const char *name, char *why, size_t cap);
 
 /* Close /dev/mapper/NAME. -ENODEV when not active; -EBUSY when in use. */
 int luks_deactivate(const char *name);

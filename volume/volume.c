@@ -39,6 +39,12 @@ enum {
 	PASS_MAX = 512,
 };
 
+/* The header policy counts what luks-setup makes: one keyslot and token
+ * per KMS key, and a recovery keyslot. */
+_Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
+		       (int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_TOKENS,
+	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
+
 /* ---- messages ------------------------------------------------------------ */
 
 static void say(const struct vol_env *env, enum vol_level lv, const char *fmt,
@@ -89,6 +95,19 @@ static void step(const struct vol_env *env, const char *name)
 {
 	if (env->step.fn)
 		env->step.fn(env->step.arg, name);
+}
+
+/* The header fails the policy (crypto/luks_policy.h): say which field
+ * and what was found there (REFUSED is escaped already), and what to do. */
+static int refuse_header(struct vol_error *e, const char *dev,
+			 const char *refused)
+{
+	return why(e, -EPROTO,
+		   "the LUKS header of %s is not one luks-setup writes (%s); "
+		   "nothing was opened or changed (was the disk tampered "
+		   "with? restore a header backup with cryptsetup "
+		   "luksHeaderRestore)",
+		   dev, refused);
 }
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -788,6 +807,10 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	}
 	r = luks_activate(&l, v->name, w[0].tok.keyslot, w[0].secret,
 			  SECRET_BYTES);
+	if (r == -EPROTO) {
+		r = refuse_header(e, target, l.refused);
+		goto out_fini;
+	}
 	if (r < 0) {
 		r = why(e, r, "cannot open %s as /dev/mapper/%s: %s", target,
 			v->name, strerror(-r));
@@ -875,8 +898,17 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	}
 	snprintf(target, cap, "%s", dev);
 	r = luks_probe(dev, &li);
+	/* This volume's header, ready but not as luks-setup writes it: not
+	 * "already provisioned" (it would be left to be mounted), not redone
+	 * (it may hold data); --force makes a new volume. -EPROTO: a header
+	 * libcryptsetup cannot load, whatever its label. */
+	if (((r == 0 && !strcmp(li.label, v->name) &&
+	      li.state == LUKS_STATE_READY) ||
+	     r == -EPROTO) &&
+	    li.policy < 0 && !env->force)
+		return refuse_header(e, dev, li.refused);
 	if (r == 0 && !strcmp(li.label, v->name)) {
-		if (li.state == LUKS_STATE_READY) {
+		if (li.state == LUKS_STATE_READY && li.policy == 0) {
 			say(env, VOL_INFO,
 			    "%s: already provisioned on %s (LUKS UUID %s); "
 			    "nothing changed",
@@ -1050,8 +1082,9 @@ static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
  * token could not reach KMS (a retry may succeed), permanent otherwise.
  */
 static int unlock_with_kms(const struct vol_env *env,
-			   const struct tab_volume *v, struct luks *l,
-			   const struct luks_info *li, struct vol_error *e)
+			   const struct tab_volume *v, const char *target,
+			   struct luks *l, const struct luks_info *li,
+			   struct vol_error *e)
 {
 	struct kms_token *t = malloc(sizeof(*t));
 	struct attempt a = {0};
@@ -1115,6 +1148,11 @@ static int unlock_with_kms(const struct vol_env *env,
 		}
 		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
 		secret_wipe(secret, SECRET_CAP);
+		if (r == -EPROTO) {
+			secret_wipe(t, sizeof(*t));
+			free(t);
+			return refuse_header(e, target, l->refused);
+		}
 		if (r == -EPERM) {
 			note_attempt(&a, -EPERM,
 				     "token %d: the secret KMS returned opens "
@@ -1157,7 +1195,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	struct luks_info li;
 	struct luks l = {0};
 	struct md_array arr;
-	char uuid[40], target[TAB_PATH];
+	char uuid[40], target[TAB_PATH], t[LUKS_POLICY_REASON];
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -1177,6 +1215,19 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			return VOL_DONE_NOTHING;
 		}
 		what(e, "mount %s", v->name);
+		/* Opened by someone else: mounted only if the kernel's table
+		 * is what luks-setup makes. */
+		r = luks_check_active(v->name, t, sizeof(t));
+		if (r == -EPROTO)
+			return why(e, r,
+				   "/dev/mapper/%s is open with a table "
+				   "luks-setup does not make (%s); not mounted",
+				   v->name, t);
+		if (r < 0)
+			return why(e, r,
+				   "cannot read the table of "
+				   "/dev/mapper/%s: %s",
+				   v->name, strerror(-r));
 		r = mount_volume(env, v, e);
 		return r ? r : VOL_DONE_OPENED;
 	}
@@ -1206,20 +1257,21 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				       "its RAID0 array holds no LUKS header",
 				       e);
 	}
+	if (r == -EPROTO)
+		return refuse_header(e, target, l.refused);
 	if (r < 0)
 		return why(e, r, "cannot read the LUKS header of %s: %s",
 			   target, strerror(-r));
-	luks_info(&l, &li);
-	/* Device names move (EBS xvdf/xvdg, NVMe order): a luksbox volume
-	 * labelled with another name is another volume, never mounted here. */
-	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
+	r = luks_info(&l, &li);
+	if (r < 0) {
 		luks_fini(&l);
-		return why(e, -EINVAL,
-			   "%s holds the luksbox volume \"%s\", not \"%s\" "
-			   "(did device names change? fix the devices field)",
-			   target, li.label, v->name);
+		return why(e, r, "cannot read the LUKS header of %s: %s",
+			   target, strerror(-r));
 	}
-	if (li.state == LUKS_STATE_PROVISIONING) {
+	/* A setup cut short (a power cut after the format, before the
+	 * keyslots): never held data, never activated as it is; redoing it
+	 * formats a new header, which is checked before its activation. */
+	if (li.state == LUKS_STATE_PROVISIONING && !strcmp(li.label, v->name)) {
 		luks_fini(&l);
 		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
 			say(env, VOL_WARN,
@@ -1233,9 +1285,29 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			   "interrupted); finish it with: luks-setup %s",
 			   target, v->name);
 	}
+	/* Before anything prints its label or asks KMS: the header is not
+	 * authenticated, so it must be exactly what luks-setup writes. */
+	if (li.policy < 0) {
+		luks_fini(&l);
+		return refuse_header(e, target, li.refused);
+	}
+	/* Device names move (EBS xvdf/xvdg, NVMe order): a luksbox volume
+	 * labelled with another name is another volume, never mounted here. */
+	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
+		luks_fini(&l);
+		return why(e, -EINVAL,
+			   "%s holds the luksbox volume \"%s\", not \"%s\" "
+			   "(did device names change? fix the devices field)",
+			   target, li.label, v->name);
+	}
 	what(e, "unlock %s", v->name);
 	if (key) {
 		r = luks_activate(&l, v->name, -1, key, key_len);
+		if (r == -EPROTO) {
+			r = refuse_header(e, target, l.refused);
+			luks_fini(&l);
+			return r;
+		}
 		if (r >= 0)
 			say(env, VOL_INFO,
 			    "%s: unlocked with keyslot %d (key "
@@ -1246,7 +1318,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				 r == -EPERM ? "the key file opens no keyslot"
 					     : strerror(-r));
 	} else {
-		r = unlock_with_kms(env, v, &l, &li, e);
+		r = unlock_with_kms(env, v, target, &l, &li, e);
 	}
 	luks_fini(&l);
 	if (r)

@@ -109,7 +109,9 @@ enum vol_outcome {
 
 /*
  * Provision V on D (luks-setup; luks-mount for blank instance store). An
- * already provisioned volume is left alone (VOL_DONE_NOTHING). Returns an
+ * already provisioned volume is left alone (VOL_DONE_NOTHING); this
+ * volume's header that the policy refuses is neither left nor redone but
+ * refused (-EPROTO, the field named; ENV->force makes a new one). Returns an
  * enum vol_outcome, or -errno with E filled; -EEXIST when a device holds
  * something (a signature, another array) and ENV->force is not set -
  * nothing was written then.
@@ -123,6 +125,11 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
  * /dev/mapper/NAME, mount. Blank devices are provisioned when V's policy
  * is on-blank=format (all blank) and refused otherwise. KEY/KEY_LEN, when
  * given, is a passphrase or key to use instead of KMS (--key-file).
+ * A LUKS header that is not what luks-setup writes (crypto/luks_policy.h:
+ * the header is not authenticated) is refused before KMS is asked or any
+ * key is tried: -EPROTO, E naming the field and the value found, nothing
+ * changed. A mapping already open is mounted only if its kernel table is
+ * aes-xts-plain64 with a 512-bit key.
  * Returns an enum vol_outcome or -errno with E filled (E->temporary when
  * KMS could not be reached: a later retry may succeed).
  */

@@ -92,6 +92,67 @@ static void test_tokens_read(void)
 	luks_fini(&l);
 }
 
+/* luks_check() on a real header (stock cryptsetup with luks-setup's
+ * parameters), then on copies forged by the VM tier's independent
+ * script (tests/vm/lib/luks2forge.py: JSON edited, both checksums
+ * recomputed): libcryptsetup loads each, the policy refuses each. */
+static void test_check_real_and_forged_headers(void)
+{
+	static const char *const forged[][2] = {
+		{"cipher_null", "segments.0.encryption=cipher_null-ecb"},
+		{"cbc", "segments.0.encryption=aes-cbc-essiv:sha256"},
+		{"key256", "keyslots.0.key_size=32"},
+		{"segment2", "segments.count=2"},
+		{"reencrypt",
+		 "config.requirements.mandatory=[\"online-reencrypt-v2\"]"},
+		{"offline_reencrypt",
+		 "config.requirements.mandatory=[\"offline-reencrypt\"]"},
+		{"unknown_req",
+		 "config.requirements.mandatory=[\"luksbox-test-unknown\"]"},
+		{"label_ctl", "label=data\\x1b[2J"},
+	};
+	char cmd[2048], f[256];
+	struct luks_info li;
+	struct luks l = {0};
+	size_t i;
+	int r;
+
+	snprintf(f, sizeof(f), "%s/forged.img", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cryptsetup config --subsystem %s --label data %s && "
+		 "cryptsetup token remove --token-id 3 %s",
+		 LUKS_SUBSYSTEM_READY, img, img);
+	CHECK(sh(cmd) == 0);
+	r = luks_load(&l, img);
+	CHECKF(r == 0, "luks_load %d", r);
+	if (r)
+		return;
+	r = luks_check(&l);
+	CHECKF(r == 0, "genuine: %d %s", r, l.refused);
+	luks_fini(&l);
+	CHECK(luks_probe(img, &li) == 0 && li.policy == 0 && !li.refused[0]);
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "cp %s %s && python3 tests/vm/lib/luks2forge.py %s %s "
+			 ">/dev/null && cryptsetup luksDump %s >/dev/null",
+			 img, f, f, forged[i][0], f);
+		CHECKF(sh(cmd) == 0, "forging %s failed", forged[i][0]);
+		/* An online re-encryption this libcryptsetup (built without
+		 * it) cannot load: the header is read without it. */
+		r = luks_probe(f, &li);
+		CHECKF((i == 4 ? r == -EPROTO : r == 0) &&
+			       li.policy == -EPROTO &&
+			       !strcmp(li.refused, forged[i][1]),
+		       "%s: %d %d \"%s\"", forged[i][0], r, li.policy,
+		       li.refused);
+		/* The key is never tried: refused before libcryptsetup. */
+		r = luks_load(&l, f);
+		CHECK((r == 0 && luks_verify(&l, -1, "x", 1) == -EPROTO) ||
+		      (r == -EPROTO && i == 4 && l.cd == NULL));
+		luks_fini(&l);
+	}
+}
+
 static void test_not_luks(void)
 {
 	char other[256];
@@ -125,6 +186,7 @@ int main(void)
 		T_RUN(test_probe_stock_cryptsetup_image);
 		T_RUN(test_provisioning_and_foreign_state);
 		T_RUN(test_tokens_read);
+		T_RUN(test_check_real_and_forged_headers);
 	}
 	T_RUN(test_not_luks);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
