@@ -197,17 +197,40 @@ int volrun_option(int c, const char *arg, struct aws_opts *aws,
  * hooks, since whoever sets root's environment would otherwise choose
  * which disks count as instance storage, i.e. which may be formatted. */
 
-/* Failpoint (LUKSBOX_FAILPOINT=STEP): die right after STEP, as a power
- * cut would, leaving the disks as they are at that instant. */
+/*
+ * Failpoint. LUKSBOX_FAILPOINT=STEP: die right after STEP, as a power cut
+ * would, leaving the disks as they are at that instant.
+ * LUKSBOX_FAILPOINT=STEP:hold: after STEP, write "STEP PID" to the file
+ * LUKSBOX_FAILPOINT_MARK (default /run/luksbox.hold) and wait forever, so
+ * a test can kill the process (group) from outside, or cut the power, with
+ * everything of that instant still open (the mapping, the array).
+ */
 static void failpoint(void *arg, const char *step)
 {
-	const char *fp = arg;
+	const char *fp = arg, *mark;
+	size_t n = strlen(step);
+	char line[64];
+	int fd, len;
 
-	if (fp && !strcmp(fp, step)) {
+	if (!fp || strncmp(fp, step, n) || (fp[n] && strcmp(fp + n, ":hold")))
+		return;
+	if (!fp[n]) {
 		fprintf(stderr, "%s: failpoint %s: stopping dead\n",
 			applet_name, step);
 		_exit(99);
 	}
+	mark = getenv("LUKSBOX_FAILPOINT_MARK");
+	if (!mark || !*mark)
+		mark = "/run/luksbox.hold";
+	fprintf(stderr, "%s: failpoint %s: holding (pid %d) until killed\n",
+		applet_name, step, (int)getpid());
+	len = snprintf(line, sizeof(line), "%s %d\n", step, (int)getpid());
+	fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, line, (size_t)len) != len)
+		_exit(98);
+	close(fd);
+	for (;;)
+		pause();
 }
 
 /* The failpoint, and LUKSBOX_EPHEMERAL_MODEL: qemu cannot set the EC2

@@ -3,6 +3,7 @@
  * See: crypto/fs.h, mount(2), proc(5).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,13 @@
 #include "crypto/fs.h"
 
 enum {
-	MAX_ARGS = 32
+	MAX_ARGS = 32,
+	EXT4_SB = 1024,	       /* where the ext4 superblock starts */
+	EXT4_MTIME = 0x2c,     /* s_mtime, le32: last mount time */
+	EXT4_MNT_COUNT = 0x34, /* s_mnt_count, le16 */
+	EXT4_MAGIC = 0x38,     /* s_magic, le16 */
+	EXT4_MTIME_HI = 0x274, /* s_mtime_hi, u8 (after 2038) */
+	EXT4_MAGIC_VAL = 0xef53,
 };
 
 /* Run ARGV[0] (searched in PATH) and wait. 0, -ENOENT or -ECHILD. */
@@ -219,4 +226,25 @@ static int match_dev(const char *mnt, unsigned maj, unsigned mnr,
 int fs_dev_in_use(unsigned long devno)
 {
 	return each_mount(match_dev, &devno, NULL);
+}
+
+int fs_ever_mounted(const char *dev)
+{
+	unsigned char sb[1024];
+	ssize_t n;
+	int fd;
+
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, sb, sizeof(sb), EXT4_SB);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(sb) ||
+	    (sb[EXT4_MAGIC] | sb[EXT4_MAGIC + 1] << 8) != EXT4_MAGIC_VAL)
+		return 0;
+	return sb[EXT4_MTIME] || sb[EXT4_MTIME + 1] || sb[EXT4_MTIME + 2] ||
+	       sb[EXT4_MTIME + 3] || sb[EXT4_MTIME_HI] || sb[EXT4_MNT_COUNT] ||
+	       sb[EXT4_MNT_COUNT + 1];
 }

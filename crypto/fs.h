@@ -41,6 +41,14 @@ int fs_umount(const char *dir);
  */
 int fs_mounted_on(const char *dir, unsigned long *devno);
 
+/*
+ * Was the file system on DEV ever mounted? ext4 keeps the time of its last
+ * mount and a mount count in its superblock, both 0 after mkfs (e2fsck
+ * resets only the count). Returns 1 (mounted at some time), 0 (never, or
+ * not ext4: xfs keeps no such record), or -errno.
+ */
+int fs_ever_mounted(const char *dev);
+
 /* Is the block device DEVNO mounted anywhere (1), or not (0)? */
 int fs_dev_in_use(unsigned long devno);
 

@@ -616,6 +616,26 @@ int luks_is_active(const char *name, char *uuid)
 	return 1;
 }
 
+int luks_active_device(const char *name, char *dev, size_t cap)
+{
+	struct crypt_device *cd = NULL;
+	const char *d;
+	int r;
+
+	crypt_set_log_callback(NULL, quiet_log, NULL);
+	r = crypt_init_by_name(&cd, name);
+	if (r < 0)
+		return r;
+	crypt_set_log_callback(cd, quiet_log, NULL);
+	d = crypt_get_device_name(cd);
+	if (!d)
+		r = -EINVAL;
+	else if (snprintf(dev, cap, "%s", d) >= (int)cap)
+		r = -ENAMETOOLONG;
+	crypt_free(cd);
+	return r;
+}
+
 int luks_header_backup(struct luks *l, const char *file)
 {
 	return crypt_header_backup(l->cd, CRYPT_LUKS2, file);

@@ -172,6 +172,14 @@ int luks_deactivate(const char *name);
  */
 int luks_is_active(const char *name, char *uuid);
 
+/*
+ * The device under the open /dev/mapper/NAME (e.g. "/dev/md127") into DEV,
+ * CAP bytes: where to read the header that decides what the mapping is.
+ * Returns 0; -ENODEV when NAME is not active; -EINVAL when it is not a
+ * dm-crypt mapping; -ENAMETOOLONG; other -errno.
+ */
+int luks_active_device(const char *name, char *dev, size_t cap);
+
 /* Save the header and keyslots to FILE (which must not exist). */
 int luks_header_backup(struct luks *l, const char *file);
 

@@ -817,6 +817,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		goto out_fini;
 	}
 	r = 0;
+	step(env, "open");
 	if (env->wipe) {
 		say(env, VOL_INFO,
 		    "%s: wiping (writing encrypted zeros over "
@@ -872,6 +873,102 @@ static int mount_volume(const struct vol_env *env, const struct tab_volume *v,
 	return 0;
 }
 
+/* ---- a mapping found open -------------------------------------------------- */
+
+/*
+ * /dev/mapper/NAME of V is open already (an earlier run, or one killed
+ * midway with the mapping open): read the LUKS header of the device under
+ * it afresh into LI. Returns 0, or -errno with E filled: the device under
+ * it is unknown or holds no LUKS header, or the header is another luksbox
+ * volume's (never used, closed or redone here).
+ */
+static int mapping_header(const struct tab_volume *v, struct luks_info *li,
+			  char *dev, size_t cap, struct vol_error *e)
+{
+	char label[sizeof(li->label)];
+	int r = luks_active_device(v->name, dev, cap);
+	size_t i;
+
+	if (r < 0)
+		return why(e, r == -EINVAL ? -EEXIST : r,
+			   "/dev/mapper/%s is open, but not as a LUKS volume "
+			   "luksbox can read (%s); nothing was changed: close "
+			   "it (cryptsetup close %s) if it is stale",
+			   v->name, strerror(-r), v->name);
+	r = luks_probe(dev, li);
+	if (r < 0)
+		return why(e, r == -EINVAL ? -EEXIST : r,
+			   "/dev/mapper/%s is open on %s, whose LUKS header "
+			   "cannot be read (%s); nothing was changed",
+			   v->name, dev, strerror(-r));
+	if (li->state == LUKS_STATE_FOREIGN || !strcmp(li->label, v->name))
+		return 0;
+	/* The label came from a disk: no control bytes on the console. */
+	for (i = 0; i < sizeof(label) - 1 && li->label[i]; i++)
+		label[i] = li->label[i] >= 0x20 && li->label[i] < 0x7f
+				   ? li->label[i]
+				   : '?';
+	label[i] = '\0';
+	return why(e, -EEXIST,
+		   "/dev/mapper/%s is open on %s, which holds the luksbox "
+		   "volume \"%s\", not \"%s\"; nothing was changed (close "
+		   "it: cryptsetup close %s)",
+		   v->name, dev, label, v->name, v->name);
+}
+
+/*
+ * Close the open mapping of V, whose header on DEV says "provisioning": a
+ * setup cut short after the mapping was opened (killed, or the boot
+ * watchdog). The header is marked ready before the file system is first
+ * mounted, so such a volume never held data, unless someone mounted it
+ * by hand: then it is refused, never closed, used or redone. Returns 0
+ * (closed: the caller redoes the setup or says how), or -errno with E.
+ */
+static int close_half_made(const struct vol_env *env,
+			   const struct tab_volume *v, const char *dev,
+			   struct vol_error *e)
+{
+	char mp[128];
+	unsigned long rdev = rdev_of(mapper_path(v->name, mp, sizeof(mp)));
+	int r = rdev ? fs_dev_in_use(rdev) : 0;
+
+	if (r < 0)
+		return why(e, r, "cannot read the mount table: %s",
+			   strerror(-r));
+	/* Mounted by hand: it may hold data now; redoing it would lose it. */
+	if (r)
+		return why(e, -EEXIST,
+			   "%s is open and MOUNTED, but its header on %s says "
+			   "its setup never finished: it may hold data, so it "
+			   "is neither used nor redone. Copy the data off, "
+			   "unmount it, then luks-mount --stop %s and "
+			   "luks-setup %s (a new volume)",
+			   mp, dev, v->name, v->name);
+	r = fs_ever_mounted(mp);
+	if (r < 0)
+		return why(e, r, "cannot read %s: %s", mp, strerror(-r));
+	if (r)
+		return why(e, -EEXIST,
+			   "%s is open and its header on %s says its setup "
+			   "never finished, but its file system was mounted "
+			   "before: it may hold data, so it is neither used "
+			   "nor redone. Copy the data off (mount it read-only "
+			   "by hand), then luks-mount --stop %s and luks-setup "
+			   "%s (a new volume)",
+			   mp, dev, v->name, v->name);
+	r = luks_deactivate(v->name);
+	if (r < 0)
+		return why(e, r,
+			   "cannot close the half-made %s: %s; nothing was "
+			   "changed (fuser -v %s tells who holds it)",
+			   mp, strerror(-r), mp);
+	say(env, VOL_WARN,
+	    "%s: %s was open on %s, whose setup never finished (killed "
+	    "midway?): closed it, unused",
+	    v->name, mp, dev);
+	return 0;
+}
+
 /*
  * The half-made state of this volume, which provisioning may redo: an
  * array of ours (named like the volume) holding nothing or a LUKS header
@@ -887,8 +984,35 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	struct md_array arr;
 	char w[256];
 	const char *dev = d->path[0];
+	char odev[TAB_PATH];
 	int r;
 
+	/* Never format under an open mapping: see what it is first. */
+	r = luks_is_active(v->name, NULL);
+	if (r < 0)
+		return why(e, r, "cannot ask device-mapper about %s: %s",
+			   v->name, strerror(-r));
+	if (r == 1) {
+		r = mapping_header(v, &li, odev, sizeof(odev), e);
+		if (r < 0)
+			return r;
+		if (li.state == LUKS_STATE_READY) {
+			say(env, VOL_INFO,
+			    "%s: already provisioned and open on %s (LUKS "
+			    "UUID %s); nothing changed",
+			    v->name, odev, li.uuid);
+			return 2;
+		}
+		if (li.state != LUKS_STATE_PROVISIONING)
+			return why(e, -EEXIST,
+				   "/dev/mapper/%s is open on %s, a LUKS "
+				   "volume not made by luksbox; nothing was "
+				   "changed",
+				   v->name, odev);
+		r = close_half_made(env, v, odev, e);
+		if (r < 0)
+			return r;
+	}
 	if (d->n > 1) {
 		r = our_array(env, v, d, &arr, e);
 		if (r <= 0)
@@ -1205,31 +1329,46 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		return why(e, r, "cannot ask device-mapper about %s: %s",
 			   v->name, strerror(-r));
 	if (r == 1) {
-		r = mapping_mounted(v);
+		/* Open already: used only when its header says ready. */
+		r = mapping_header(v, &li, target, sizeof(target), e);
 		if (r < 0)
-			return why(e, r, "cannot read the mount table: %s",
-				   strerror(-r));
-		if (r || !has_mount(v)) {
-			say(env, VOL_INFO, "%s: already open%s", v->name,
-			    r ? " and mounted" : "");
-			return VOL_DONE_NOTHING;
+			return r;
+		if (li.state == LUKS_STATE_PROVISIONING) {
+			/* Closed unused; the header below decides: redone
+			 * (on-blank=format) or refused, saying how. */
+			r = close_half_made(env, v, target, e);
+			if (r < 0)
+				return r;
+		} else {
+			r = mapping_mounted(v);
+			if (r < 0)
+				return why(e, r,
+					   "cannot read the mount table: %s",
+					   strerror(-r));
+			if (r || !has_mount(v)) {
+				say(env, VOL_INFO, "%s: already open%s",
+				    v->name, r ? " and mounted" : "");
+				return VOL_DONE_NOTHING;
+			}
+			what(e, "mount %s", v->name);
+			/* Opened by someone else: mounted only if the kernel's
+			 * table is what luks-setup makes. */
+			r = luks_check_active(v->name, t, sizeof(t));
+			if (r == -EPROTO)
+				return why(
+					e, r,
+					"/dev/mapper/%s is open with a table "
+					"luks-setup does not make (%s); not "
+					"mounted",
+					v->name, t);
+			if (r < 0)
+				return why(e, r,
+					   "cannot read the table of "
+					   "/dev/mapper/%s: %s",
+					   v->name, strerror(-r));
+			r = mount_volume(env, v, e);
+			return r ? r : VOL_DONE_OPENED;
 		}
-		what(e, "mount %s", v->name);
-		/* Opened by someone else: mounted only if the kernel's table
-		 * is what luks-setup makes. */
-		r = luks_check_active(v->name, t, sizeof(t));
-		if (r == -EPROTO)
-			return why(e, r,
-				   "/dev/mapper/%s is open with a table "
-				   "luks-setup does not make (%s); not mounted",
-				   v->name, t);
-		if (r < 0)
-			return why(e, r,
-				   "cannot read the table of "
-				   "/dev/mapper/%s: %s",
-				   v->name, strerror(-r));
-		r = mount_volume(env, v, e);
-		return r ? r : VOL_DONE_OPENED;
 	}
 	snprintf(target, sizeof(target), "%s", d->path[0]);
 	if (d->n > 1) {

@@ -17,13 +17,24 @@
  *   3. the LUKS UUID is chosen first; one 32-byte secret per KMS key from
  *      GenerateDataKey, with encryption context luksbox:volume=UUID;
  *   4. LUKS2 format with subsystem "luksbox-provisioning", one PBKDF2
- *      keyslot and one aws-kms token per key, optional recovery slot;
- *   5. optional blob file and header backup, optional wipe, mkfs;
- *   6. subsystem "luksbox" (ready: from here on it may hold data), mount.
- * A power cut before 6 leaves a volume whose header says "provisioning"
- * (or an array of ours with nothing on it): it never held data, so the next
- * luks-setup or boot redoes it. After 6 the header and its tokens are
- * complete, so the key is never lost for a volume that holds data.
+ *      keyslot and one aws-kms token per key, optional recovery slot,
+ *      optional blob file and header backup;
+ *   5. open /dev/mapper/NAME, optional wipe, mkfs;
+ *   6. subsystem "luksbox" (ready), and only then the first mount.
+ * The header says ready before the file system is first mounted, so a
+ * volume whose header says "provisioning" never held data. A stop before
+ * 6 - a power cut, or a kill (the boot watchdog, the OOM killer, an
+ * operator) that leaves the mapping open - leaves such a volume (or an
+ * array of ours with nothing on it), and the next luks-setup, or luks-mount
+ * with on-blank=format, redoes it; luks-mount with on-blank=fail refuses
+ * it, saying to run luks-setup. An open mapping is never trusted as it is:
+ * its header is read again, and it is mounted only when ready and labelled
+ * with this volume (or a foreign LUKS volume opened by hand). A
+ * "provisioning" one is closed before anything is redone, unless it is
+ * mounted or its file system was ever mounted (someone did it by hand: it
+ * may hold data): that is refused, never redone. After 6 the header and
+ * its tokens are complete, so the key is never lost for a volume that
+ * holds data, and its LUKS UUID never changes.
  */
 #ifndef LUKSBOX_VOLUME_H
 #define LUKSBOX_VOLUME_H
@@ -54,8 +65,9 @@ struct vol_progress {
 };
 
 /* Called after each provisioning step that changed the disks ("md",
- * "kms", "format", "keyslots", "mkfs", "ready", "mount"): the applet's
- * test-only failpoint (a simulated power cut) hooks in here. */
+ * "kms", "format", "keyslots", "open": the mapping is open, "mkfs",
+ * "ready", "mount"): the applet's test-only failpoint (a simulated power
+ * cut, or a hold so a test can kill it from outside) hooks in here. */
 struct vol_step {
 	void (*fn)(void *arg, const char *step);
 	void *arg;

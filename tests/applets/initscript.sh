@@ -21,7 +21,8 @@ script=$t/luksbox.init
 sed 's|^SYSCONFIG=/etc/sysconfig/luksbox$|SYSCONFIG=${LUKSBOX_SYSCONFIG:?}|' "$TOP/init/luksbox" >"$script"
 
 # A stand-in luksbox: logs its arguments and the AWS environment it got,
-# exits with $FAKE_RC, or hangs (FAKE_HANG=1).
+# exits with $FAKE_RC, or hangs (FAKE_HANG=1), or hangs with a child of its
+# own hanging too, as luks-mount waiting for mkfs (FAKE_HANG=2).
 cat >"$t/luksbox" <<EOS
 #!/bin/sh
 echo "\$*" >>"$t/calls"
@@ -29,6 +30,11 @@ env | grep -E '^(AWS_|HTTPS_PROXY|NO_PROXY)' | sort >"$t/env"
 # Hanging, it records its pid: exec keeps it, so the check can tell whether
 # this very process was killed (a machine-wide pgrep would see other runs').
 [ "\${FAKE_HANG:-0}" = 1 ] && echo \$\$ >"$t/hang.pid" && exec sleep 600
+if [ "\${FAKE_HANG:-0}" = 2 ]; then
+	sleep 601 </dev/null >/dev/null 2>&1 &
+	echo \$! >"$t/child"
+	exec sleep 600
+fi
 exit "\${FAKE_RC:-0}"
 EOS
 chmod +x "$t/luksbox"
@@ -201,6 +207,13 @@ for sh in $shells; do
 	check "$n: no action -> 2 with usage" '[ "$rc" = 2 ] && grep -q "^Usage:" <<<"$err"'
 done
 
+# gone PID: no such process, or a dead one not reaped yet (a zombie: its
+# parent was killed too, and the reaper takes its time).
+# shellcheck disable=SC2317 # called from a check's EXPR (eval)
+gone() {
+	[ ! -e "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
 # A luks-mount hung forever: the watchdog kills it a second before the
 # deadline, and a caller reading the script's output (a pipe) is not held
 # either. (A process SIGKILL cannot end, stuck in the kernel, would make it
@@ -218,6 +231,14 @@ for sh in $shells; do
 	check "$n: ... saying so (not 'stuck'), how to retry, and no job notice from the shell" '
 		grep -q "did not finish within the 3 s deadline" <<<"$err" && ! grep -q "stuck" <<<"$err" &&
 		grep -q "Retry with: service luksbox start" <<<"$err" && ! grep -q "Killed" <<<"$err"'
+	# Killing luks-mount alone would leave its mkfs writing to the
+	# volume while the next start redoes it: the whole group goes.
+	rm -f "$t/child"
+	run env LUKSBOX_SYSCONFIG="$t/sysconfig3" FAKE_HANG=2 "$sh" "$script" start
+	child=$(cat "$t/child" 2>/dev/null)
+	check "$n: watchdog: what luks-mount started (mkfs) is killed with it (its process group)" '[ "$rc" = 1 ] &&
+		[ -n "$child" ] && gone "$child"'
+	[ -n "$child" ] && kill "$child" 2>/dev/null
 	start=$(date +%s%N)
 	run env LUKSBOX_SYSCONFIG="$t/sysconfig3" FAKE_RC=0 "$sh" "$script" start
 	took=$((($(date +%s%N) - start) / 1000000))

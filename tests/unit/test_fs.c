@@ -77,6 +77,31 @@ static void test_mkfs_refuses(void)
 	CHECK(fs_mkfs(img, "ext4", "x", "--no-such-option") == -ECHILD);
 }
 
+/* The record of a mount, set by e2fsprogs' own debugfs (an independent
+ * writer of the superblock fields), never by the code under test. */
+static void test_ever_mounted(void)
+{
+	char img[256], zero[256], cmd[1024];
+
+	image(zero, sizeof(zero), "zero.img", 4);
+	CHECK(fs_ever_mounted(zero) == 0);
+	CHECK(fs_ever_mounted("/no/such/device") == -ENOENT);
+	image(img, sizeof(img), "mnt.img", 16);
+	CHECK(fs_mkfs(img, "ext4", "m", NULL) == 0);
+	CHECK(fs_ever_mounted(img) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -w -R 'ssv mtime 20250102030405' %s >/dev/null 2>&1",
+		 img);
+	CHECK(sh(cmd) == 0);
+	CHECK(fs_ever_mounted(img) == 1);
+	/* e2fsck resets the count but not the time; the count alone too. */
+	CHECK(fs_mkfs(img, "ext4", "m", NULL) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -w -R 'ssv mnt_count 1' %s >/dev/null 2>&1", img);
+	CHECK(sh(cmd) == 0);
+	CHECK(fs_ever_mounted(img) == 1);
+}
+
 static void test_mountinfo(void)
 {
 	struct stat st;
@@ -107,6 +132,10 @@ int main(void)
 	else
 		T_SKIP(test_mkfs_xfs, "no mkfs.xfs (apt-get install xfsprogs)");
 	T_RUN(test_mkfs_refuses);
+	if (have("mkfs.ext4") && have("debugfs"))
+		T_RUN(test_ever_mounted);
+	else
+		T_SKIP(test_ever_mounted, "no mkfs.ext4/debugfs");
 	T_RUN(test_mountinfo);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	sh(cmd);
