@@ -25,12 +25,13 @@ DEPS_STAMP := $(CACHE)/stamp/.all
 # The one date the code needs, the TLS clock floor (kms/tls.h), is the last
 # commit's, not the build's: two builds of one commit are byte-identical
 # (make repro). A change of commit regenerates what embeds it.
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
-ifneq ($(SOURCE_DATE_EPOCH),)
+# Outside a git checkout (a `git archive` tarball) it is the Makefile's
+# modification time, which git archive sets to the commit's date.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y Makefile)
 export SOURCE_DATE_EPOCH
-endif
 EPOCH_FILE := $(OBJ)/gen/source-date-epoch
-$(shell mkdir -p $(OBJ)/gen && [ "$$(cat $(EPOCH_FILE) 2>/dev/null)" = "$(SOURCE_DATE_EPOCH)" ] || \
+$(shell mkdir -p $(OBJ)/gen && [ -f $(EPOCH_FILE) ] && \
+	[ "$$(cat $(EPOCH_FILE))" = "$(SOURCE_DATE_EPOCH)" ] || \
 	echo "$(SOURCE_DATE_EPOCH)" > $(EPOCH_FILE))
 
 CC      := musl-gcc
