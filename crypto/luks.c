@@ -574,16 +574,29 @@ int luks_verify(struct luks *l, int slot, const void *secret, size_t secret_len)
 					    secret, secret_len, 0);
 }
 
-int luks_deactivate(const char *name)
+/* A handle on the active mapping NAME, libcryptsetup's log swallowed
+ * (the default log too: crypt_init_by_name() reports before *CD exists). */
+static int init_by_name(struct crypt_device **cd, const char *name)
 {
-	struct crypt_device *cd = NULL;
 	int r;
 
+	*cd = NULL;
 	crypt_set_log_callback(NULL, quiet_log, NULL);
-	r = crypt_init_by_name(&cd, name);
+	r = crypt_init_by_name(cd, name);
 	if (r < 0)
 		return r;
-	crypt_set_log_callback(cd, quiet_log, NULL);
+	crypt_set_log_callback(*cd, quiet_log, NULL);
+	return 0;
+}
+
+int luks_deactivate(const char *name)
+{
+	struct crypt_device *cd;
+	int r;
+
+	r = init_by_name(&cd, name);
+	if (r < 0)
+		return r;
 	r = crypt_deactivate(cd, name);
 	crypt_free(cd);
 	return r;
@@ -604,11 +617,9 @@ int luks_is_active(const char *name, char *uuid)
 		return 0;
 	if (uuid) {
 		uuid[0] = '\0';
-		crypt_set_log_callback(NULL, quiet_log, NULL);
-		r = crypt_init_by_name(&cd, name);
+		r = init_by_name(&cd, name);
 		if (r < 0)
 			return r;
-		crypt_set_log_callback(cd, quiet_log, NULL);
 		if ((u = crypt_get_uuid(cd)))
 			snprintf(uuid, 40, "%s", u);
 		crypt_free(cd);
@@ -622,11 +633,9 @@ int luks_active_device(const char *name, char *dev, size_t cap)
 	const char *d;
 	int r;
 
-	crypt_set_log_callback(NULL, quiet_log, NULL);
-	r = crypt_init_by_name(&cd, name);
+	r = init_by_name(&cd, name);
 	if (r < 0)
 		return r;
-	crypt_set_log_callback(cd, quiet_log, NULL);
 	d = crypt_get_device_name(cd);
 	if (!d)
 		r = -EINVAL;
