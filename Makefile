@@ -45,7 +45,7 @@ LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -L$(SYSROOT)/lib
 LIBS    := -lcryptsetup -ldevmapper -ljson-c -luuid -lnettle -lbearssl
 
 # Modules: every .c in the module directories; applets: every applet file.
-MOD_SRC    := $(sort $(wildcard lib/*.c kms/*.c crypto/*.c conf/*.c volume/*.c))
+MOD_SRC    := $(sort $(wildcard lib/*.c block/*.c kms/*.c crypto/*.c conf/*.c volume/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c))
 MOD_OBJ    := $(MOD_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/embed.o $(OBJ)/gen/anchors.o
 APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)

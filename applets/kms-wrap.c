@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "applets/applet.h"
-#include "crypto/base64.h"
+#include "lib/base64.h"
 #include "crypto/secret.h"
 #include "kms/kms.h"
 #include "kms/ssm.h"

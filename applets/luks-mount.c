@@ -13,7 +13,7 @@
 #include "applets/applet.h"
 #include "applets/volcommon.h"
 #include "conf/tab.h"
-#include "kms/net.h"
+#include "lib/clock.h"
 #include "volume/volume.h"
 
 const char luks_mount_usage[] =

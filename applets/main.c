@@ -15,7 +15,7 @@
 
 #include "applets/applet.h"
 #include "crypto/secret.h"
-#include "kms/net.h"
+
 #include "lib/msg.h"
 #include "version.h"
 

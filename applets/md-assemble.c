@@ -1,7 +1,7 @@
 /* md-assemble.c - create, assemble, stop and examine md RAID0 arrays;
  * find instance-store disks.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: docs/design.md "Applets", crypto/md.h, crypto/probe.h, kms/creds.h
+ * See: docs/design.md "Applets", block/md.h, block/probe.h, kms/creds.h
  *      (IMDS), mdadm(8) (option names, --examine and --export output),
  *      EC2 User Guide "Instance store volumes" (NVMe model string,
  *      block-device-mapping/ephemeralN).
@@ -21,10 +21,10 @@
 #include <linux/fs.h>
 
 #include "applets/applet.h"
-#include "crypto/md.h"
-#include "crypto/probe.h"
+#include "block/md.h"
+#include "block/probe.h"
 #include "kms/creds.h"
-#include "kms/net.h"
+#include "lib/clock.h"
 
 const char md_assemble_usage[] =
 	"Usage: md-assemble COMMAND [OPTIONS] [DEV...]\n"
@@ -286,7 +286,7 @@ static int check_new_member(const struct opts *o, const char *dev)
 			    "create array %s on %s: %s; nothing was written "
 			    "(--force does not override this)",
 			    o->name, dev, why);
-	/* Blank (crypto/probe.h) or --force: unknown data is data too. */
+	/* Blank (block/probe.h) or --force: unknown data is data too. */
 	r = probe_blank(dev, &res);
 	if (r < 0)
 		return fail_err(EXIT_FAIL, r, "create array %s: read %s",

@@ -17,7 +17,7 @@
 
 #include "applets/applet.h"
 #include "applets/volcommon.h"
-#include "kms/net.h"
+#include "lib/clock.h"
 #include "lib/msg.h"
 
 enum {

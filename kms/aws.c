@@ -18,6 +18,7 @@
 #include "kms/http.h"
 #include "kms/json.h"
 #include "kms/net.h"
+#include "lib/msg.h"
 #include "kms/sigv4.h"
 
 #define DEFAULT_TIMEOUT_S 30

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/base64.h"
+#include "lib/base64.h"
 #include "kms/json.h"
 
 int kms_context_add(struct kms_context *x, const char *k, const char *v)

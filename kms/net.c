@@ -18,34 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int err_temporary(int err)
-{
-	switch (err < 0 ? -err : err) {
-	case ETIMEDOUT:
-	case EAGAIN:
-	case EBUSY:
-	case EINTR:
-	case ECONNREFUSED:
-	case ECONNRESET:
-	case ECONNABORTED:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ENETDOWN:
-	case EPIPE:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* A DNS name or a bracketed IPv6 address, nothing else: "user@host"
  * (userinfo), a query or blanks would otherwise be resolved or sent as the
  * Host header. */

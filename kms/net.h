@@ -4,7 +4,7 @@
  *      clock_gettime(2) CLOCK_MONOTONIC.
  *
  * Every wait in the client is bounded by one absolute deadline in
- * milliseconds on the monotonic clock (now_ms()), so a boot step given N
+ * milliseconds on the monotonic clock (lib/clock.h), so a boot step given N
  * seconds ends within N seconds whatever the network does.
  */
 #ifndef LUKSBOX_NET_H
@@ -14,15 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Milliseconds on the monotonic clock. */
-int64_t now_ms(void);
-
-/*
- * Is ERR (a -errno, or errno) one a later retry may cure: a peer that did
- * not answer, refused or dropped the connection, a network that is down,
- * a resource busy for now? 1 or 0. Decides exit code 75 versus 1.
- */
-int err_temporary(int err);
+#include "lib/clock.h"
 
 /*
  * Split URL, "https://HOST[:PORT][/]" or "http://...", into HOST (CAP

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/base64.h"
+#include "lib/base64.h"
 #include "crypto/secret.h"
 #include "kms/json.h"
 #include "lib/msg.h"

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: msg.h.
  */
+#include <errno.h>
+
 #include "lib/msg.h"
 
 int msg_is_control(unsigned char c, unsigned char d)
@@ -39,4 +41,24 @@ size_t msg_escape(char *out, size_t cap, const char *in)
 	}
 	out[n] = 0;
 	return n;
+}
+
+int err_temporary(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ETIMEDOUT:
+	case EAGAIN:
+	case EBUSY:
+	case EINTR:
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EPIPE:
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -30,4 +30,11 @@ size_t msg_escape(char *out, size_t cap, const char *in);
  * decoding refuses such bytes outright with the same rule. */
 int msg_is_control(unsigned char c, unsigned char d);
 
+/*
+ * Is ERR (a -errno, or errno) one a later retry may cure: a peer that did
+ * not answer, refused or dropped the connection, a network that is down,
+ * a resource busy for now? 1 or 0. Decides exit code 75 versus 1.
+ */
+int err_temporary(int err);
+
 #endif

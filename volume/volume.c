@@ -20,13 +20,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "crypto/fs.h"
+#include "block/fs.h"
 #include "crypto/luks.h"
-#include "crypto/md.h"
-#include "crypto/probe.h"
+#include "block/md.h"
+#include "block/probe.h"
 #include "crypto/secret.h"
 #include "kms/kms.h"
-#include "kms/net.h"
+#include "lib/msg.h"
 #include "kms/token.h"
 
 enum {

@@ -1,8 +1,8 @@
 /* volume.h - a luksbox volume: provision, open, close and inspect it.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: docs/design.md "On-disk contract", "Applets"; conf/tab.h (what a
- *      volume is), crypto/md.h, crypto/luks.h, crypto/probe.h,
- *      crypto/fs.h, kms/kms.h, kms/token.h.
+ *      volume is), block/md.h, crypto/luks.h, block/probe.h,
+ *      block/fs.h, kms/kms.h, kms/token.h.
  *
  * The sequences luks-setup and luks-mount share, as module calls; the
  * applets only parse options and report. Each function works on one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# blank.sh - the one definition of "blank" (crypto/probe.c) on image files
+# blank.sh - the one definition of "blank" (block/probe.c) on image files
 # made by the real tools, seen through `md-assemble examine --export`
 # (MD_CONTENTS= is probe_blank()'s verdict and probe_describe()'s words):
 # every format named with its offset, random data and one byte in the last

@@ -97,7 +97,7 @@ check "list-ephemeral takes no devices: exit 2" '[ "$rc" = 2 ]'
 
 # mksb IMG BYTES NAME UUID ROLE NDEV CHUNK DATA_OFFSET [flip|raid_disks=N]:
 # a v1.2 superblock written the way md_p.h lays it out, independently of
-# crypto/md.c, so examine is judged against mdadm and not against itself.
+# block/md.c, so examine is judged against mdadm and not against itself.
 mksb() {
 	python3 - "$@" <<'EOF'
 import os, struct, sys

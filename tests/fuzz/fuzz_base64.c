@@ -1,6 +1,6 @@
 /* fuzz_base64.c - libFuzzer target: strict base64 both ways.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: crypto/base64.c
+ * Sources: lib/base64.c
  *
  * Untrusted input: every blob and data key in KMS answers, and the
  * ciphertext in LUKS tokens. The input is decoded as text and encoded as
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/base64.h"
+#include "lib/base64.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* fuzz_http.c - libFuzzer target: the HTTP/1.1 response parser.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/http.c kms/net.c crypto/secret.c
+ * Sources: kms/http.c kms/net.c lib/clock.c crypto/secret.c
  *
  * Untrusted input: whatever a server, a proxy or anything on the path
  * sends back. http_exchange() reads it from a memory stream.

@@ -1,7 +1,7 @@
 /* fuzz_kms.c - libFuzzer target: KMS and SSM response parsing, and the
  * request bodies built around it.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/kms.c kms/ssm.c kms/json.c crypto/base64.c crypto/secret.c
+ * Sources: kms/kms.c kms/ssm.c kms/json.c lib/base64.c crypto/secret.c
  *
  * Untrusted input: the body of a 200 answer from KMS or SSM. The transport
  * (aws_call() in aws.c: sockets, TLS, signing) is replaced by a double
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/base64.h"
+#include "lib/base64.h"
 #include "kms/json.h"
 #include "kms/kms.h"
 #include "kms/ssm.h"

@@ -1,6 +1,6 @@
 /* fuzz_md.c - libFuzzer target: md v1.x superblock decoding.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: crypto/md.c
+ * Sources: block/md.c
  *
  * Untrusted input: any disk's first kilobytes, read by assemble's scan and
  * by examine. The decoder must never read past LEN, and whatever it accepts
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crypto/md.h"
+#include "block/md.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

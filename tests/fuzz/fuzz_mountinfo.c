@@ -1,8 +1,8 @@
 /* fuzz_mountinfo.c - libFuzzer target: the two mountinfo readers (the
  * prober's, which finds the root disk and what is mounted or swapped on,
- * and crypto/fs.c's, which finds what is mounted on a directory).
+ * and block/fs.c's, which finds what is mounted on a directory).
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: crypto/probe.c
+ * Sources: block/probe.c
  *
  * Untrusted input: mount points and sources are chosen by whoever mounts
  * (a user's FUSE mount, a label), and arrive octal-escaped. The input is
@@ -10,7 +10,7 @@
  * made once (sda, 8:0, with partition sda1, 8:1), and each of its lines goes
  * through fs.c's line parser, which is static: fs.c is included.
  */
-#include "crypto/fs.c"
+#include "block/fs.c"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto/probe.h"
+#include "block/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

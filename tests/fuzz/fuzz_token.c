@@ -1,6 +1,6 @@
 /* fuzz_token.c - libFuzzer target: the aws-kms LUKS2 token decoder.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/token.c kms/json.c crypto/base64.c crypto/secret.c lib/msg.c
+ * Sources: kms/token.c kms/json.c lib/base64.c crypto/secret.c lib/msg.c
  *
  * Untrusted input: the JSON of a LUKS2 header's tokens (a disk can be
  * moved between machines, a header can be edited). Whatever the input,

@@ -14,7 +14,7 @@
 #include "fake_http.h"
 #include "crypto/secret.h"
 #include "kms/aws.h"
-#include "kms/net.h"
+#include "lib/clock.h"
 
 static struct aws_client c;
 static struct secret_arena arena;

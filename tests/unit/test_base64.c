@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "t.h"
-#include "crypto/base64.h"
+#include "lib/base64.h"
 
 /* RFC 4648 section 10. */
 static void test_rfc4648_vectors(void)

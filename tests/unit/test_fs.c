@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "crypto/fs.h"
+#include "block/fs.h"
 
 static char dir[] = "/tmp/luksbox-fs-XXXXXX";
 

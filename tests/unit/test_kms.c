@@ -11,7 +11,7 @@
 
 #include "t.h"
 #include "fake_http.h"
-#include "crypto/base64.h"
+#include "lib/base64.h"
 #include "crypto/secret.h"
 #include "kms/json.h"
 #include "kms/kms.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "crypto/md.h"
+#include "block/md.h"
 
 #define GIB (1024ULL * 1024 * 1024)
 

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "crypto/md.h"
-#include "crypto/probe.h"
+#include "block/md.h"
+#include "block/probe.h"
 
 #define MIB (1024ULL * 1024)
 

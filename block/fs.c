@@ -1,6 +1,6 @@
 /* fs.c - file systems on opened volumes: mkfs, mount, umount, mountinfo.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: crypto/fs.h, mount(2), proc(5).
+ * See: block/fs.h, mount(2), proc(5).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "crypto/fs.h"
+#include "block/fs.h"
 
 enum {
 	MAX_ARGS = 32,

@@ -1,6 +1,6 @@
 /* md.c - md RAID0 arrays with v1.2 superblocks, without mdadm.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: crypto/md.h, include/uapi/linux/raid/md_p.h and md_u.h, md(4),
+ * See: block/md.h, include/uapi/linux/raid/md_p.h and md_u.h, md(4),
  *      Documentation/admin-guide/md.rst, mdadm 4.2 super1.c (the facts of
  *      what mdadm writes; no code is taken from it).
  *
@@ -34,7 +34,7 @@
 #include <linux/major.h>
 #include <linux/raid/md_u.h>
 
-#include "crypto/md.h"
+#include "block/md.h"
 
 /* Byte offsets in struct mdp_superblock_1 (md_p.h). */
 enum {

@@ -267,7 +267,7 @@ int md_start(const struct md_member *members, unsigned n, unsigned readahead,
  * Create: plan (md_plan_create), open every member exclusively (so a
  * mounted or held device fails with -EBUSY before anything is written),
  * write the superblocks, start the array. DEVS are block devices; the caller
- * has checked them for signatures and the root disk (crypto/probe.h).
+ * has checked them for signatures and the root disk (block/probe.h).
  * Returns 0 or -errno; WHY names the device that failed.
  */
 int md_create(const struct md_create *c, const char *const *devs, unsigned n,

@@ -1,6 +1,6 @@
 /* probe.c - what is on a block device: signatures, use, the root disk.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: crypto/probe.h; the offsets below are those of the on-disk formats
+ * See: block/probe.h; the offsets below are those of the on-disk formats
  *      (LUKS1/LUKS2 specifications, md(4), ext4 and XFS disk layouts, btrfs
  *      superblock, mkswap(8), LVM2 label, UEFI GPT), as blkid reads them.
  */
@@ -20,7 +20,7 @@
 
 #include <linux/fs.h>
 
-#include "crypto/probe.h"
+#include "block/probe.h"
 
 enum {
 	EDGE = 1024 * 1024, /* "blank" reads this much at each end */

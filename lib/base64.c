@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: base64.h, RFC 4648 sections 3.5 and 4.
  */
-#include "crypto/base64.h"
+#include "lib/base64.h"
 
 #include <errno.h>
 #include <limits.h>

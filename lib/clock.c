@@ -1,0 +1,27 @@
+/* clock.c - the monotonic clock and deadlines.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: clock.h.
+ */
+#include <time.h>
+
+#include "lib/clock.h"
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t deadline_in(int64_t ms)
+{
+	return now_ms() + (ms > 0 ? ms : 0);
+}
+
+int64_t deadline_left(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? left : 0;
+}

@@ -1,0 +1,25 @@
+/* clock.h - time for deadlines: the monotonic clock in milliseconds, and
+ * what is left of a deadline.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: clock_gettime(2) CLOCK_MONOTONIC.
+ *
+ * Every wait in luksbox is bounded by one absolute deadline in
+ * milliseconds on the monotonic clock, so a boot step given N seconds ends
+ * within N seconds whatever the network or the disks do; the wall clock
+ * (which an NTP step or a bad RTC moves) never decides a timeout.
+ */
+#ifndef LUKSBOX_CLOCK_H
+#define LUKSBOX_CLOCK_H
+
+#include <stdint.h>
+
+/* Milliseconds on the monotonic clock. */
+int64_t now_ms(void);
+
+/* The deadline MS milliseconds from now (MS >= 0). */
+int64_t deadline_in(int64_t ms);
+
+/* Milliseconds left before DEADLINE: 0 once it has passed. */
+int64_t deadline_left(int64_t deadline);
+
+#endif
