@@ -22,6 +22,7 @@
 #include "crypto/secret.h"
 #include "kms/kms.h"
 #include "kms/token.h"
+#include "lib/io.h"
 #include "volume/internal.h"
 
 enum {
@@ -60,43 +61,6 @@ static int kernel_has_perf_flags(void)
 	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &maj, &min) != 2)
 		return 0;
 	return maj > 5 || (maj == 5 && min >= 9);
-}
-
-/* Write LEN bytes to PATH atomically (temporary file, fsync, rename),
- * replacing what was there: the blob file of a volume made afresh. */
-static int replace_file(const char *path, const void *p, size_t len,
-			unsigned mode)
-{
-	char tmp[TAB_PATH + 16];
-	const unsigned char *q = p;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
-	if (fd < 0)
-		return -errno;
-	while (len && !err) {
-		ssize_t w = write(fd, q, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			err = w < 0 ? -errno : -EIO;
-		else
-			q += w, len -= (size_t)w;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
 }
 
 /* One KMS key's share of a new volume. */
@@ -269,15 +233,11 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 	while (done < total) {
 		size_t n = total - done < WIPE_CHUNK ? (size_t)(total - done)
 						     : WIPE_CHUNK;
-		ssize_t w = write(fd, buf, n);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err = w < 0 ? -errno : -EIO;
+		err = io_write_all(fd, buf, n);
+		if (err)
 			break;
-		}
-		done += (unsigned long long)w;
+		done += n;
 		if (env->progress.fn)
 			env->progress.fn(env->progress.arg, done, total);
 	}
@@ -359,8 +319,10 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 			goto out_fini;
 	}
 	if (v->blob_file[0]) {
-		r = replace_file(v->blob_file, w[0].tok.blob, w[0].tok.blob_len,
-				 0600);
+		/* Replaced whole or not at all, and synced, whatever cuts the
+		 * setup short: the blob file of a volume made afresh. */
+		r = io_write_replace(v->blob_file, w[0].tok.blob,
+				     w[0].tok.blob_len, -1, 0600);
 		if (r) {
 			r = why(e, r, "cannot write the blob file %s: %s",
 				v->blob_file, strerror(-r));
