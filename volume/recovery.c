@@ -14,6 +14,7 @@
 
 #include "crypto/luks.h"
 #include "crypto/secret.h"
+#include "lib/io.h"
 #include "volume/internal.h"
 
 enum {
@@ -147,7 +148,9 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		return why(e, slot, "cannot add the recovery keyslot: %s",
 			   strerror(-slot));
 	if (strcmp(v->recovery, "prompt")) {
-		r = secret_file_write(v->recovery, pass, (size_t)n, 0400);
+		/* Created, never replacing anything (an old key is never
+		 * overwritten), whole and synced or not at all. */
+		r = io_write_new(v->recovery, pass, (size_t)n, 0400);
 		if (r < 0)
 			return why(e, r,
 				   "cannot write the recovery key to %s: %s",
