@@ -174,8 +174,8 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 		return why(e, r, "cannot assemble its RAID0 array: %s",
 			   w[0] ? w : strerror(-r));
 	say(env, VOL_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
-	    arr->link[0] ? arr->link : arr->dev,
-	    arr->reused ? "already running" : "assembled", arr->ndevs);
+	    array_path(arr), arr->reused ? "already running" : "assembled",
+	    arr->ndevs);
 	return 1;
 }
 

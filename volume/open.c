@@ -154,9 +154,8 @@ static int unlock_with_kms(const struct vol_env *env,
 		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
 		secret_wipe(secret, SECRET_CAP);
 		if (r == -EPROTO) {
-			secret_wipe(t, sizeof(*t));
-			free(t);
-			return refuse_header(e, target, l->refused);
+			r = refuse_header(e, target, l->refused);
+			goto out_free;
 		}
 		if (r == -EPERM) {
 			note_attempt(&a, -EPERM,
@@ -166,31 +165,31 @@ static int unlock_with_kms(const struct vol_env *env,
 			continue;
 		}
 		if (r < 0) {
-			secret_wipe(t, sizeof(*t));
-			free(t);
-			return why(e, r, "cannot activate /dev/mapper/%s: %s%s",
-				   v->name, strerror(-r),
-				   r == -ENOENT || r == -ENODEV
-					   ? " (is the dm_crypt module "
-					     "loaded?)"
-					   : "");
+			r = why(e, r, "cannot activate /dev/mapper/%s: %s%s",
+				v->name, strerror(-r),
+				r == -ENOENT || r == -ENODEV
+					? " (is the dm_crypt module loaded?)"
+					: "");
+			goto out_free;
 		}
 		say(env, VOL_INFO, "%s: unlocked with token %d (%s)", v->name,
 		    i, t->key_id);
-		secret_wipe(t, sizeof(*t));
-		free(t);
-		return 0;
+		r = 0;
+		goto out_free;
 	}
+	if (!a.tried)
+		r = why(e, -ENOKEY,
+			"its LUKS header has no aws-kms token (not made "
+			"by luksbox? open it with --key-file)");
+	else if (a.temp_err)
+		r = why(e, a.temp_err, "%s%s%s", a.temp,
+			a.perm_err ? "; also " : "", a.perm);
+	else
+		r = why(e, a.perm_err, "%s", a.perm);
+out_free:
 	secret_wipe(t, sizeof(*t));
 	free(t);
-	if (!a.tried)
-		return why(e, -ENOKEY,
-			   "its LUKS header has no aws-kms token (not made "
-			   "by luksbox? open it with --key-file)");
-	if (a.temp_err)
-		return why(e, a.temp_err, "%s%s%s", a.temp,
-			   a.perm_err ? "; also " : "", a.perm);
-	return why(e, a.perm_err, "%s", a.perm);
+	return r;
 }
 
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
