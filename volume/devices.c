@@ -123,22 +123,19 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
  * zeros in the first and last MiB)? 1, 0 with WHY_BUF, or -errno. */
 int all_blank(const struct vol_devs *d, char *why_buf, size_t cap)
 {
+	const char *devs[VOL_MAX_DEVS];
 	struct probe_result pr;
 	char desc[256];
-	unsigned i;
+	unsigned i, which = 0;
 	int r;
 
-	for (i = 0; i < d->n; i++) {
-		r = probe_blank(d->path[i], &pr);
-		if (r < 0)
-			return r;
-		if (!r) {
-			snprintf(why_buf, cap, "%s holds %s", d->path[i],
-				 probe_describe(&pr, desc, sizeof(desc)));
-			return 0;
-		}
-	}
-	return 1;
+	for (i = 0; i < d->n; i++)
+		devs[i] = d->path[i];
+	r = probe_all_blank(devs, d->n, &which, &pr);
+	if (r == 0)
+		snprintf(why_buf, cap, "%s holds %s", d->path[which],
+			 probe_describe(&pr, desc, sizeof(desc)));
+	return r;
 }
 
 /*
