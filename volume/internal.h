@@ -1,0 +1,115 @@
+/* internal.h - what the volume sequences share: reporting, the devices and
+ * their array, the mapping and its mount, the recovery slot.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: volume.h (the API these serve); report.c, devices.c, mapping.c,
+ *      recovery.c define what is declared here.
+ *
+ * Private to volume/: the applets and other modules use volume.h only.
+ * Every function that fills a struct vol_error returns its -errno.
+ */
+#ifndef LUKSBOX_VOLUME_INTERNAL_H
+#define LUKSBOX_VOLUME_INTERNAL_H
+
+#include <stddef.h>
+
+#include "block/md.h"
+#include "block/probe.h"
+#include "crypto/luks.h"
+#include "volume/volume.h"
+
+enum {
+	SECRET_BYTES = 32, /* per KMS key: GenerateDataKey's AES_256 */
+};
+
+/* ---- report.c: what the caller hears ------------------------------------ */
+
+/* One line to ENV's log callback (none: nothing), cut at 1023 bytes. */
+void say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* E->what: "unable to WHAT". */
+void what(struct vol_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* E->why and E->err; returns ERR, so `return why(e, -EIO, "...")`. */
+int why(struct vol_error *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Tell ENV's step callback (none: nothing) that step NAME is done. */
+void step(const struct vol_env *env, const char *name);
+
+/* The LUKS header on DEV fails the policy (REFUSED, escaped already, says
+ * where): -EPROTO with E saying so and what to do. */
+int refuse_header(struct vol_error *e, const char *dev, const char *refused);
+
+/* The AWS error of ENV's last call, as one line in OUT (CAP bytes). */
+void aws_why(const struct vol_env *env, char *out, size_t cap);
+
+/* ---- devices.c: the devices and their array ----------------------------- */
+
+/* The device number of the block device node PATH, 0 when it is none. */
+unsigned long rdev_of(const char *path);
+
+/* S set up for probe_*() with ENV's sysfs root; returns S. */
+const struct probe_sys *sys_of(const struct vol_env *env, struct probe_sys *s);
+
+/* Are all devices of D blank (probe_blank())? 1; 0 with WHY_BUF (CAP
+ * bytes) naming the first that is not and what it holds; or -errno. */
+int all_blank(const struct vol_devs *d, char *why_buf, size_t cap);
+
+/* V's RAID0 array over D, assembled (or found running). 1 with ARR filled;
+ * 0 when the devices hold no array of that name; -errno with E filled. */
+int our_array(const struct vol_env *env, const struct tab_volume *v,
+	      const struct vol_devs *d, struct md_array *arr,
+	      struct vol_error *e);
+
+/* /dev/md/NAME of ARR, or its /dev/mdN when it has no such link. */
+const char *array_path(const struct md_array *arr);
+
+/* ---- mapping.c: /dev/mapper/NAME and its mount -------------------------- */
+
+/* "/dev/mapper/NAME" in BUF (CAP bytes); returns BUF. */
+const char *mapper_path(const char *name, char *buf, size_t cap);
+
+/* Has V a mount point (neither empty nor "none")? 1 or 0. */
+int has_mount(const struct tab_volume *v);
+
+/* V's file system type; ext4 when the table names none. */
+const char *fstype_of(const struct tab_volume *v);
+
+/* Is the mapping of V mounted on its mount point? 1, 0 or -errno. */
+int mapping_mounted(const struct tab_volume *v);
+
+/* Mount the mapping of V on its mount point (none: nothing). 0 or -errno
+ * with E filled. */
+int mount_volume(const struct vol_env *env, const struct tab_volume *v,
+		 struct vol_error *e);
+
+/* The mapping of V is open: the LUKS header of the device under it (DEV,
+ * CAP bytes) read afresh into LI. 0 when it is this volume's or a foreign
+ * LUKS volume; -errno with E filled otherwise (nothing changed). */
+int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
+		   size_t cap, struct vol_error *e);
+
+/* Close the open mapping of V, whose header on DEV says "provisioning",
+ * unless it is or was ever mounted. 0 (closed), or -errno with E filled
+ * (-EEXIST: it may hold data, left as it is). */
+int close_half_made(const struct vol_env *env, const struct tab_volume *v,
+		    const char *dev, struct vol_error *e);
+
+/* ---- recovery.c: the recovery keyslot ----------------------------------- */
+
+/* -EEXIST with E saying that V's recovery key file exists already. */
+int recovery_exists(const struct tab_volume *v, struct vol_error *e);
+
+/*
+ * Add V's recovery keyslot to L, opened with SECRET (SECRET_BYTES, a
+ * keyslot's): a passphrase typed twice (recovery=prompt; skipped with a
+ * warning when ENV is not interactive), or a generated key written once
+ * to the file V->recovery, which must not exist. 0 or -errno with E filled.
+ */
+int add_recovery(const struct vol_env *env, const struct tab_volume *v,
+		 struct luks *l, const unsigned char *secret,
+		 struct vol_error *e);
+
+#endif

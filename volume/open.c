@@ -1,0 +1,348 @@
+/* open.c - open a volume: its array, its LUKS header checked, unlocked
+ * through its aws-kms tokens (or a key file), mounted; blank devices
+ * provisioned or refused by the on-blank policy.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: volume.h (vol_open), internal.h, kms/token.h, crypto/luks.h,
+ *      crypto/luks_policy.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/md.h"
+#include "crypto/luks.h"
+#include "crypto/secret.h"
+#include "kms/kms.h"
+#include "kms/token.h"
+#include "lib/msg.h"
+#include "volume/internal.h"
+
+enum {
+	SECRET_CAP = 64, /* what a Decrypt answer may hold */
+};
+
+/* D cannot be opened as it is: provision it when the devices in CHECK are
+ * all blank and the policy says format; refuse, saying why, otherwise. */
+static int blank_or_refuse(const struct vol_env *env,
+			   const struct tab_volume *v,
+			   const struct vol_devs *check,
+			   const struct vol_devs *d, const char *missing,
+			   struct vol_error *e)
+{
+	char w[300] = "";
+	int r = all_blank(check, w, sizeof(w));
+
+	if (r < 0)
+		return why(e, r, "cannot read its devices: %s", strerror(-r));
+	if (r == 0)
+		return why(e, -ENOENT,
+			   "%s, and %s; nothing was changed (is this the right "
+			   "device? to make a new volume there, luks-setup "
+			   "--force)",
+			   missing, w);
+	if (v->on_blank != TAB_ON_BLANK_FORMAT)
+		return why(
+			e, -ENOENT,
+			"%s: every device is blank (instance store after a "
+			"stop/start?) and on-blank=fail; nothing was changed",
+			missing);
+	say(env, VOL_WARN,
+	    "%s: every device is blank (a first boot, or instance store after "
+	    "a stop/start): provisioning a new volume with a new key "
+	    "(on-blank=format)",
+	    v->name);
+	return vol_provision(env, v, d, e);
+}
+
+/* Remember the worst-for-the-user outcome of one token. */
+struct attempt {
+	int tried;
+	int perm_err, temp_err; /* first of each class, or 0 */
+	char perm[400], temp[400];
+};
+
+static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int temp = err_temporary(err);
+	char *buf = temp ? a->temp : a->perm;
+	int *slot = temp ? &a->temp_err : &a->perm_err;
+
+	if (*slot)
+		return;
+	*slot = err;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(a->perm), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Try every aws-kms token of L in order until one opens the volume.
+ * Returns 0 (activated), or -errno with E filled: temporary when some
+ * token could not reach KMS (a retry may succeed), permanent otherwise.
+ */
+static int unlock_with_kms(const struct vol_env *env,
+			   const struct tab_volume *v, const char *target,
+			   struct luks *l, const struct luks_info *li,
+			   struct vol_error *e)
+{
+	struct kms_token *t = malloc(sizeof(*t));
+	struct attempt a = {0};
+	struct kms_context ctx;
+	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
+	const char *json, *vol, *field;
+	char msg[600];
+	int i, r, n;
+
+	if (!t || !secret) {
+		free(t);
+		return why(e, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < luks_token_max(); i++) {
+		if (luks_token_get(l, i, &json) < 0)
+			continue;
+		r = token_decode(json, strlen(json), t, &field);
+		if (r == -EMEDIUMTYPE)
+			continue;
+		a.tried++;
+		if (r == -EILSEQ) {
+			note_attempt(&a, -EINVAL,
+				     "token %d refused: control character in "
+				     "its %s (a forged header?)",
+				     i, field);
+			continue;
+		}
+		if (r) {
+			note_attempt(&a, -EINVAL,
+				     "token %d is malformed (%s%s%s)", i, field,
+				     *field ? ": " : "", strerror(-r));
+			continue;
+		}
+		/* The context binds the blob to this volume: a token copied
+		 * from another header names another UUID (or KMS refuses). */
+		vol = token_context(t, TOKEN_CONTEXT_VOLUME);
+		if (strcmp(vol, li->uuid)) {
+			note_attempt(
+				&a, -EINVAL,
+				"token %d belongs to volume %s, not to this "
+				"one (%s): copied from another header?",
+				i, vol, li->uuid);
+			continue;
+		}
+		if (token_kms_context(t, &ctx)) {
+			note_attempt(&a, -EINVAL, "token %d: context too large",
+				     i);
+			continue;
+		}
+		say(env, VOL_DEBUG, "%s: token %d: KMS Decrypt with %s (%s)",
+		    v->name, i, t->key_id, t->region);
+		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
+				t->blob_len, secret, SECRET_CAP, NULL, 0);
+		if (n < 0) {
+			aws_why(env, msg, sizeof(msg));
+			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
+				     msg);
+			say(env, VOL_WARN, "%s: token %d (%s): %s", v->name, i,
+			    t->key_id, msg);
+			continue;
+		}
+		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
+		secret_wipe(secret, SECRET_CAP);
+		if (r == -EPROTO) {
+			r = refuse_header(e, target, l->refused);
+			goto out_free;
+		}
+		if (r == -EPERM) {
+			note_attempt(&a, -EPERM,
+				     "token %d: the secret KMS returned opens "
+				     "no keyslot (%d): a tampered token?",
+				     i, t->keyslot);
+			continue;
+		}
+		if (r < 0) {
+			r = why(e, r, "cannot activate /dev/mapper/%s: %s%s",
+				v->name, strerror(-r),
+				r == -ENOENT || r == -ENODEV
+					? " (is the dm_crypt module loaded?)"
+					: "");
+			goto out_free;
+		}
+		say(env, VOL_INFO, "%s: unlocked with token %d (%s)", v->name,
+		    i, t->key_id);
+		r = 0;
+		goto out_free;
+	}
+	if (!a.tried)
+		r = why(e, -ENOKEY,
+			"its LUKS header has no aws-kms token (not made "
+			"by luksbox? open it with --key-file)");
+	else if (a.temp_err)
+		r = why(e, a.temp_err, "%s%s%s", a.temp,
+			a.perm_err ? "; also " : "", a.perm);
+	else
+		r = why(e, a.perm_err, "%s", a.perm);
+out_free:
+	secret_wipe(t, sizeof(*t));
+	free(t);
+	return r;
+}
+
+int vol_open(const struct vol_env *env, const struct tab_volume *v,
+	     const struct vol_devs *d, const void *key, size_t key_len,
+	     struct vol_error *e)
+{
+	struct luks_info li;
+	struct luks l = {0};
+	struct md_array arr;
+	char uuid[40], target[TAB_PATH], t[LUKS_POLICY_REASON];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	what(e, "open %s", v->name);
+	r = luks_is_active(v->name, uuid);
+	if (r < 0)
+		return why(e, r, "cannot ask device-mapper about %s: %s",
+			   v->name, strerror(-r));
+	if (r == 1) {
+		/* Open already: used only when its header says ready. */
+		r = mapping_header(v, &li, target, sizeof(target), e);
+		if (r < 0)
+			return r;
+		if (li.state == LUKS_STATE_PROVISIONING) {
+			/* Closed unused; the header below decides: redone
+			 * (on-blank=format) or refused, saying how. */
+			r = close_half_made(env, v, target, e);
+			if (r < 0)
+				return r;
+		} else {
+			r = mapping_mounted(v);
+			if (r < 0)
+				return why(e, r,
+					   "cannot read the mount table: %s",
+					   strerror(-r));
+			if (r || !has_mount(v)) {
+				say(env, VOL_INFO, "%s: already open%s",
+				    v->name, r ? " and mounted" : "");
+				return VOL_DONE_NOTHING;
+			}
+			what(e, "mount %s", v->name);
+			/* Opened by someone else: mounted only if the kernel's
+			 * table is what luks-setup makes. */
+			r = luks_check_active(v->name, t, sizeof(t));
+			if (r == -EPROTO)
+				return why(
+					e, r,
+					"/dev/mapper/%s is open with a table "
+					"luks-setup does not make (%s); not "
+					"mounted",
+					v->name, t);
+			if (r < 0)
+				return why(e, r,
+					   "cannot read the table of "
+					   "/dev/mapper/%s: %s",
+					   v->name, strerror(-r));
+			r = mount_volume(env, v, e);
+			return r ? r : VOL_DONE_OPENED;
+		}
+	}
+	snprintf(target, sizeof(target), "%s", d->path[0]);
+	if (d->n > 1) {
+		r = our_array(env, v, d, &arr, e);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return blank_or_refuse(env, v, d, d,
+					       "its devices hold no RAID0 "
+					       "array of this name",
+					       e);
+		snprintf(target, sizeof(target), "%s", array_path(&arr));
+	}
+	r = luks_load(&l, target);
+	if (r == -EINVAL && d->n == 1)
+		return blank_or_refuse(env, v, d, d,
+				       "no LUKS header on the device", e);
+	if (r == -EINVAL) {
+		/* Our array with nothing on it: a setup cut short. */
+		struct vol_devs arr_dev = {.n = 1};
+
+		snprintf(arr_dev.path[0], sizeof(arr_dev.path[0]), "%s",
+			 target);
+		return blank_or_refuse(env, v, &arr_dev, d,
+				       "its RAID0 array holds no LUKS header",
+				       e);
+	}
+	if (r == -EPROTO)
+		return refuse_header(e, target, l.refused);
+	if (r < 0)
+		return why(e, r, "cannot read the LUKS header of %s: %s",
+			   target, strerror(-r));
+	r = luks_info(&l, &li);
+	if (r < 0) {
+		luks_fini(&l);
+		return why(e, r, "cannot read the LUKS header of %s: %s",
+			   target, strerror(-r));
+	}
+	/* A setup cut short (a power cut after the format, before the
+	 * keyslots): never held data, never activated as it is; redoing it
+	 * formats a new header, which is checked before its activation. */
+	if (li.state == LUKS_STATE_PROVISIONING && !strcmp(li.label, v->name)) {
+		luks_fini(&l);
+		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
+			say(env, VOL_WARN,
+			    "%s: %s holds a half-provisioned volume (setup "
+			    "was interrupted; it never held data): redoing it",
+			    v->name, target);
+			return vol_provision(env, v, d, e);
+		}
+		return why(e, -EINVAL,
+			   "%s holds a half-provisioned volume (setup was "
+			   "interrupted); finish it with: luks-setup %s",
+			   target, v->name);
+	}
+	/* Before anything prints its label or asks KMS: the header is not
+	 * authenticated, so it must be exactly what luks-setup writes. */
+	if (li.policy < 0) {
+		luks_fini(&l);
+		return refuse_header(e, target, li.refused);
+	}
+	/* Device names move (EBS xvdf/xvdg, NVMe order): a luksbox volume
+	 * labelled with another name is another volume, never mounted here. */
+	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
+		luks_fini(&l);
+		return why(e, -EINVAL,
+			   "%s holds the luksbox volume \"%s\", not \"%s\" "
+			   "(did device names change? fix the devices field)",
+			   target, li.label, v->name);
+	}
+	what(e, "unlock %s", v->name);
+	if (key) {
+		r = luks_activate(&l, v->name, -1, key, key_len);
+		if (r == -EPROTO) {
+			r = refuse_header(e, target, l.refused);
+			luks_fini(&l);
+			return r;
+		}
+		if (r >= 0)
+			say(env, VOL_INFO,
+			    "%s: unlocked with keyslot %d (key "
+			    "file)",
+			    v->name, r);
+		r = r >= 0 ? 0
+			   : why(e, r, "%s",
+				 r == -EPERM ? "the key file opens no keyslot"
+					     : strerror(-r));
+	} else {
+		r = unlock_with_kms(env, v, target, &l, &li, e);
+	}
+	luks_fini(&l);
+	if (r)
+		return r;
+	what(e, "mount %s", v->name);
+	r = mount_volume(env, v, e);
+	return r ? r : VOL_DONE_OPENED;
+}

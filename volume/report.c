@@ -1,0 +1,67 @@
+/* report.c - how a volume sequence reports: log lines, the error the user
+ * sees, the steps done.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * See: internal.h, volume.h (struct vol_log, vol_error, vol_step).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "volume/internal.h"
+
+void say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!env->log.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	env->log.fn(env->log.arg, lv, buf);
+}
+
+void what(struct vol_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof(e->what), fmt, ap);
+	va_end(ap);
+}
+
+int why(struct vol_error *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+	e->err = err;
+	return err;
+}
+
+void step(const struct vol_env *env, const char *name)
+{
+	if (env->step.fn)
+		env->step.fn(env->step.arg, name);
+}
+
+/* The header fails the policy (crypto/luks_policy.h): say which field
+ * and what was found there (REFUSED is escaped already), and what to do. */
+int refuse_header(struct vol_error *e, const char *dev, const char *refused)
+{
+	return why(e, -EPROTO,
+		   "the LUKS header of %s is not one luks-setup writes (%s); "
+		   "nothing was opened or changed (was the disk tampered "
+		   "with? restore a header backup with cryptsetup "
+		   "luksHeaderRestore)",
+		   dev, refused);
+}
+
+/* The AWS error of the last call, as one line. */
+void aws_why(const struct vol_env *env, char *out, size_t cap)
+{
+	aws_error_format(&env->aws->error, out, cap);
+}
