@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 
 #include "applets/applet.h"
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "kms/creds.h"

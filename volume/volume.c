@@ -22,6 +22,7 @@
 
 #include "block/fs.h"
 #include "crypto/luks.h"
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "crypto/secret.h"
