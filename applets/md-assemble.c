@@ -13,12 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/fs.h>
 
 #include "applets/applet.h"
 #include "block/inuse.h"
@@ -26,6 +23,7 @@
 #include "block/probe.h"
 #include "kms/creds.h"
 #include "lib/clock.h"
+#include "lib/io.h"
 
 const char md_assemble_usage[] =
 	"Usage: md-assemble COMMAND [OPTIONS] [DEV...]\n"
@@ -690,9 +688,7 @@ static void examine_export(const char *dev, const struct md_sb *sb, int r)
 static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 {
 	char what[300];
-	uint64_t sectors;
-	struct stat st;
-	uint64_t bytes;
+	uint64_t sectors = 0, bytes;
 	int fd, r, damaged;
 
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
@@ -700,22 +696,11 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 		r = -errno;
 		goto out_fail;
 	}
-	if (fstat(fd, &st)) {
-		r = -errno;
-		close(fd);
-		goto out_fail;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		r = ioctl(fd, BLKGETSIZE64, &bytes) ? -errno : 0;
-	} else if (S_ISREG(st.st_mode)) {
-		bytes = (uint64_t)st.st_size;
-		r = 0;
-	} else {
-		r = -ENOTBLK;
-	}
-	sectors = bytes >> 9;
-	if (!r)
+	r = io_dev_size(fd, &bytes);
+	if (!r) {
+		sectors = bytes >> 9;
 		r = md_read_sb(fd, sectors, sb);
+	}
 	close(fd);
 	if (!r || r == -EBADMSG) {
 		if (o->export)
