@@ -19,6 +19,7 @@
  * One header for the three: they share one vocabulary (struct md_sb,
  * md_member, md_ident, the MD_* limits), each layer's callers use the ones
  * below it, and this overview is the one place that says what we write.
+ * Which disks are instance store is block/instance_store.h.
  *
  * What we write, and why (mdadm 4.2 does the same unless noted):
  *   - v1.2 superblock 4 KiB from the start, level 0, layout 1
@@ -260,33 +261,6 @@ int md_check_members(const struct md_member *members, unsigned n, char *why,
  * -errno.
  */
 int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max);
-
-/* Instance-store disks (block/md_members.c for now). */
-
-/*
- * Instance-store NVMe disks: whole disks in SYSFS/block (NULL = "/sys")
- * whose device/model, trimmed of blanks, equals MODEL (NULL or empty:
- * "Amazon EC2 NVMe Instance Storage"; never the environment: tests on
- * qemu, which cannot set the model, pass theirs), sorted by name, root
- * disks (ROOT_DISKS: kernel names, may be NULL) excluded. Fills NAMES
- * (MAX entries of 32 bytes) with kernel names and returns the count or
- * -errno.
- */
-#define MD_EPHEMERAL_MODEL "Amazon EC2 NVMe Instance Storage"
-int md_list_ephemeral(const char *sysfs, const char *model,
-		      const char *const *root_disks, unsigned nroot,
-		      char (*names)[32], unsigned max);
-
-/*
- * Xen instance types: map IMDS block-device-mapping values (BDM[i] such as
- * "sdb" or "/dev/sdb" for ephemeralN) onto disks that exist in SYSFS/block,
- * trying sdX then xvdX (the Xen blkfront renaming). Entries naming no
- * existing disk, and root disks, are skipped. Fills NAMES like
- * md_list_ephemeral(); returns the count or -errno.
- */
-int md_map_xen_ephemeral(const char *sysfs, const char *const *bdm,
-			 unsigned nbdm, const char *const *root_disks,
-			 unsigned nroot, char (*names)[32], unsigned max);
 
 /* ---- the kernel (block/md_kernel.c) ------------------------------------ */
 
