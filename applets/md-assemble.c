@@ -1,30 +1,29 @@
 /* md-assemble.c - create, assemble, stop and examine md RAID0 arrays;
  * find instance-store disks.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: docs/design.md "Applets", block/md.h, block/probe.h, kms/creds.h
- *      (IMDS), mdadm(8) (option names, --examine and --export output),
- *      EC2 User Guide "Instance store volumes" (NVMe model string,
- *      block-device-mapping/ephemeralN).
+ * See: docs/design.md "Applets", block/md.h, block/probe.h, block/inuse.h,
+ *      block/instance_store.h, kms/creds.h (IMDS), mdadm(8) (option names,
+ *      --examine and --export output), EC2 User Guide "Instance store
+ *      volumes" (NVMe model string, block-device-mapping/ephemeralN).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/fs.h>
-
 #include "applets/applet.h"
+#include "block/instance_store.h"
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "kms/creds.h"
 #include "lib/clock.h"
+#include "lib/io.h"
 
 const char md_assemble_usage[] =
 	"Usage: md-assemble COMMAND [OPTIONS] [DEV...]\n"
@@ -53,7 +52,7 @@ const char md_assemble_usage[] =
 	"           mounted), naming what holds it\n"
 	"  examine  [-Y] DEV...  the md superblock of each device or image file\n"
 	"  list-ephemeral [-Y]   instance-store disks, one /dev/NAME a line:\n"
-	"           NVMe disks whose model is \"" MD_EPHEMERAL_MODEL "\",\n"
+	"           NVMe disks whose model is \"" ISTORE_NVME_MODEL "\",\n"
 	"           else (Xen types) IMDS block-device-mapping/ephemeralN;\n"
 	"           never the root disk, never EBS, never by index\n"
 	"\n"
@@ -689,9 +688,7 @@ static void examine_export(const char *dev, const struct md_sb *sb, int r)
 static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 {
 	char what[300];
-	uint64_t sectors;
-	struct stat st;
-	uint64_t bytes;
+	uint64_t sectors = 0, bytes;
 	int fd, r, damaged;
 
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
@@ -699,22 +696,11 @@ static int examine_one(const struct opts *o, const char *dev, struct md_sb *sb)
 		r = -errno;
 		goto out_fail;
 	}
-	if (fstat(fd, &st)) {
-		r = -errno;
-		close(fd);
-		goto out_fail;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		r = ioctl(fd, BLKGETSIZE64, &bytes) ? -errno : 0;
-	} else if (S_ISREG(st.st_mode)) {
-		bytes = (uint64_t)st.st_size;
-		r = 0;
-	} else {
-		r = -ENOTBLK;
-	}
-	sectors = bytes >> 9;
-	if (!r)
+	r = io_dev_size(fd, &bytes);
+	if (!r) {
+		sectors = bytes >> 9;
 		r = md_read_sb(fd, sectors, sb);
+	}
 	close(fd);
 	if (!r || r == -EBADMSG) {
 		if (o->export)
@@ -784,160 +770,101 @@ static int cmd_examine(const struct opts *o)
 
 /* ---- list-ephemeral ------------------------------------------------------ */
 
-#define MAX_EPH 32
+/* The block-device mapping for block/instance_store.h, from IMDS. The
+ * client is made on the first call: only a Xen type without NVMe instance
+ * store is asked, and it needs no credentials. */
+struct imds_map {
+	struct imds m;
+	int ready;
+	int64_t deadline;
+};
 
-/* Any whole sdX or xvdX disk besides the root disks: a Xen-era machine
- * whose instance store only IMDS can name. */
-static int xen_style_disks(const char *sysfs, char (*roots)[32], unsigned nroot)
+static int imds_map_get(void *arg, const char *key, char *buf, size_t cap)
 {
-	char path[300];
-	DIR *d;
-	struct dirent *e;
-	unsigned i;
-	int hit = 0;
-
-	snprintf(path, sizeof(path), "%s/block", sysfs ? sysfs : "/sys");
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while (!hit && (e = readdir(d))) {
-		if (strncmp(e->d_name, "sd", 2) && strncmp(e->d_name, "xvd", 3))
-			continue;
-		hit = 1;
-		for (i = 0; i < nroot; i++)
-			if (!strcmp(roots[i], e->d_name))
-				hit = 0;
-	}
-	closedir(d);
-	return hit;
-}
-
-static int by_eph_index(const void *a, const void *b)
-{
-	return atoi((const char *)a + 9) - atoi((const char *)b + 9);
-}
-
-/*
- * IMDS block-device-mapping/ephemeralN values, in N order, into BDM.
- * Returns the count, or -errno with M->why explaining.
- */
-static int imds_ephemeral(struct imds *m, char (*bdm)[40], unsigned max)
-{
-	char *list, keys[MAX_EPH][40], path[120], val[64];
-	int64_t deadline = now_ms() + IMDS_DEADLINE_MS;
-	unsigned nkeys = 0, i, n = 0;
-	char *line, *save = NULL;
+	struct imds_map *b = arg;
+	char path[96];
 	int r;
 
-	list = malloc(8192);
-	if (!list)
-		return -ENOMEM;
-	r = imds_get(m, "/latest/meta-data/block-device-mapping/", list, 8192,
-		     deadline);
-	if (r == -ENOENT)
-		r = 0, list[0] = '\0'; /* no mapping at all */
-	if (r < 0)
-		goto out;
-	for (line = strtok_r(list, "\r\n", &save); line && nkeys < MAX_EPH;
-	     line = strtok_r(NULL, "\r\n", &save)) {
-		const char *p = line + 9;
-
-		if (strncmp(line, "ephemeral", 9) || !*p ||
-		    strspn(p, "0123456789") != strlen(p) || strlen(line) > 30)
-			continue;
-		snprintf(keys[nkeys++], sizeof(keys[0]), "%s", line);
+	if (!b->ready) {
+		r = imds_init(&b->m, 0);
+		if (r)
+			return r; /* a bad endpoint: b->m.why says which */
+		b->ready = 1;
+		b->deadline = now_ms() + IMDS_DEADLINE_MS;
 	}
-	qsort(keys, nkeys, sizeof(keys[0]), by_eph_index);
-	for (i = 0; i < nkeys && n < max; i++) {
-		snprintf(path, sizeof(path),
-			 "/latest/meta-data/block-device-mapping/%.32s",
-			 keys[i]);
-		r = imds_get(m, path, val, sizeof(val), deadline);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			goto out;
-		val[strcspn(val, " \t\r\n")] = '\0';
-		if (val[0] && strlen(val) < sizeof(bdm[0]))
-			memcpy(bdm[n++], val, strlen(val) + 1);
-	}
-	r = (int)n;
-out:
-	free(list);
-	return r;
+	if (b->m.disabled)
+		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */
+	snprintf(path, sizeof(path),
+		 "/latest/meta-data/block-device-mapping/%.32s", key);
+	return imds_get(&b->m, path, buf, cap, b->deadline);
 }
 
 static int cmd_list_ephemeral(const struct opts *o)
 {
-	char roots[16][32], names[MAX_EPH][32], bdm[MAX_EPH][40], why[300];
-	const char *rootp[16], *bdmp[MAX_EPH], *source = "nvme-model";
-	struct imds m;
-	int nroot, n, nb, i, r;
+	static const char *const source[] = {
+		[ISTORE_NONE] = "none",
+		[ISTORE_NVME] = "nvme-model",
+		[ISTORE_XEN] = "imds",
+	};
+	struct imds_map b = {.ready = 0};
+	struct istore_map map = {imds_map_get, &b};
+	struct istore_query q = {&o->sys, o->model, &map};
+	struct istore_list *l;
+	const char *sysfs = o->sys.sysfs ? o->sys.sysfs : "/sys";
+	char why[300];
+	unsigned i;
+	int r;
 
 	if (o->ndevs)
 		return usage_error("list-ephemeral takes no devices");
-	nroot = probe_root_disks(&o->sys, roots, 16);
-	if (nroot < 0)
-		return fail_err(
-			EXIT_FAIL, nroot,
-			"list instance-store disks: find the root disk");
-	for (i = 0; i < nroot; i++)
-		rootp[i] = roots[i];
-	n = md_list_ephemeral(o->sys.sysfs, o->model, rootp, (unsigned)nroot,
-			      names, MAX_EPH);
-	if (n < 0)
-		return fail_err(EXIT_FAIL, n,
-				"list instance-store disks: read %s/block",
-				o->sys.sysfs ? o->sys.sysfs : "/sys");
-	if (!n && xen_style_disks(o->sys.sysfs, roots, (unsigned)nroot)) {
-		/* No NVMe instance store: a Xen type names its instance
-		 * store only in IMDS. */
-		source = "imds";
-		r = imds_init(&m, 0);
-		if (r)
-			return fail(EXIT_FAIL, "list instance-store disks: %s",
-				    m.why);
-		nb = m.disabled ? 0 : imds_ephemeral(&m, bdm, MAX_EPH);
-		if (nb < 0) {
-			r = fail(nb == -ENOENT || nb == -EPROTO ? EXIT_FAIL
-								: EXIT_TEMP,
+	l = malloc(sizeof(*l));
+	if (!l)
+		return fail(EXIT_FAIL,
+			    "list instance-store disks: out of memory");
+	r = istore_find(&q, l);
+	if (b.ready)
+		imds_fini(&b.m);
+	if (r < 0) {
+		if (l->failed == ISTORE_ROOT)
+			r = fail_err(EXIT_FAIL, r,
+				     "list instance-store disks: find the "
+				     "root disk");
+		else if (l->failed == ISTORE_MAPPING)
+			/* Temporary unless IMDS refused (exit 75, 1). */
+			r = fail(exit_class(r),
 				 "list instance-store disks: read IMDS "
 				 "block-device-mapping: %s",
-				 m.why);
-			imds_fini(&m);
-			return r;
-		}
-		imds_fini(&m);
-		for (i = 0; i < nb; i++)
-			bdmp[i] = bdm[i];
-		n = md_map_xen_ephemeral(o->sys.sysfs, bdmp, (unsigned)nb,
-					 rootp, (unsigned)nroot, names,
-					 MAX_EPH);
-		if (n < 0)
-			return fail_err(EXIT_FAIL, n,
-					"list instance-store disks: map IMDS "
-					"names onto %s/block",
-					o->sys.sysfs ? o->sys.sysfs : "/sys");
+				 b.m.why[0] ? b.m.why : strerror(-r));
+		else if (r == -E2BIG)
+			r = fail(EXIT_FAIL,
+				 "list instance-store disks: more than %d, the "
+				 "most an array takes",
+				 ISTORE_MAX);
+		else
+			r = fail_err(EXIT_FAIL, r,
+				     "list instance-store disks: read %s/block",
+				     sysfs);
+		free(l);
+		return r;
 	}
-	if (!n)
-		source = "none";
-	for (i = 0; i < n; i++) {
-		if (probe_in_use(&o->sys, names[i], why, sizeof(why)) == 1)
+	for (i = 0; i < l->n; i++) {
+		if (probe_in_use(&o->sys, l->names[i], why, sizeof(why)) == 1)
 			note("note: %s", why);
 	}
 	if (o->export) {
-		printf("MD_EPHEMERAL_SOURCE=%s\nMD_EPHEMERAL_COUNT=%d\n"
+		printf("MD_EPHEMERAL_SOURCE=%s\nMD_EPHEMERAL_COUNT=%u\n"
 		       "MD_EPHEMERAL_DEVICES=",
-		       source, n);
-		for (i = 0; i < n; i++)
-			printf("%s/dev/%s", i ? " " : "", names[i]);
+		       source[l->source], l->n);
+		for (i = 0; i < l->n; i++)
+			printf("%s/dev/%s", i ? " " : "", l->names[i]);
 		printf("\n");
 	} else {
-		for (i = 0; i < n; i++)
-			printf("/dev/%s\n", names[i]);
+		for (i = 0; i < l->n; i++)
+			printf("/dev/%s\n", l->names[i]);
 	}
-	if (!n)
+	if (!l->n)
 		note("no instance-store disks found");
+	free(l);
 	return EXIT_OK;
 }
 

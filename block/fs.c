@@ -11,10 +11,11 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "block/fs.h"
+#include "lib/mountinfo.h"
+#include "lib/proc.h"
 
 enum {
 	MAX_ARGS = 32,
@@ -25,27 +26,6 @@ enum {
 	EXT4_MTIME_HI = 0x274, /* s_mtime_hi, u8 (after 2038) */
 	EXT4_MAGIC_VAL = 0xef53,
 };
-
-/* Run ARGV[0] (searched in PATH) and wait. 0, -ENOENT or -ECHILD. */
-static int run(char *const argv[])
-{
-	pid_t pid;
-	int st;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return -ENOENT;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
-}
 
 int fs_mkfs(const char *dev, const char *fstype, const char *label,
 	    const char *opts)
@@ -85,7 +65,7 @@ int fs_mkfs(const char *dev, const char *fstype, const char *label,
 	}
 	argv[n++] = (char *)dev;
 	argv[n] = NULL;
-	return run(argv);
+	return proc_run(argv, 0, NULL);
 }
 
 static const struct {
@@ -143,89 +123,41 @@ int fs_umount(const char *dir)
 	return umount2(dir, 0) < 0 ? -errno : 0;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a blank) in place. */
-static void unescape(char *s)
+/* What each_mount() looks for: a mount point, or a device. */
+struct mnt_want {
+	const char *dir;     /* NULL: any mount of DEVNO */
+	unsigned long devno; /* the device, or where to put it for DIR */
+	unsigned long *out;
+};
+
+static int match(const struct mountinfo *e, void *arg)
 {
-	char *w = s;
+	struct mnt_want *w = arg;
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
-		    s[3]) {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 3;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-}
-
-/* One mountinfo line: "id parent maj:min root mountpoint ...". MNT has
- * PATH_MAX bytes. 0, or -EINVAL for a line of another shape. */
-static int mountinfo_line(const char *line, unsigned *maj, unsigned *mnr,
-			  char *mnt)
-{
-	if (sscanf(line, "%*u %*u %u:%u %*s %4095s", maj, mnr, mnt) != 3)
-		return -EINVAL;
-	unescape(mnt);
-	return 0;
-}
-
-/*
- * Walk /proc/self/mountinfo; for each line call MATCH with the mount point
- * and device numbers; stop at the first nonzero result and return it.
- */
-static int each_mount(int (*match)(const char *mnt, unsigned maj, unsigned mnr,
-				   const void *arg, unsigned long *out),
-		      const void *arg, unsigned long *out)
-{
-	char line[4096], mnt[PATH_MAX];
-	unsigned maj, mnr;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int r = 0;
-
-	if (!f)
-		return -errno;
-	while (!r && fgets(line, sizeof(line), f))
-		if (!mountinfo_line(line, &maj, &mnr, mnt))
-			r = match(mnt, maj, mnr, arg, out);
-	fclose(f);
-	return r;
-}
-
-static int match_dir(const char *mnt, unsigned maj, unsigned mnr,
-		     const void *arg, unsigned long *out)
-{
-	if (strcmp(mnt, arg))
+	if (!w->dir)
+		return makedev(e->maj, e->min) == w->devno;
+	if (strcmp(e->dir, w->dir))
 		return 0;
-	if (out)
-		*out = makedev(maj, mnr);
+	if (w->out)
+		*w->out = makedev(e->maj, e->min);
 	return 1;
 }
 
 int fs_mounted_on(const char *dir, unsigned long *devno)
 {
 	char real[PATH_MAX];
+	struct mnt_want w = {real, 0, devno};
 
 	if (!realpath(dir, real))
 		return errno == ENOENT ? 0 : -errno;
-	return each_mount(match_dir, real, devno);
-}
-
-static int match_dev(const char *mnt, unsigned maj, unsigned mnr,
-		     const void *arg, unsigned long *out)
-{
-	unsigned long want = *(const unsigned long *)arg;
-
-	(void)mnt;
-	(void)out;
-	return makedev(maj, mnr) == want;
+	return mountinfo_each(NULL, match, &w);
 }
 
 int fs_dev_in_use(unsigned long devno)
 {
-	return each_mount(match_dev, &devno, NULL);
+	struct mnt_want w = {NULL, devno, NULL};
+
+	return mountinfo_each(NULL, match, &w);
 }
 
 int fs_ever_mounted(const char *dev)

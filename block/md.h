@@ -5,14 +5,21 @@
  *      mdadm(8), md(4); mdadm 4.2 super1.c and Create.c for the defaults
  *      mdadm writes (the interop oracle is Debian 12's mdadm 4.2).
  *
- * Three layers, each usable alone:
- *   1. the superblock: decode, encode, checksum, mdadm's data offset
- *      (pure functions on buffers; the fuzz target and the unit tests);
- *   2. members on devices or image files: read/write superblocks, plan a
- *      new array, find the members of an array among candidates and check
- *      that they form a whole array (no kernel md needed);
- *   3. the kernel: start (SET_ARRAY_INFO version-only, ADD_NEW_DISK per
- *      member, RUN_ARRAY), reuse a running array, stop, /dev/md/NAME.
+ * Three layers, each usable alone, each in its own file:
+ *   1. the superblock (block/md_sb.c): decode, encode, checksum, mdadm's
+ *      data offset, UUIDs and names (pure functions on buffers; the fuzz
+ *      target and the unit tests);
+ *   2. members on devices or image files (block/md_members.c): read/write
+ *      superblocks, plan a new array, find the members of an array among
+ *      candidates and check that they form a whole array, list the
+ *      candidates of a scan (no kernel md needed);
+ *   3. the kernel (block/md_kernel.c): start (SET_ARRAY_INFO version-only,
+ *      ADD_NEW_DISK per member, RUN_ARRAY), create, assemble, reuse a
+ *      running array, stop, /dev/md/NAME.
+ * One header for the three: they share one vocabulary (struct md_sb,
+ * md_member, md_ident, the MD_* limits), each layer's callers use the ones
+ * below it, and this overview is the one place that says what we write.
+ * Which disks are instance store is block/instance_store.h.
  *
  * What we write, and why (mdadm 4.2 does the same unless noted):
  *   - v1.2 superblock 4 KiB from the start, level 0, layout 1
@@ -31,7 +38,8 @@
  *
  * Every function returns 0 (or a count) on success or a negative errno; none
  * prints. Where a refusal needs explaining, the caller passes a WHY buffer
- * that receives one line naming the device or slot.
+ * (WHYLEN bytes; WHYLEN 0: no message) that receives one line naming the
+ * device or slot.
  */
 #ifndef LUKSBOX_MD_H
 #define LUKSBOX_MD_H
@@ -80,8 +88,14 @@ struct md_sb {
 	uint16_t roles[MD_SB_MAX_ROLES];
 };
 
+/* ---- the superblock (block/md_sb.c) ------------------------------------ */
+
 /* This member's role: roles[dev_number] (MD_ROLE_SPARE when out of range). */
 unsigned md_sb_role(const struct md_sb *sb);
+
+/* The max_dev mdadm writes for an array of N members: N roles rounded up
+ * to fill the superblock's last 512-byte sector. */
+uint32_t md_sb_max_dev(unsigned n);
 
 /*
  * The checksum of the raw superblock BUF (LEN bytes, at least 256 +
@@ -149,7 +163,16 @@ int md_name_valid(const char *name);
  */
 int md_name_matches(const struct md_sb *sb, const char *name);
 
-/* ---- members on devices or image files ---------------------------------- */
+/* ---- members on devices or image files (block/md_members.c) ------------ */
+
+/*
+ * Open the device or image file PATH with FLAGS (O_CLOEXEC is added) and
+ * tell its size in *SECTORS (io_dev_size()) and, for a block device, its
+ * st_rdev in *DEVNO (0 for a file). Returns the descriptor, or -errno
+ * (-ENOTBLK: neither a block device nor a regular file).
+ */
+int md_open_member(const char *path, int flags, uint64_t *sectors,
+		   unsigned long *devno);
 
 /*
  * Read the v1.x superblock of the device or file open as FD, SECTORS long:
@@ -230,7 +253,16 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 int md_check_members(const struct md_member *members, unsigned n, char *why,
 		     size_t whylen);
 
-/* ---- the kernel --------------------------------------------------------- */
+/*
+ * Block-device candidates for a scan: /dev/NAME for every entry of
+ * SYSFS/class/block (SYSFS NULL = "/sys") except md, ram, zram, loop
+ * devices without a backing file, floppies, optical drives and empty
+ * devices. Fills PATHS (MAX entries of 128 bytes) and returns the count or
+ * -errno.
+ */
+int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max);
+
+/* ---- the kernel (block/md_kernel.c) ------------------------------------ */
 
 /* A running array. */
 struct md_array {
@@ -267,7 +299,7 @@ int md_start(const struct md_member *members, unsigned n, unsigned readahead,
  * Create: plan (md_plan_create), open every member exclusively (so a
  * mounted or held device fails with -EBUSY before anything is written),
  * write the superblocks, start the array. DEVS are block devices; the caller
- * has checked them for signatures and the root disk (block/probe.h).
+ * has checked them for signatures (block/probe.h) and use (block/inuse.h).
  * Returns 0 or -errno; WHY names the device that failed.
  */
 int md_create(const struct md_create *c, const char *const *devs, unsigned n,
@@ -293,39 +325,5 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
  * (no such array), -EBUSY, or -errno.
  */
 int md_stop(const char *what, char *why, size_t whylen);
-
-/*
- * Block-device candidates for a scan: /dev/NAME for every entry of
- * SYSFS/class/block (SYSFS NULL = "/sys") except md, ram, zram, loop
- * devices without a backing file, floppies, optical drives and empty
- * devices. Fills PATHS (MAX entries of 128 bytes) and returns the count or
- * -errno.
- */
-int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max);
-
-/*
- * Instance-store NVMe disks: whole disks in SYSFS/block (NULL = "/sys")
- * whose device/model, trimmed of blanks, equals MODEL (NULL or empty:
- * "Amazon EC2 NVMe Instance Storage"; never the environment: tests on
- * qemu, which cannot set the model, pass theirs), sorted by name, root
- * disks (ROOT_DISKS: kernel names, may be NULL) excluded. Fills NAMES
- * (MAX entries of 32 bytes) with kernel names and returns the count or
- * -errno.
- */
-#define MD_EPHEMERAL_MODEL "Amazon EC2 NVMe Instance Storage"
-int md_list_ephemeral(const char *sysfs, const char *model,
-		      const char *const *root_disks, unsigned nroot,
-		      char (*names)[32], unsigned max);
-
-/*
- * Xen instance types: map IMDS block-device-mapping values (BDM[i] such as
- * "sdb" or "/dev/sdb" for ephemeralN) onto disks that exist in SYSFS/block,
- * trying sdX then xvdX (the Xen blkfront renaming). Entries naming no
- * existing disk, and root disks, are skipped. Fills NAMES like
- * md_list_ephemeral(); returns the count or -errno.
- */
-int md_map_xen_ephemeral(const char *sysfs, const char *const *bdm,
-			 unsigned nbdm, const char *const *root_disks,
-			 unsigned nroot, char (*names)[32], unsigned max);
 
 #endif

@@ -1,4 +1,4 @@
-/* probe.h - what is on a block device: signatures, use, the root disk.
+/* probe.h - what is on a block device: signatures, and the one "blank".
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: blkid(8) (the TYPE names below are blkid's), the LUKS1 and LUKS2
  *      on-disk format specifications, md(4), ext4 disk layout (kernel
@@ -6,15 +6,15 @@
  *      mkswap(8), LVM2 label format, UEFI spec chapter 5 (GPT), the
  *      bcache superblock (bcache-tools), OpenZFS on-disk format (vdev
  *      labels), Microsoft FAT and NTFS/exFAT boot sectors, ECMA-119
- *      (ISO 9660), ECMA-167 (UDF), proc(5) /proc/self/mountinfo,
- *      sysfs-block ABI (holders, slaves, partition).
+ *      (ISO 9660), ECMA-167 (UDF); block/inuse.h (whether a device is
+ *      in use: the other half of "may this be formatted").
  *
  * Used before anything destructive: md-assemble create, luks-setup and
  * luks-mount's on-blank=format touch only a device that probe_blank() calls
  * blank (or, but for on-blank, with --force), and never one that
- * probe_in_use() says is mounted, held, swapped on, or the root disk. The
- * probe reads the first and last MiB (and a few sectors elsewhere) and
- * never writes.
+ * probe_in_use() (block/inuse.h) says is mounted, held, swapped on, or the
+ * root disk. The probe reads the first and last MiB (and a few sectors
+ * elsewhere) and never writes.
  *
  * Why our own prober and not libblkid: linking libblkid adds about 113 KiB to a
  * binary with a 768 KiB budget, its safe probe reports one winner where a
@@ -78,7 +78,8 @@ struct probe_result {
  */
 int probe_signatures(const char *dev, struct probe_result *out);
 
-/* The same on an open FD of SIZE bytes (0 = ask the kernel / fstat). */
+/* The same on an open FD of SIZE bytes (0 = its size from io_dev_size():
+ * -ENOTBLK when FD is neither a block device nor a regular file). */
 int probe_fd(int fd, uint64_t size, struct probe_result *out);
 
 /*
@@ -109,50 +110,5 @@ char *probe_describe(const struct probe_result *out, char *buf, size_t len);
  */
 int probe_all_blank(const char *const *devs, unsigned n, unsigned *which,
 		    struct probe_result *found);
-
-/* Where the system tables are. NULL members mean the live system. Tests
- * point them at fabricated trees. */
-struct probe_sys {
-	const char *sysfs;     /* default "/sys" */
-	const char *mountinfo; /* default "/proc/self/mountinfo" */
-	const char *swaps;     /* default "/proc/swaps" */
-};
-
-/*
- * The kernel name of the block device at PATH ("/dev/nvme1n1" ->
- * "nvme1n1"), through its device number and SYS's /sys/dev/block. Returns
- * 0, -ENOTBLK when PATH is not a block device, or -errno.
- */
-int probe_dev_name(const struct probe_sys *sys, const char *path, char *name,
-		   size_t len);
-
-/*
- * The whole disks under the root file system: the device mounted on "/"
- * (from mountinfo), up to its whole disk when it is a partition, and down
- * through dm/md slaves to the physical disks. Fills NAMES (MAX entries of
- * 32 bytes) with kernel names; returns the count (0 when "/" is not on a
- * block device, e.g. tmpfs or nfs) or -errno.
- */
-int probe_root_disks(const struct probe_sys *sys, char (*names)[32],
-		     unsigned max);
-
-/*
- * Is the block device NAME (a kernel name) in use: the root disk or a slave
- * of it, mounted, a swap device, or held (dm, md, bcache ...), itself or
- * through one of its partitions? Returns 1 with one line in WHY ("mounted
- * on /data", "held by dm-0 (vol1)", "the root disk"), 0 when free, or
- * -errno (-ENOENT: SYS has no such device).
- */
-int probe_in_use(const struct probe_sys *sys, const char *name, char *why,
-		 size_t whylen);
-
-/*
- * Which process has the block device DEV open (a file descriptor in some
- * /proc/PID/fd, PROC NULL = "/proc"), ourselves excepted: 1 with one line
- * in WHY ("open in process 412 (sh)"), 0 when none is found (or /proc
- * cannot be read), or -errno from stat(DEV). For messages after the kernel
- * said EBUSY; a process may open it a moment later, so never a guarantee.
- */
-int probe_open_by(const char *proc, const char *dev, char *why, size_t whylen);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "block/fs.h"
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "crypto/luks.h"

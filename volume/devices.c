@@ -10,9 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "block/instance_store.h"
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "kms/creds.h"
+#include "lib/clock.h"
 #include "volume/internal.h"
 
 /* The device number of a block device node, 0 when it is none. */
@@ -32,49 +35,54 @@ const struct probe_sys *sys_of(const struct vol_env *env, struct probe_sys *s)
 	return s;
 }
 
-/* Xen instance types: IMDS block-device-mapping/ephemeralN -> disks. */
-static int xen_ephemeral(const struct vol_env *env, char (*roots)[32],
-			 unsigned nroot, char (*names)[32], unsigned max)
+/* The block-device mapping for block/instance_store.h, from IMDS through
+ * a client of its own, made on the first call (only a Xen type without
+ * NVMe instance store is asked): no AWS client and no credentials, so
+ * luks-mount --key-file finds a Xen instance's disks too. */
+struct vol_map {
+	const struct vol_env *env;
+	struct imds m;
+	int ready;
+	int64_t deadline;
+};
+
+enum {
+	IMDS_DEADLINE_MS = 5000, /* md-assemble list-ephemeral's, too */
+};
+
+static int vol_map_get(void *arg, const char *key, char *buf, size_t cap)
 {
-	char list[1024], val[8][64], path[96], *line, *save = NULL;
-	const char *bdm[8], *root_ptr[8];
-	unsigned n = 0, i;
+	struct vol_map *b = arg;
+	char path[96];
 	int r;
 
-	if (!env->aws)
-		return 0;
-	r = imds_get(&env->aws->imds, "/latest/meta-data/block-device-mapping/",
-		     list, sizeof(list), env->aws->deadline);
-	if (r < 0)
-		return 0; /* no IMDS here: no Xen instance store either */
-	for (line = strtok_r(list, "\n", &save); line && n < 8;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "ephemeral", 9))
-			continue;
-		snprintf(path, sizeof(path),
-			 "/latest/meta-data/block-device-mapping/%s", line);
-		r = imds_get(&env->aws->imds, path, val[n], sizeof(val[n]),
-			     env->aws->deadline);
-		if (r > 0) {
-			val[n][strcspn(val[n], "\r\n")] = '\0';
-			bdm[n] = val[n];
-			n++;
-		}
+	if (!b->ready) {
+		r = imds_init(&b->m, 0);
+		if (r)
+			return r; /* a bad endpoint: b->m.why says which */
+		b->ready = 1;
+		b->deadline = now_ms() + IMDS_DEADLINE_MS;
+		/* Within a volume's own timeout= when there is one. */
+		if (b->env->aws && b->env->aws->deadline < b->deadline)
+			b->deadline = b->env->aws->deadline;
 	}
-	for (i = 0; i < nroot && i < 8; i++)
-		root_ptr[i] = roots[i];
-	return md_map_xen_ephemeral(env->sysfs, bdm, n, root_ptr,
-				    nroot < 8 ? nroot : 8, names, max);
+	if (b->m.disabled)
+		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */
+	snprintf(path, sizeof(path),
+		 "/latest/meta-data/block-device-mapping/%.32s", key);
+	return imds_get(&b->m, path, buf, cap, b->deadline);
 }
 
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		struct vol_devs *d, struct vol_error *e)
 {
-	char roots[8][32], names[VOL_MAX_DEVS][32];
-	const char *root_ptr[8];
+	struct vol_map b = {.env = env};
+	struct istore_map map = {vol_map_get, &b};
 	struct probe_sys s;
+	struct istore_query q = {sys_of(env, &s), env->ephemeral_model, &map};
+	struct istore_list *l;
 	unsigned i;
-	int r, nroot;
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	what(e, "find the devices of %s", v->name);
@@ -91,31 +99,44 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		d->n = (unsigned)v->ndevices;
 		return 0;
 	}
-	nroot = probe_root_disks(sys_of(env, &s), roots, 8);
-	if (nroot < 0)
-		return why(e, nroot, "cannot tell the root disk: %s",
-			   strerror(-nroot));
-	for (i = 0; i < (unsigned)nroot; i++)
-		root_ptr[i] = roots[i];
-	r = md_list_ephemeral(env->sysfs, env->ephemeral_model, root_ptr,
-			      (unsigned)nroot, names, VOL_MAX_DEVS);
-	if (r == 0)
-		r = xen_ephemeral(env, roots, (unsigned)nroot, names,
-				  VOL_MAX_DEVS);
-	if (r < 0)
-		return why(e, r, "cannot list instance-store disks: %s",
-			   strerror(-r));
-	if (r == 0)
-		return why(e, -ENODEV,
-			   "no instance-store disk found (NVMe model \"%s\" "
-			   "or IMDS block-device-mapping/ephemeralN): does "
-			   "this instance type have instance storage?",
-			   env->ephemeral_model ? env->ephemeral_model
-						: MD_EPHEMERAL_MODEL);
-	for (i = 0; i < (unsigned)r; i++)
+	l = malloc(sizeof(*l));
+	if (!l)
+		return why(e, -ENOMEM, "out of memory");
+	r = istore_find(&q, l);
+	if (b.ready)
+		imds_fini(&b.m);
+	if (r < 0 && l->failed == ISTORE_ROOT)
+		r = why(e, r, "cannot tell the root disk: %s", strerror(-r));
+	else if (r < 0 && l->failed == ISTORE_MAPPING)
+		/* Temporary (exit 75) unless IMDS refused. */
+		r = why(e, r,
+			"cannot list instance-store disks: read IMDS "
+			"block-device-mapping: %s",
+			b.m.why[0] ? b.m.why : strerror(-r));
+	else if (r < 0)
+		r = why(e, r, "cannot list instance-store disks: %s",
+			strerror(-r));
+	else if (r == 0)
+		r = why(e, -ENODEV,
+			"no instance-store disk found (NVMe model \"%s\" "
+			"or IMDS block-device-mapping/ephemeralN): does "
+			"this instance type have instance storage?",
+			env->ephemeral_model ? env->ephemeral_model
+					     : ISTORE_NVME_MODEL);
+	else if (r > VOL_MAX_DEVS)
+		r = why(e, -E2BIG,
+			"%d instance-store disks, more than the %d a volume "
+			"takes: name the devices instead of `ephemeral`",
+			r, VOL_MAX_DEVS);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	for (i = 0; i < l->n; i++)
 		snprintf(d->path[i], sizeof(d->path[i]), "/dev/%.31s",
-			 names[i]);
-	d->n = (unsigned)r;
+			 l->names[i]);
+	d->n = l->n;
+	free(l);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
 #include "crypto/luks.h"

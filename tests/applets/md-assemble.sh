@@ -97,7 +97,7 @@ check "list-ephemeral takes no devices: exit 2" '[ "$rc" = 2 ]'
 
 # mksb IMG BYTES NAME UUID ROLE NDEV CHUNK DATA_OFFSET [flip|raid_disks=N]:
 # a v1.2 superblock written the way md_p.h lays it out, independently of
-# block/md.c, so examine is judged against mdadm and not against itself.
+# block/md_sb.c, so examine is judged against mdadm and not against itself.
 mksb() {
 	python3 - "$@" <<'EOF'
 import os, struct, sys
@@ -334,6 +334,17 @@ check "no disks at all: exit 0, nothing on stdout, a note on stderr" \
 	'[ "$rc" = 0 ] && [ -z "$out" ] && grep -q "no instance-store disks" <<<"$err"'
 run mdt list-ephemeral --sysfs "$t/nosuchdir" --mountinfo "$t/empty.mi"
 check "unreadable sysfs: exit 1, named" '[ "$rc" = 1 ] && grep -q "$t/nosuchdir/block" <<<"$err"'
+# Many disks: all kept up to an array's limit (64), in name order; more is
+# refused, never cut (block/instance_store.h).
+many=$t/many
+for i in $(seq 40 -1 1); do mkdisk "$many" "nvme${i}n1" "259:$i" "${is[*]}"; done
+run mdt list-ephemeral --sysfs "$many" --mountinfo "$t/empty.mi"
+check "40 instance-store disks: all listed, nvme2n1 before nvme10n1" \
+	'[ "$rc" = 0 ] && [ "$out" = "$(seq 1 40 | sed "s#.*#/dev/nvme&n1#")" ]'
+for i in $(seq 41 65); do mkdisk "$many" "nvme${i}n1" "259:$i" "${is[*]}"; done
+run mdt list-ephemeral --sysfs "$many" --mountinfo "$t/empty.mi"
+check "65 instance-store disks: exit 1, more than an array takes" \
+	'[ "$rc" = 1 ] && [ -z "$out" ] && grep -q "more than 64" <<<"$err"'
 
 # Xen: xvda is the root disk; IMDS says ephemeral0=sdb, ephemeral1=sdc,
 # ephemeral2=sdd (no such disk here), ephemeral10=xvdf; ebs1=sdg is EBS.

@@ -1,17 +1,19 @@
-/* fuzz_mountinfo.c - libFuzzer target: the two mountinfo readers (the
- * prober's, which finds the root disk and what is mounted or swapped on,
- * and block/fs.c's, which finds what is mounted on a directory).
+/* fuzz_mountinfo.c - libFuzzer target: the one mountinfo reader
+ * (lib/mountinfo) and what reads through it: block/inuse's root disk and
+ * "mounted or swapped on" (block/fs.c's "what is mounted on DIR" reads the
+ * live table only, through the same parser).
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: block/probe.c
+ * Sources: lib/mountinfo.c block/inuse.c lib/io.c
  *
  * Untrusted input: mount points and sources are chosen by whoever mounts
  * (a user's FUSE mount, a label), and arrive octal-escaped. The input is
  * served as mountinfo and as /proc/swaps (a memfd) over a small sysfs tree
  * made once (sda, 8:0, with partition sda1, 8:1), and each of its lines goes
- * through fs.c's line parser, which is static: fs.c is included.
+ * through mountinfo_parse() alone: whatever it accepts is whole and within
+ * its caps.
  */
-#include "block/fs.c"
-
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "block/probe.h"
+#include "block/inuse.h"
+#include "lib/mountinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,9 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *sysfs;
 	static int fd = -1;
 	static char path[64];
+	static struct mountinfo e;
+	static char line[MOUNTINFO_LINE + 1];
 	struct probe_sys sys;
-	char names[4][32], why[256], line[4096], mnt[PATH_MAX];
-	unsigned maj, mnr;
+	char names[4][32], why[256];
 	size_t i, n;
 	int r;
 
@@ -92,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = probe_in_use(&sys, "sda", why, sizeof(why));
 	if (r < 0 || (r == 1 && !why[0]) || strlen(why) >= sizeof(why))
 		__builtin_trap();
-	/* fs.c reads lines of up to 4095 bytes with fgets: the same here. */
+	/* Each line alone (NUL bytes end it early, as they would a C
+	 * string): accepted means NUL-terminated within every cap. */
 	for (i = 0; i < size; i += n) {
 		n = 0;
 		while (i + n < size && n < sizeof(line) - 1 &&
@@ -104,9 +109,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n++;
 		if (!n)
 			break;
-		if (!mountinfo_line(line, &maj, &mnr, mnt) &&
-		    strlen(mnt) >= sizeof(mnt))
+		r = mountinfo_parse(line, &e);
+		if (r != 0 && r != -EINVAL && r != -ENAMETOOLONG)
 			__builtin_trap();
+		if (!r &&
+		    (strnlen(e.dir, sizeof(e.dir)) >= sizeof(e.dir) ||
+		     strnlen(e.fstype, sizeof(e.fstype)) >= sizeof(e.fstype) ||
+		     strnlen(e.source, sizeof(e.source)) >= sizeof(e.source) ||
+		     !e.fstype[0] || !e.dir[0]))
+			__builtin_trap();
+		if (!r)
+			mountinfo_unescape(line); /* in place: no overrun */
 	}
 	return 0;
 }

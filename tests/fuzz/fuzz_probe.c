@@ -1,7 +1,7 @@
 /* fuzz_probe.c - libFuzzer target: the signature prober and "blank" over
  * both ends of a device.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: block/probe.c
+ * Sources: block/probe.c lib/io.c
  *
  * Untrusted input: whatever a disk holds. The input becomes a sparse
  * device (a memfd): after two bytes choosing a gap and one choosing where

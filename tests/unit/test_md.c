@@ -1,5 +1,6 @@
-/* test_md.c - crypto/md: superblocks on image files, mdadm as the oracle,
- * member checks, hostile superblocks, discovery on fabricated sysfs trees.
+/* test_md.c - block/md: superblocks on image files, mdadm as the oracle,
+ * member checks, hostile superblocks, the scan's candidates on a
+ * fabricated sysfs tree (instance-store discovery: test_instance_store.c).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define T_SUITE "unit/md"
@@ -521,86 +522,16 @@ static int put_file(const char *root, const char *rel, const char *text)
 	return fclose(f);
 }
 
-static void test_list_ephemeral(void)
+static void test_scan(void)
 {
 	char root[] = "/tmp/luksbox-sys-XXXXXX", cmd[600];
-	char names[8][32];
-	const char *roots[] = {"nvme0n1"};
+	char paths[16][128];
 	int n;
 
 	if (!mkdtemp(root)) {
 		CHECK(0);
 		return;
 	}
-	put_file(root, "block/nvme0n1/device/model",
-		 "Amazon Elastic Block Store              \n");
-	put_file(root, "block/nvme1n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage        \n");
-	put_file(root, "block/nvme10n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage\n");
-	put_file(root, "block/nvme2n1/device/model",
-		 "  Amazon EC2 NVMe Instance Storage  \n");
-	put_file(root, "block/nvme3n1/device/model",
-		 "Amazon Elastic Block Store\n");
-	put_file(root, "block/nvme1c1n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage\n");
-	put_file(root, "block/xvda/size", "100\n");
-	n = md_list_ephemeral(root, NULL, roots, 1, names, 8);
-	CHECKF(n == 3, "n %d", n);
-	if (n == 3)
-		CHECK(!strcmp(names[0], "nvme1n1") &&
-		      !strcmp(names[1], "nvme2n1") &&
-		      !strcmp(names[2], "nvme10n1"));
-	/* The root disk is never listed, even when it is instance store. */
-	roots[0] = "nvme1n1";
-	n = md_list_ephemeral(root, NULL, roots, 1, names, 8);
-	CHECK(n == 2 && !strcmp(names[0], "nvme2n1"));
-	/* A test's model string (qemu cannot set the real one). */
-	n = md_list_ephemeral(root, "Amazon Elastic Block Store", NULL, 0,
-			      names, 8);
-	CHECK(n == 2 && !strcmp(names[0], "nvme0n1") &&
-	      !strcmp(names[1], "nvme3n1"));
-	/* An empty model is the default one. */
-	n = md_list_ephemeral(root, "", roots, 1, names, 8);
-	CHECKF(n == 2 && !strcmp(names[0], "nvme2n1"), "empty: n %d", n);
-	/* Never from the environment: whoever sets root's would choose
-	 * which disks may be formatted (only the test build's applets read
-	 * LUKSBOX_EPHEMERAL_MODEL, and pass it as MODEL). */
-	setenv("LUKSBOX_EPHEMERAL_MODEL", "Amazon Elastic Block Store", 1);
-	n = md_list_ephemeral(root, NULL, roots, 1, names, 8);
-	CHECKF(n == 2 && !strcmp(names[0], "nvme2n1") &&
-		       !strcmp(names[1], "nvme10n1"),
-	       "env ignored: n %d", n);
-	unsetenv("LUKSBOX_EPHEMERAL_MODEL");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
-}
-
-static void test_xen_and_scan(void)
-{
-	char root[] = "/tmp/luksbox-sys-XXXXXX", cmd[600];
-	char names[8][32], paths[16][128];
-	const char *bdm[] = {"sdb", "/dev/sdc", "sdz", "xvdd", "sdb", "../x"};
-	const char *roots[] = {"xvda"};
-	int n;
-
-	if (!mkdtemp(root)) {
-		CHECK(0);
-		return;
-	}
-	put_file(root, "block/xvda/size", "100\n");
-	put_file(root, "block/xvdb/size", "100\n");
-	put_file(root, "block/xvdc/size", "100\n");
-	put_file(root, "block/sdd/size", "100\n");
-	n = md_map_xen_ephemeral(root, bdm, 6, roots, 1, names, 8);
-	CHECKF(n == 3, "n %d", n);
-	if (n == 3)
-		CHECK(!strcmp(names[0], "xvdb") && !strcmp(names[1], "xvdc") &&
-		      !strcmp(names[2], "sdd"));
-	bdm[0] = "sda"; /* maps to the root disk xvda */
-	n = md_map_xen_ephemeral(root, bdm, 1, roots, 1, names, 8);
-	CHECK(n == 0);
-
 	put_file(root, "class/block/vdb/size", "2097152\n");
 	put_file(root, "class/block/vda/size", "2097152\n");
 	put_file(root, "class/block/md127/size", "2097152\n");
@@ -632,7 +563,6 @@ int main(void)
 	T_RUN(test_find_and_check);
 	T_RUN(test_name_match);
 	T_RUN(test_hostile);
-	T_RUN(test_list_ephemeral);
-	T_RUN(test_xen_and_scan);
+	T_RUN(test_scan);
 	return T_END();
 }
