@@ -443,7 +443,7 @@ static struct aws_conn *conn_get(struct aws_client *c, const char *host,
 	}
 	if (use_tls) {
 		if (!k->tls)
-			k->tls = secret_alloc(c->arena, sizeof(*k->tls));
+			k->tls = secret_alloc(c->arena, tls_size());
 		if (!k->tls) {
 			err = -ENOMEM;
 			set_error(c, err, host, NULL, "secret arena full",
@@ -454,8 +454,9 @@ static struct aws_conn *conn_get(struct aws_client *c, const char *host,
 		err = tls_open(k->tls, net_stream(&k->net), host, &c->trust);
 		if (err) {
 			char why[200];
+			int net = tls_net_error(k->tls);
 
-			if (k->tls->net_err && k->tls->net_err != -ENODATA)
+			if (net && net != -ENODATA)
 				snprintf(why, sizeof(why), "TLS handshake: %s",
 					 transport_why(NULL, err));
 			else
