@@ -16,11 +16,11 @@
 
 #include <linux/fs.h>
 
-#include <bearssl_hash.h>
 #include <libcryptsetup.h>
 #include <libdevmapper.h>
 
 #include "crypto/luks.h"
+#include "kms/hash.h"
 
 enum {
 	VOLUME_KEY_BYTES = 64, /* aes-xts-plain64 with AES-256: 512 bits */
@@ -95,7 +95,6 @@ static int read_copy(int fd, uint64_t off, const char *magic,
 		     unsigned char **area, uint64_t *size, uint64_t *seqid)
 {
 	unsigned char bin[HDR_BIN], sum[32], *a;
-	br_sha256_context sc;
 	uint64_t n;
 	ssize_t got;
 
@@ -123,9 +122,7 @@ static int read_copy(int fd, uint64_t off, const char *magic,
 	/* The checksum covers the whole area with its own field zeroed. */
 	memcpy(sum, a + 448, sizeof(sum));
 	memset(a + 448, 0, 64);
-	br_sha256_init(&sc);
-	br_sha256_update(&sc, a, n);
-	br_sha256_out(&sc, a + 448);
+	hash_sha256(a, n, a + 448);
 	if (memcmp(sum, a + 448, sizeof(sum))) {
 		free(a);
 		return -EINVAL;

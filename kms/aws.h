@@ -1,17 +1,15 @@
-/* aws.h - signed AWS JSON-protocol calls: endpoints, connections kept
- * alive, credentials, retries under one deadline, clock skew, errors.
+/* aws.h - the AWS client: its options, the state its calls share, setup
+ * and teardown; the header callers include for the client's layers.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: AWS SDKs and Tools Reference Guide: "Retry behavior" (standard
- *      mode), "Service-specific endpoints" (AWS_ENDPOINT_URL_<SERVICE>),
- *      "Dual-stack and FIPS endpoints"; AWS JSON 1.1 protocol (X-Amz-Target,
- *      __type error shapes).
+ * See: kms/endpoint.h, kms/call.h, kms/errors.h, kms/creds.h,
+ *      kms/imds.h, kms/tls.h.
  *
- * kms.c and ssm.c describe operations; this file carries them: it resolves
- * the endpoint for (service, region), reuses one connection per endpoint,
- * signs with SigV4, retries what the SDKs retry (throttling, 5xx,
- * transport errors) with jittered exponential backoff until the attempt
- * budget or the deadline runs out, corrects clock skew from the server's
- * Date once, and turns failures into an aws_error the user can act on.
+ * kms.c and ssm.c describe operations; aws_call() (call.h) carries them:
+ * it resolves the endpoint for (service, region) (endpoint.h), reuses one
+ * connection per endpoint, signs with SigV4 (sigv4.h) using credentials
+ * from creds.h, retries what the SDKs retry until the attempt budget or
+ * the deadline runs out, corrects clock skew from the server's Date once,
+ * and turns failures into an aws_error the user can act on (errors.h).
  */
 #ifndef LUKSBOX_AWS_H
 #define LUKSBOX_AWS_H
@@ -20,7 +18,11 @@
 #include <stdint.h>
 
 #include "crypto/secret.h"
+#include "kms/call.h"
 #include "kms/creds.h"
+#include "kms/endpoint.h"
+#include "kms/errors.h"
+#include "kms/imds.h"
 #include "kms/tls.h"
 
 /* What the caller chooses; zero means the default. */
@@ -35,31 +37,6 @@ struct aws_opts {
 	/* Permit http:// endpoints. No option, variable or file sets it:
 	 * only the unit tests, whose loopback fakes speak plain HTTP. */
 	int plain_http;
-};
-
-/* Each attempt (connect, TLS, request, response) gets at most
- * max(AWS_ATTEMPT_MIN_MS, timeout / max_attempts), within the deadline:
- * a server that accepts and never answers costs one attempt, not the run. */
-#define AWS_ATTEMPT_MIN_MS 2000
-
-/* A failure as the user should see it. */
-struct aws_error {
-	int err;	   /* -errno class: -EACCES, -ETIMEDOUT, ... */
-	int status;	   /* HTTP status, 0 when none */
-	char code[96];	   /* AWS error code, e.g. "AccessDeniedException" */
-	char message[384]; /* the service's message, or our reason */
-	char where[160];   /* "kms.us-east-1.amazonaws.com", "IMDS", ... */
-	const char *hint;  /* what to do, or NULL */
-};
-
-#define AWS_CONNS 4
-
-struct aws_conn {
-	char key[300]; /* "host:port:tls" */
-	struct net_conn net;
-	struct tls *tls; /* in the arena; NULL for plain HTTP */
-	int open;
-	unsigned uses; /* requests answered on this connection */
 };
 
 struct aws_client {
@@ -99,76 +76,11 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 	     const struct aws_opts *o);
 
 /*
- * The region to use when no ARN names one: --region, AWS_REGION,
- * AWS_DEFAULT_REGION, then IMDS placement/region. Returns it, or NULL
- * with C->error set.
+ * Record a failure in C->error (see aws_error_fill()): how every layer of
+ * the client (endpoint, call) reports what went wrong.
  */
-const char *aws_region(struct aws_client *c);
-
-/*
- * The region the caller chose explicitly (--region, AWS_REGION,
- * AWS_DEFAULT_REGION), or NULL. The order for a call naming a key ARN is
- * this, then the ARN's region, then IMDS (kms.c).
- */
-const char *aws_region_explicit(const struct aws_client *c);
-
-/* The region in an ARN ("arn:PARTITION:kms:REGION:ACCOUNT:key/ID"), copied
- * into OUT; 0, or -EINVAL when S is not an ARN with a region. */
-int aws_arn_region(const char *s, char *out, size_t cap);
-
-/*
- * The endpoint for SERVICE ("kms", "ssm") in REGION: --endpoint-url, else
- * AWS_ENDPOINT_URL_<SVC>, else AWS_ENDPOINT_URL; else the partition's
- * name: SERVICE[-fips].REGION.amazonaws.com (aws, and aws-us-gov for
- * us-gov-*), .amazonaws.com.cn for cn-*, "-fips" when
- * AWS_USE_FIPS_ENDPOINT=true. Fills scheme-less HOST, PORT and TLS.
- * Returns 0 or -EINVAL (bad URL or region).
- */
-int aws_endpoint(const struct aws_client *c, const char *service,
-		 const char *region, char *host, size_t cap, unsigned *port,
-		 int *tls);
-
-/*
- * One AWS JSON 1.1 call: POST BODY with X-Amz-Target: TARGET to SERVICE in
- * REGION (NULL: aws_region()). On HTTP 200 the response body (it may hold
- * key material: RESP should be in the arena) is in RESP, NUL-terminated,
- * and its length is returned. Otherwise -errno with C->error set:
- * -EACCES (access denied, bad signature, no credentials), -ENOENT (not
- * found), -EINVAL (validation, disabled key, bad ciphertext),
- * -ETIMEDOUT / -ECONNREFUSED / -ECONNRESET / -ECONNABORTED /
- * -EHOSTUNREACH / -EAGAIN (temporary: what the SDKs retry - throttling,
- * 5xx, transport errors, truncated responses - still failing when the
- * deadline or attempt budget ran out), -EKEYREJECTED (TLS certificate),
- * -EPROTO (TLS handshake), -EMSGSIZE, -EPROTONOSUPPORT (an http://
- * endpoint, refused before anything is sent; C->error names its source).
- */
-int aws_call(struct aws_client *c, const char *service, const char *region,
-	     const char *target, const char *body, size_t len, char *resp,
-	     size_t cap);
-
-/*
- * The AWS error code and message of an error answer, whatever its shape:
- * JSON {"__type", "message"} (or "code", "Message"), XML <Code>/<Message>
- * (moto's and STS's auth errors), else up to 200 bytes of BODY as the
- * message. BODY holds LEN bytes and a NUL after them. CODE loses any
- * "namespace#" prefix and ":..." suffix; control characters in either
- * become spaces. Both are NUL-terminated, "" when absent or longer than
- * their cap (CCAP, MCAP).
- */
-void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
-		     char *msg, size_t mcap);
-
-/*
- * How aws_call() treats an error answer with CODE and HTTP STATUS: returns
- * -EACCES (credentials, signature, permission), -ENOENT (not found),
- * -EAGAIN (throttling, transient, 5xx) or -EINVAL (anything else: a request
- * that cannot succeed as it is). *RETRY (may be NULL) is set to 1 when the
- * SDKs' standard mode retries it (throttling and transient codes, 5xx).
- */
-int aws_error_class(const char *code, int status, int *retry);
-
-/* "KMS AccessDeniedException: message (at host)" and a hint, for users. */
-void aws_error_format(const struct aws_error *e, char *out, size_t cap);
+void aws_set_error(struct aws_client *c, int err, const char *where,
+		   const char *code, const char *msg, const char *hint);
 
 /* Close connections, wipe credentials and TLS state. */
 void aws_fini(struct aws_client *c);

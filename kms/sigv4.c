@@ -1,10 +1,9 @@
-/* sigv4.c - AWS Signature Version 4 with BearSSL's SHA-256 and HMAC.
+/* sigv4.c - AWS Signature Version 4 over hash.h's SHA-256 and HMAC.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: sigv4.h.
+ * See: sigv4.h, hash.h.
  */
 #include "kms/sigv4.h"
 
-#include <bearssl.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/secret.h"
+#include "kms/hash.h"
 
 #define CANON_MAX 16384
 
@@ -53,13 +53,10 @@ static void hex(const unsigned char *d, size_t n, char *out)
 
 void sigv4_hex_sha256(const void *p, size_t n, char out[65])
 {
-	br_sha256_context sc;
-	unsigned char d[32];
+	unsigned char d[HASH_SHA256_LEN];
 
-	br_sha256_init(&sc);
-	br_sha256_update(&sc, p, n);
-	br_sha256_out(&sc, d);
-	hex(d, 32, out);
+	hash_sha256(p, n, d);
+	hex(d, sizeof(d), out);
 }
 
 static int is_space(char c)
@@ -350,20 +347,6 @@ int sigv4_string_to_sign(const struct sigv4_request *r, char *out, size_t cap)
 	return n;
 }
 
-static void hmac(const unsigned char *key, size_t klen, const void *msg,
-		 size_t n, unsigned char out[32])
-{
-	br_hmac_key_context kc;
-	br_hmac_context hc;
-
-	br_hmac_key_init(&kc, &br_sha256_vtable, key, klen);
-	br_hmac_init(&hc, &kc, 0);
-	br_hmac_update(&hc, msg, n);
-	br_hmac_out(&hc, out);
-	secret_wipe(&kc, sizeof(kc));
-	secret_wipe(&hc, sizeof(hc));
-}
-
 int sigv4_authorization(const struct sigv4_request *r,
 			const struct sigv4_creds *c, char *out, size_t cap)
 {
@@ -380,11 +363,11 @@ int sigv4_authorization(const struct sigv4_request *r,
 	if (kl < 0 || (size_t)kl >= sizeof(kbuf))
 		return -EMSGSIZE;
 	/* kDate, kRegion, kService, kSigning, then the signature. */
-	hmac((unsigned char *)kbuf, (size_t)kl, r->amz_date, 8, k);
-	hmac(k, 32, r->region, strlen(r->region), k);
-	hmac(k, 32, r->service, strlen(r->service), k);
-	hmac(k, 32, "aws4_request", 12, k);
-	hmac(k, 32, sts, (size_t)n, d);
+	hash_hmac_sha256(kbuf, (size_t)kl, r->amz_date, 8, k);
+	hash_hmac_sha256(k, 32, r->region, strlen(r->region), k);
+	hash_hmac_sha256(k, 32, r->service, strlen(r->service), k);
+	hash_hmac_sha256(k, 32, "aws4_request", 12, k);
+	hash_hmac_sha256(k, 32, sts, (size_t)n, d);
 	hex(d, 32, sig);
 	secret_wipe(kbuf, sizeof(kbuf));
 	secret_wipe(k, sizeof(k));

@@ -1,11 +1,13 @@
-/* tls.c - TLS 1.2 client streams over net_conn with BearSSL.
+/* tls.c - TLS 1.2 client streams over net_conn with BearSSL, and the
+ * SHA-256/HMAC wrapper of hash.h: the one file that includes BearSSL.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: tls.h, bearssl_ssl.h (br_ssl_client_init_full, br_sslio_*),
+ * See: tls.h, hash.h, bearssl_ssl.h (br_ssl_client_init_full, br_sslio_*),
  *      bearssl_x509.h (br_x509_decoder, br_x509_minimal_set_time),
- *      bearssl_pem.h.
+ *      bearssl_pem.h, bearssl_hash.h, bearssl_hmac.h.
  */
 #include "kms/tls.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +15,32 @@
 #include <unistd.h>
 
 #include "crypto/secret.h"
+#include "kms/hash.h"
+
+/* The table build/anchors.py generates (build/obj/gen/anchors.c). */
+extern const br_x509_trust_anchor tls_builtin_anchors[];
+
+/* tls.h's opaque connection. */
+struct tls {
+	br_ssl_client_context sc;
+	br_x509_minimal_context xc;
+	br_sslio_context io;
+	struct stream lower; /* the byte stream TLS runs over */
+	int net_err;	     /* the last -errno from the socket, 0 if none */
+	unsigned char buf[BR_SSL_BUFSIZE_BIDI];
+};
+
+size_t tls_size(void)
+{
+	return sizeof(struct tls);
+}
+
+/* tls.h's struct tls_anchor is never defined: T->ta holds BearSSL
+ * anchors, seen as such only here. */
+static br_x509_trust_anchor *anchors(const struct tls_trust *t)
+{
+	return (br_x509_trust_anchor *)t->ta;
+}
 
 /* Forward secrecy and AEAD only: what AWS endpoints offer in TLS 1.2. */
 static const uint16_t suites[] = {
@@ -28,12 +56,13 @@ int tls_trust_init(struct tls_trust *t, int builtin)
 {
 	memset(t, 0, sizeof(*t));
 	t->cap = tls_builtin_anchors_count + 8;
-	t->ta = calloc(t->cap, sizeof(*t->ta));
+	t->ta = calloc(t->cap, sizeof(br_x509_trust_anchor));
 	if (!t->ta)
 		return -ENOMEM;
 	if (builtin) {
 		memcpy(t->ta, tls_builtin_anchors,
-		       tls_builtin_anchors_count * sizeof(*t->ta));
+		       tls_builtin_anchors_count *
+			       sizeof(br_x509_trust_anchor));
 		t->n = tls_builtin_anchors_count;
 		t->builtin = 1;
 	}
@@ -51,7 +80,7 @@ void tls_trust_fini(struct tls_trust *t)
 	size_t i;
 
 	for (i = 0; t->ta && i < t->n; i++) {
-		br_x509_trust_anchor *a = &t->ta[i];
+		br_x509_trust_anchor *a = &anchors(t)[i];
 
 		if (!owned(t, i))
 			continue;
@@ -120,8 +149,8 @@ static int add_der(struct tls_trust *t, const unsigned char *der, size_t len)
 		return dn.err ? dn.err : -EINVAL;
 	}
 	if (t->n == t->cap) {
-		br_x509_trust_anchor *n =
-			realloc(t->ta, 2 * t->cap * sizeof(*t->ta));
+		void *n = realloc(t->ta,
+				  2 * t->cap * sizeof(br_x509_trust_anchor));
 
 		if (!n) {
 			free(dn.p);
@@ -148,7 +177,7 @@ static int add_der(struct tls_trust *t, const unsigned char *der, size_t len)
 		if (!a.pkey.key.ec.q)
 			goto out_nomem;
 	}
-	t->ta[t->n++] = a;
+	anchors(t)[t->n++] = a;
 	return 0;
 out_nomem:
 	free(a.dn.data);
@@ -216,6 +245,32 @@ int tls_trust_add_pem(struct tls_trust *t, const char *path)
 	return added ? added : -EINVAL;
 }
 
+int tls_trust_get(const struct tls_trust *t, size_t i,
+		  struct tls_anchor_info *a)
+{
+	const br_x509_trust_anchor *ta;
+
+	if (i >= t->n)
+		return -ERANGE;
+	ta = &anchors(t)[i];
+	memset(a, 0, sizeof(*a));
+	a->dn = ta->dn.data;
+	a->dn_len = ta->dn.len;
+	a->ca = !!(ta->flags & BR_X509_TA_CA);
+	if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
+		a->key = ta->pkey.key.rsa.n;
+		a->key_len = ta->pkey.key.rsa.nlen;
+		a->exp = ta->pkey.key.rsa.e;
+		a->exp_len = ta->pkey.key.rsa.elen;
+	} else {
+		a->ec = 1;
+		a->curve = ta->pkey.key.ec.curve;
+		a->key = ta->pkey.key.ec.q;
+		a->key_len = ta->pkey.key.ec.qlen;
+	}
+	return 0;
+}
+
 time_t tls_validation_time(time_t now, time_t build)
 {
 	return now < build ? build : now;
@@ -265,7 +320,7 @@ int tls_open(struct tls *t, struct stream lower, const char *host,
 
 	t->lower = lower;
 	t->net_err = 0;
-	br_ssl_client_init_full(&t->sc, &t->xc, trust->ta, trust->n);
+	br_ssl_client_init_full(&t->sc, &t->xc, anchors(trust), trust->n);
 	br_ssl_engine_set_versions(&t->sc.eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&t->sc.eng, suites,
 				 sizeof(suites) / sizeof(suites[0]));
@@ -351,8 +406,37 @@ const char *tls_why(const struct tls *t)
 	return "TLS protocol error";
 }
 
+int tls_net_error(const struct tls *t)
+{
+	return t->net_err;
+}
+
 void tls_fini(struct tls *t)
 {
 	/* BearSSL wipes nothing: session keys live in sc until we do. */
 	secret_wipe(t, sizeof(*t));
+}
+
+void hash_sha256(const void *p, size_t n, unsigned char out[HASH_SHA256_LEN])
+{
+	br_sha256_context sc;
+
+	br_sha256_init(&sc);
+	br_sha256_update(&sc, p, n);
+	br_sha256_out(&sc, out);
+}
+
+void hash_hmac_sha256(const void *key, size_t klen, const void *msg, size_t n,
+		      unsigned char out[HASH_SHA256_LEN])
+{
+	br_hmac_key_context kc;
+	br_hmac_context hc;
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, key, klen);
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, msg, n);
+	br_hmac_out(&hc, out);
+	/* Both hold the key's inner and outer states. */
+	secret_wipe(&kc, sizeof(kc));
+	secret_wipe(&hc, sizeof(hc));
 }

@@ -1,6 +1,6 @@
 /* fuzz_creds.c - libFuzzer target: the shared credentials file.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/creds.c kms/http.c kms/json.c kms/net.c lib/clock.c crypto/secret.c
+ * Sources: kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c crypto/secret.c
  *
  * Input read from disk: ~/.aws/credentials or AWS_SHARED_CREDENTIALS_FILE
  * (INI-style: [profile] lines, key = value lines, comments), which may be

@@ -4,7 +4,7 @@
  * Sources: kms/kms.c kms/ssm.c kms/json.c lib/base64.c crypto/secret.c
  *
  * Untrusted input: the body of a 200 answer from KMS or SSM. The transport
- * (aws_call() in aws.c: sockets, TLS, signing) is replaced by a double
+ * (aws_call() in call.c: sockets, TLS, signing) is replaced by a double
  * below that checks the request the operation built and hands back the
  * fuzz input as the answer, so the real kms.c/ssm.c code runs unchanged.
  * Input: an operation byte (0 Encrypt, 1 Decrypt, 2 GenerateDataKey,
@@ -140,8 +140,8 @@ int aws_arn_region(const char *s, char *out, size_t cap)
 	return -EINVAL;
 }
 
-/* Where kms.c asks for the caller's explicit region (the kms branch adds
- * this to aws.c): none, so the ARN or the hint decides. Unused until then. */
+/* Where kms.c asks for the caller's explicit region (endpoint.c has
+ * it): none, so the ARN or the hint decides. */
 const char *aws_region_explicit(const struct aws_client *c);
 const char *aws_region_explicit(const struct aws_client *c)
 {

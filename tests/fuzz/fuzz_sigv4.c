@@ -24,6 +24,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* hash.h: tls.c implements it, and cannot link here. */
+#include "tests/fuzz/tls_stubs.h"
+
 #define FIELDS 6
 #define BIG 65536
 

@@ -1,6 +1,7 @@
-/* aws_client.c - drive kms/aws.c directly for what one kms-wrap run cannot
- * show: several KMS calls on one client (keep-alive), and a wrong system
- * clock (the early-boot certificate policy of kms/tls.h). Built and run by
+/* aws_client.c - drive the AWS client (kms/aws.h; aws_call() in
+ * kms/call.c) directly for what one kms-wrap run cannot show: several KMS
+ * calls on one client (keep-alive), and a wrong system clock (the
+ * early-boot certificate policy of kms/tls.h). Built and run by
  * tests/kms/aws-client against tests/fakes/awsenv.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: kms/aws.h, kms/kms.h, kms/tls.h (clock policy).

@@ -1,6 +1,7 @@
-/* test_aws.c - kms/aws: endpoints, regions, ARNs, error shapes, retry
- * classes, messages, and aws_call() against a loopback fake (attempts,
- * retries, skew correction, keep-alive).
+/* test_aws.c - the AWS client, layer by layer: kms/endpoint (endpoints,
+ * regions, ARNs), kms/errors (error shapes, retry classes, messages), and
+ * kms/call's aws_call() against a loopback fake (attempts, retries, skew
+ * correction, keep-alive).
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: AWS SDKs and Tools Reference Guide ("Service-specific endpoints",
  *      "Retry behavior", "Dual-stack and FIPS endpoints").

@@ -1,6 +1,7 @@
 /* test_creds.c - kms/creds: environment, shared credentials file and
- * profiles (hostile files too), expiry, IMDS configuration, and IMDSv2
- * against a loopback fake (token PUT, 401 refresh, roles, documents).
+ * profiles (hostile files too), expiry, and the instance role through
+ * IMDSv2 against a loopback fake (token PUT, 401 refresh, roles,
+ * documents). IMDS configuration and tokens: test_imds.c.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: AWS SDKs and Tools Reference Guide, "Standardized credential
  *      providers"; EC2 User Guide, "Use IMDSv2".
@@ -325,69 +326,6 @@ static void test_parse_imds(void)
 	}
 }
 
-static void test_imds_config(void)
-{
-	clean_env();
-	unsetenv("AWS_EC2_METADATA_DISABLED");
-	CHECK(imds_init(&m, 0) == 0 && !strcmp(m.host, "169.254.169.254") &&
-	      m.port == 80 && !m.disabled && !m.allow_v1);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6", 1);
-	CHECK(imds_init(&m, 1) == 0 && !strcmp(m.host, "[fd00:ec2::254]") &&
-	      m.allow_v1);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/",
-	       1);
-	CHECK(imds_init(&m, 0) == 0 && !strcmp(m.host, "127.0.0.1") &&
-	      m.port == 1338);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[::1]:8080", 1);
-	CHECK(imds_init(&m, 0) == 0 && !strcmp(m.host, "[::1]") &&
-	      m.port == 8080);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]",
-	       1);
-	CHECK(imds_init(&m, 0) == 0 && !strcmp(m.host, "[fd00:ec2::254]") &&
-	      m.port == 80);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "https://169.254.169.254",
-	       1);
-	CHECK(imds_init(&m, 0) == -EINVAL);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://h:0", 1);
-	CHECK(imds_init(&m, 0) == -EINVAL);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[::1", 1);
-	CHECK(imds_init(&m, 0) == -EINVAL);
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://", 1);
-	CHECK(imds_init(&m, 0) == -EINVAL);
-	/* The same parser as KMS endpoints (net_parse_url): a host and a
-	 * port, nothing else. */
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://user@127.0.0.1", 1);
-	CHECK(imds_init(&m, 0) == -EINVAL &&
-	      strstr(m.why, "AWS_EC2_METADATA_SERVICE_ENDPOINT"));
-	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1/latest",
-	       1);
-	CHECK(imds_init(&m, 0) == -EINVAL);
-	setenv("AWS_EC2_METADATA_DISABLED", "TRUE", 1);
-	unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	CHECK(imds_init(&m, 0) == 0 && m.disabled);
-	clean_env();
-}
-
-static void test_imds_token(void)
-{
-	CHECK(imds_set_token(&m, "AQAEAbc-_.~+/==", 15) == 0 &&
-	      !strcmp(m.sec->token, "AQAEAbc-_.~+/=="));
-	m.sec->token[0] = 0;
-	CHECK(imds_set_token(&m, "", 0) == -EBADMSG);
-	CHECK(imds_set_token(&m, "ab\r\nX-Evil: 1", 13) == -EBADMSG);
-	CHECK(imds_set_token(&m, "a b", 3) == -EBADMSG);
-	CHECK(imds_set_token(&m, "a\0b", 3) == -EBADMSG);
-	CHECK(imds_set_token(&m, "a\x80", 2) == -EBADMSG);
-	{
-		char big[sizeof(m.sec->token)];
-
-		memset(big, 'a', sizeof(big));
-		CHECK(imds_set_token(&m, big, sizeof(big)) == -EBADMSG);
-		CHECK(imds_set_token(&m, big, sizeof(big) - 1) == 0);
-	}
-	CHECK(m.sec->token[sizeof(m.sec->token) - 1] == 0);
-}
-
 /* --- IMDSv2 over the loopback fake --- */
 
 struct imds_state {
@@ -666,8 +604,6 @@ int main(void)
 	T_RUN(test_file_hostile);
 	T_RUN(test_expiring);
 	T_RUN(test_parse_imds);
-	T_RUN(test_imds_config);
-	T_RUN(test_imds_token);
 	if (fake_start(&fk) == 0) {
 		T_RUN(test_imds_role_credentials);
 		T_RUN(test_imds_secrets_locked);
