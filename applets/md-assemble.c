@@ -2,7 +2,7 @@
  * find instance-store disks.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: docs/design.md "Applets", block/md.h, block/probe.h, block/inuse.h,
- *      block/instance_store.h, kms/creds.h (IMDS), mdadm(8) (option names,
+ *      block/instance_store.h, kms/imds.h, mdadm(8) (option names,
  *      --examine and --export output), EC2 User Guide "Instance store
  *      volumes" (NVMe model string, block-device-mapping/ephemeralN).
  */
@@ -21,7 +21,7 @@
 #include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
-#include "kms/creds.h"
+#include "kms/imds.h"
 #include "lib/clock.h"
 #include "lib/io.h"
 

@@ -14,7 +14,7 @@
 #include "block/inuse.h"
 #include "block/md.h"
 #include "block/probe.h"
-#include "kms/creds.h"
+#include "kms/imds.h"
 #include "lib/clock.h"
 #include "volume/internal.h"
 
