@@ -128,47 +128,51 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	int r, stop;
 
 	memset(e, 0, sizeof(*e));
-	what(e, "close %s", v->name);
+	vol_what(e, "close %s", v->name);
 	r = mapping_mounted(v);
 	if (r < 0)
-		return why(e, r, "cannot read the mount table: %s",
-			   strerror(-r));
+		return vol_why(e, r, "cannot read the mount table: %s",
+			       strerror(-r));
 	if (r) {
 		r = fs_umount(v->mountpoint);
 		if (r < 0)
-			return why(e, r, "cannot unmount %s: %s%s",
-				   v->mountpoint, strerror(-r),
-				   r == -EBUSY ? " (stop what uses it: fuser "
+			return vol_why(e, r, "cannot unmount %s: %s%s",
+				       v->mountpoint, strerror(-r),
+				       r == -EBUSY
+					       ? " (stop what uses it: fuser "
 						 "-vm MOUNTPOINT tells)"
 					       : "");
-		say(env, VOL_INFO, "%s: unmounted %s", v->name, v->mountpoint);
+		vol_say(env, VOL_INFO, "%s: unmounted %s", v->name,
+			v->mountpoint);
 	}
 	/* Learnt before closing: afterwards nothing says what it sat on. */
 	stop = our_running_array(env, v, md, sizeof(md));
 	if (stop < 0)
-		return why(e, stop,
-			   "cannot tell which RAID0 array is its own: %s",
-			   strerror(-stop));
+		return vol_why(e, stop,
+			       "cannot tell which RAID0 array is its own: %s",
+			       strerror(-stop));
 	r = luks_is_active(v->name, NULL);
 	if (r == 1) {
 		r = luks_deactivate(v->name);
 		if (r < 0)
-			return why(e, r, "cannot close /dev/mapper/%s: %s",
-				   v->name,
-				   r == -EBUSY ? "in use (mounted elsewhere?)"
+			return vol_why(e, r, "cannot close /dev/mapper/%s: %s",
+				       v->name,
+				       r == -EBUSY
+					       ? "in use (mounted elsewhere?)"
 					       : strerror(-r));
-		say(env, VOL_INFO, "%s: closed /dev/mapper/%s", v->name,
-		    v->name);
+		vol_say(env, VOL_INFO, "%s: closed /dev/mapper/%s", v->name,
+			v->name);
 	}
 	if (stop) {
 		r = md_stop(md, w, sizeof(w));
 		if (r == 0)
-			say(env, VOL_INFO,
-			    "%s: stopped its RAID0 array /dev/%s", v->name, md);
+			vol_say(env, VOL_INFO,
+				"%s: stopped its RAID0 array /dev/%s", v->name,
+				md);
 		else if (r != -ENOENT)
-			return why(e, r,
-				   "cannot stop its RAID0 array /dev/%s: %s",
-				   md, w[0] ? w : strerror(-r));
+			return vol_why(
+				e, r, "cannot stop its RAID0 array /dev/%s: %s",
+				md, w[0] ? w : strerror(-r));
 	}
 	return 0;
 }

@@ -85,14 +85,14 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	what(e, "find the devices of %s", v->name);
+	vol_what(e, "find the devices of %s", v->name);
 	if (!v->ephemeral) {
 		for (i = 0; i < v->ndevices; i++) {
 			if (!rdev_of(v->devices[i]))
-				return why(e, -ENODEV,
-					   "%s is not a block device "
-					   "(check the devices field)",
-					   v->devices[i]);
+				return vol_why(e, -ENODEV,
+					       "%s is not a block device "
+					       "(check the devices field)",
+					       v->devices[i]);
 			snprintf(d->path[i], sizeof(d->path[i]), "%s",
 				 v->devices[i]);
 		}
@@ -101,30 +101,32 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	}
 	l = malloc(sizeof(*l));
 	if (!l)
-		return why(e, -ENOMEM, "out of memory");
+		return vol_why(e, -ENOMEM, "out of memory");
 	r = istore_find(&q, l);
 	if (b.ready)
 		imds_fini(&b.m);
 	if (r < 0 && l->failed == ISTORE_ROOT)
-		r = why(e, r, "cannot tell the root disk: %s", strerror(-r));
+		r = vol_why(e, r, "cannot tell the root disk: %s",
+			    strerror(-r));
 	else if (r < 0 && l->failed == ISTORE_MAPPING)
 		/* Temporary (exit 75) unless IMDS refused. */
-		r = why(e, r,
-			"cannot list instance-store disks: read IMDS "
-			"block-device-mapping: %s",
-			b.m.why[0] ? b.m.why : strerror(-r));
+		r = vol_why(e, r,
+			    "cannot list instance-store disks: read IMDS "
+			    "block-device-mapping: %s",
+			    b.m.why[0] ? b.m.why : strerror(-r));
 	else if (r < 0)
-		r = why(e, r, "cannot list instance-store disks: %s",
-			strerror(-r));
+		r = vol_why(e, r, "cannot list instance-store disks: %s",
+			    strerror(-r));
 	else if (r == 0)
-		r = why(e, -ENODEV,
-			"no instance-store disk found (NVMe model \"%s\" "
-			"or IMDS block-device-mapping/ephemeralN): does "
-			"this instance type have instance storage?",
-			env->ephemeral_model ? env->ephemeral_model
-					     : ISTORE_NVME_MODEL);
+		r = vol_why(e, -ENODEV,
+			    "no instance-store disk found (NVMe model \"%s\" "
+			    "or IMDS block-device-mapping/ephemeralN): does "
+			    "this instance type have instance storage?",
+			    env->ephemeral_model ? env->ephemeral_model
+						 : ISTORE_NVME_MODEL);
 	else if (r > VOL_MAX_DEVS)
-		r = why(e, -E2BIG,
+		r = vol_why(
+			e, -E2BIG,
 			"%d instance-store disks, more than the %d a volume "
 			"takes: name the devices instead of `ephemeral`",
 			r, VOL_MAX_DEVS);
@@ -177,7 +179,7 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	int r;
 
 	if (!m)
-		return why(e, -ENOMEM, "out of memory");
+		return vol_why(e, -ENOMEM, "out of memory");
 	for (i = 0; i < d->n; i++)
 		devs[i] = d->path[i];
 	/* None of the devices in the array: blank, or somebody else's. */
@@ -189,11 +191,11 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return why(e, r, "cannot assemble its RAID0 array: %s",
-			   w[0] ? w : strerror(-r));
-	say(env, VOL_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
-	    array_path(arr), arr->reused ? "already running" : "assembled",
-	    arr->ndevs);
+		return vol_why(e, r, "cannot assemble its RAID0 array: %s",
+			       w[0] ? w : strerror(-r));
+	vol_say(env, VOL_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
+		array_path(arr), arr->reused ? "already running" : "assembled",
+		arr->ndevs);
 	return 1;
 }
 

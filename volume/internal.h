@@ -25,26 +25,26 @@ enum {
 /* ---- report.c: what the caller hears ------------------------------------ */
 
 /* One line to ENV's log callback (none: nothing), cut at 1023 bytes. */
-void say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+void vol_say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* E->what: "unable to WHAT". */
-void what(struct vol_error *e, const char *fmt, ...)
+void vol_what(struct vol_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* E->why and E->err; returns ERR, so `return why(e, -EIO, "...")`. */
-int why(struct vol_error *e, int err, const char *fmt, ...)
+/* E->why and E->err; returns ERR, so `return vol_why(e, -EIO, "...")`. */
+int vol_why(struct vol_error *e, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Tell ENV's step callback (none: nothing) that step NAME is done. */
-void step(const struct vol_env *env, const char *name);
+void vol_step_done(const struct vol_env *env, const char *name);
 
 /* The LUKS header on DEV fails the policy (REFUSED, escaped already, says
  * where): -EPROTO with E saying so and what to do. */
 int refuse_header(struct vol_error *e, const char *dev, const char *refused);
 
 /* The AWS error of ENV's last call, as one line in OUT (CAP bytes). */
-void aws_why(const struct vol_env *env, char *out, size_t cap);
+void vol_aws_why(const struct vol_env *env, char *out, size_t cap);
 
 /* ---- devices.c: the devices and their array ----------------------------- */
 

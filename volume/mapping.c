@@ -54,11 +54,12 @@ int mount_volume(const struct vol_env *env, const struct tab_volume *v,
 	r = fs_mount(mapper_path(v->name, mp, sizeof(mp)), v->mountpoint,
 		     fstype_of(v), v->mount_opts[0] ? v->mount_opts : NULL);
 	if (r < 0)
-		return why(e, r, "cannot mount %s on %s: %s%s", mp,
-			   v->mountpoint, strerror(-r),
-			   r == -EBUSY ? " (something else is mounted there)"
+		return vol_why(e, r, "cannot mount %s on %s: %s%s", mp,
+			       v->mountpoint, strerror(-r),
+			       r == -EBUSY
+				       ? " (something else is mounted there)"
 				       : "");
-	say(env, VOL_INFO, "%s: mounted on %s", v->name, v->mountpoint);
+	vol_say(env, VOL_INFO, "%s: mounted on %s", v->name, v->mountpoint);
 	return 0;
 }
 
@@ -77,17 +78,19 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
 	size_t i;
 
 	if (r < 0)
-		return why(e, r == -EINVAL ? -EEXIST : r,
-			   "/dev/mapper/%s is open, but not as a LUKS volume "
-			   "luksbox can read (%s); nothing was changed: close "
-			   "it (cryptsetup close %s) if it is stale",
-			   v->name, strerror(-r), v->name);
+		return vol_why(
+			e, r == -EINVAL ? -EEXIST : r,
+			"/dev/mapper/%s is open, but not as a LUKS volume "
+			"luksbox can read (%s); nothing was changed: close "
+			"it (cryptsetup close %s) if it is stale",
+			v->name, strerror(-r), v->name);
 	r = luks_probe(dev, li);
 	if (r < 0)
-		return why(e, r == -EINVAL ? -EEXIST : r,
-			   "/dev/mapper/%s is open on %s, whose LUKS header "
-			   "cannot be read (%s); nothing was changed",
-			   v->name, dev, strerror(-r));
+		return vol_why(
+			e, r == -EINVAL ? -EEXIST : r,
+			"/dev/mapper/%s is open on %s, whose LUKS header "
+			"cannot be read (%s); nothing was changed",
+			v->name, dev, strerror(-r));
 	if (li->state == LUKS_STATE_FOREIGN || !strcmp(li->label, v->name))
 		return 0;
 	/* The label came from a disk: no control bytes on the console. */
@@ -96,11 +99,11 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
 				   ? li->label[i]
 				   : '?';
 	label[i] = '\0';
-	return why(e, -EEXIST,
-		   "/dev/mapper/%s is open on %s, which holds the luksbox "
-		   "volume \"%s\", not \"%s\"; nothing was changed (close "
-		   "it: cryptsetup close %s)",
-		   v->name, dev, label, v->name, v->name);
+	return vol_why(e, -EEXIST,
+		       "/dev/mapper/%s is open on %s, which holds the luksbox "
+		       "volume \"%s\", not \"%s\"; nothing was changed (close "
+		       "it: cryptsetup close %s)",
+		       v->name, dev, label, v->name, v->name);
 }
 
 /*
@@ -119,38 +122,40 @@ int close_half_made(const struct vol_env *env, const struct tab_volume *v,
 	int r = rdev ? fs_dev_in_use(rdev) : 0;
 
 	if (r < 0)
-		return why(e, r, "cannot read the mount table: %s",
-			   strerror(-r));
+		return vol_why(e, r, "cannot read the mount table: %s",
+			       strerror(-r));
 	/* Mounted by hand: it may hold data now; redoing it would lose it. */
 	if (r)
-		return why(e, -EEXIST,
-			   "%s is open and MOUNTED, but its header on %s says "
-			   "its setup never finished: it may hold data, so it "
-			   "is neither used nor redone. Copy the data off, "
-			   "unmount it, then luks-mount --stop %s and "
-			   "luks-setup %s (a new volume)",
-			   mp, dev, v->name, v->name);
+		return vol_why(
+			e, -EEXIST,
+			"%s is open and MOUNTED, but its header on %s says "
+			"its setup never finished: it may hold data, so it "
+			"is neither used nor redone. Copy the data off, "
+			"unmount it, then luks-mount --stop %s and "
+			"luks-setup %s (a new volume)",
+			mp, dev, v->name, v->name);
 	r = fs_ever_mounted(mp);
 	if (r < 0)
-		return why(e, r, "cannot read %s: %s", mp, strerror(-r));
+		return vol_why(e, r, "cannot read %s: %s", mp, strerror(-r));
 	if (r)
-		return why(e, -EEXIST,
-			   "%s is open and its header on %s says its setup "
-			   "never finished, but its file system was mounted "
-			   "before: it may hold data, so it is neither used "
-			   "nor redone. Copy the data off (mount it read-only "
-			   "by hand), then luks-mount --stop %s and luks-setup "
-			   "%s (a new volume)",
-			   mp, dev, v->name, v->name);
+		return vol_why(
+			e, -EEXIST,
+			"%s is open and its header on %s says its setup "
+			"never finished, but its file system was mounted "
+			"before: it may hold data, so it is neither used "
+			"nor redone. Copy the data off (mount it read-only "
+			"by hand), then luks-mount --stop %s and luks-setup "
+			"%s (a new volume)",
+			mp, dev, v->name, v->name);
 	r = luks_deactivate(v->name);
 	if (r < 0)
-		return why(e, r,
-			   "cannot close the half-made %s: %s; nothing was "
-			   "changed (fuser -v %s tells who holds it)",
-			   mp, strerror(-r), mp);
-	say(env, VOL_WARN,
-	    "%s: %s was open on %s, whose setup never finished (killed "
-	    "midway?): closed it, unused",
-	    v->name, mp, dev);
+		return vol_why(e, r,
+			       "cannot close the half-made %s: %s; nothing was "
+			       "changed (fuser -v %s tells who holds it)",
+			       mp, strerror(-r), mp);
+	vol_say(env, VOL_WARN,
+		"%s: %s was open on %s, whose setup never finished (killed "
+		"midway?): closed it, unused",
+		v->name, mp, dev);
 	return 0;
 }

@@ -35,24 +35,26 @@ static int blank_or_refuse(const struct vol_env *env,
 	int r = all_blank(check, w, sizeof(w));
 
 	if (r < 0)
-		return why(e, r, "cannot read its devices: %s", strerror(-r));
+		return vol_why(e, r, "cannot read its devices: %s",
+			       strerror(-r));
 	if (r == 0)
-		return why(e, -ENOENT,
-			   "%s, and %s; nothing was changed (is this the right "
-			   "device? to make a new volume there, luks-setup "
-			   "--force)",
-			   missing, w);
+		return vol_why(
+			e, -ENOENT,
+			"%s, and %s; nothing was changed (is this the right "
+			"device? to make a new volume there, luks-setup "
+			"--force)",
+			missing, w);
 	if (v->on_blank != TAB_ON_BLANK_FORMAT)
-		return why(
+		return vol_why(
 			e, -ENOENT,
 			"%s: every device is blank (instance store after a "
 			"stop/start?) and on-blank=fail; nothing was changed",
 			missing);
-	say(env, VOL_WARN,
-	    "%s: every device is blank (a first boot, or instance store after "
-	    "a stop/start): provisioning a new volume with a new key "
-	    "(on-blank=format)",
-	    v->name);
+	vol_say(env, VOL_WARN,
+		"%s: every device is blank (a first boot, or instance store after "
+		"a stop/start): provisioning a new volume with a new key "
+		"(on-blank=format)",
+		v->name);
 	return vol_provision(env, v, d, e);
 }
 
@@ -101,7 +103,7 @@ static int unlock_with_kms(const struct vol_env *env,
 
 	if (!t || !secret) {
 		free(t);
-		return why(e, -ENOMEM, "out of memory");
+		return vol_why(e, -ENOMEM, "out of memory");
 	}
 	for (i = 0; i < luks_token_max(); i++) {
 		if (luks_token_get(l, i, &json) < 0)
@@ -139,16 +141,17 @@ static int unlock_with_kms(const struct vol_env *env,
 				     i);
 			continue;
 		}
-		say(env, VOL_DEBUG, "%s: token %d: KMS Decrypt with %s (%s)",
-		    v->name, i, t->key_id, t->region);
+		vol_say(env, VOL_DEBUG,
+			"%s: token %d: KMS Decrypt with %s (%s)", v->name, i,
+			t->key_id, t->region);
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
 				t->blob_len, secret, SECRET_CAP, NULL, 0);
 		if (n < 0) {
-			aws_why(env, msg, sizeof(msg));
+			vol_aws_why(env, msg, sizeof(msg));
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
 				     msg);
-			say(env, VOL_WARN, "%s: token %d (%s): %s", v->name, i,
-			    t->key_id, msg);
+			vol_say(env, VOL_WARN, "%s: token %d (%s): %s", v->name,
+				i, t->key_id, msg);
 			continue;
 		}
 		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
@@ -165,27 +168,28 @@ static int unlock_with_kms(const struct vol_env *env,
 			continue;
 		}
 		if (r < 0) {
-			r = why(e, r, "cannot activate /dev/mapper/%s: %s%s",
+			r = vol_why(
+				e, r, "cannot activate /dev/mapper/%s: %s%s",
 				v->name, strerror(-r),
 				r == -ENOENT || r == -ENODEV
 					? " (is the dm_crypt module loaded?)"
 					: "");
 			goto out_free;
 		}
-		say(env, VOL_INFO, "%s: unlocked with token %d (%s)", v->name,
-		    i, t->key_id);
+		vol_say(env, VOL_INFO, "%s: unlocked with token %d (%s)",
+			v->name, i, t->key_id);
 		r = 0;
 		goto out_free;
 	}
 	if (!a.tried)
-		r = why(e, -ENOKEY,
-			"its LUKS header has no aws-kms token (not made "
-			"by luksbox? open it with --key-file)");
+		r = vol_why(e, -ENOKEY,
+			    "its LUKS header has no aws-kms token (not made "
+			    "by luksbox? open it with --key-file)");
 	else if (a.temp_err)
-		r = why(e, a.temp_err, "%s%s%s", a.temp,
-			a.perm_err ? "; also " : "", a.perm);
+		r = vol_why(e, a.temp_err, "%s%s%s", a.temp,
+			    a.perm_err ? "; also " : "", a.perm);
 	else
-		r = why(e, a.perm_err, "%s", a.perm);
+		r = vol_why(e, a.perm_err, "%s", a.perm);
 out_free:
 	secret_wipe(t, sizeof(*t));
 	free(t);
@@ -203,11 +207,11 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	what(e, "open %s", v->name);
+	vol_what(e, "open %s", v->name);
 	r = luks_is_active(v->name, uuid);
 	if (r < 0)
-		return why(e, r, "cannot ask device-mapper about %s: %s",
-			   v->name, strerror(-r));
+		return vol_why(e, r, "cannot ask device-mapper about %s: %s",
+			       v->name, strerror(-r));
 	if (r == 1) {
 		/* Open already: used only when its header says ready. */
 		r = mapping_header(v, &li, target, sizeof(target), e);
@@ -222,30 +226,30 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		} else {
 			r = mapping_mounted(v);
 			if (r < 0)
-				return why(e, r,
-					   "cannot read the mount table: %s",
-					   strerror(-r));
+				return vol_why(
+					e, r, "cannot read the mount table: %s",
+					strerror(-r));
 			if (r || !has_mount(v)) {
-				say(env, VOL_INFO, "%s: already open%s",
-				    v->name, r ? " and mounted" : "");
+				vol_say(env, VOL_INFO, "%s: already open%s",
+					v->name, r ? " and mounted" : "");
 				return VOL_DONE_NOTHING;
 			}
-			what(e, "mount %s", v->name);
+			vol_what(e, "mount %s", v->name);
 			/* Opened by someone else: mounted only if the kernel's
 			 * table is what luks-setup makes. */
 			r = luks_check_active(v->name, t, sizeof(t));
 			if (r == -EPROTO)
-				return why(
+				return vol_why(
 					e, r,
 					"/dev/mapper/%s is open with a table "
 					"luks-setup does not make (%s); not "
 					"mounted",
 					v->name, t);
 			if (r < 0)
-				return why(e, r,
-					   "cannot read the table of "
-					   "/dev/mapper/%s: %s",
-					   v->name, strerror(-r));
+				return vol_why(e, r,
+					       "cannot read the table of "
+					       "/dev/mapper/%s: %s",
+					       v->name, strerror(-r));
 			r = mount_volume(env, v, e);
 			return r ? r : VOL_DONE_OPENED;
 		}
@@ -279,13 +283,13 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	if (r == -EPROTO)
 		return refuse_header(e, target, l.refused);
 	if (r < 0)
-		return why(e, r, "cannot read the LUKS header of %s: %s",
-			   target, strerror(-r));
+		return vol_why(e, r, "cannot read the LUKS header of %s: %s",
+			       target, strerror(-r));
 	r = luks_info(&l, &li);
 	if (r < 0) {
 		luks_fini(&l);
-		return why(e, r, "cannot read the LUKS header of %s: %s",
-			   target, strerror(-r));
+		return vol_why(e, r, "cannot read the LUKS header of %s: %s",
+			       target, strerror(-r));
 	}
 	/* A setup cut short (a power cut after the format, before the
 	 * keyslots): never held data, never activated as it is; redoing it
@@ -293,16 +297,16 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	if (li.state == LUKS_STATE_PROVISIONING && !strcmp(li.label, v->name)) {
 		luks_fini(&l);
 		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
-			say(env, VOL_WARN,
-			    "%s: %s holds a half-provisioned volume (setup "
-			    "was interrupted; it never held data): redoing it",
-			    v->name, target);
+			vol_say(env, VOL_WARN,
+				"%s: %s holds a half-provisioned volume (setup "
+				"was interrupted; it never held data): redoing it",
+				v->name, target);
 			return vol_provision(env, v, d, e);
 		}
-		return why(e, -EINVAL,
-			   "%s holds a half-provisioned volume (setup was "
-			   "interrupted); finish it with: luks-setup %s",
-			   target, v->name);
+		return vol_why(e, -EINVAL,
+			       "%s holds a half-provisioned volume (setup was "
+			       "interrupted); finish it with: luks-setup %s",
+			       target, v->name);
 	}
 	/* Before anything prints its label or asks KMS: the header is not
 	 * authenticated, so it must be exactly what luks-setup writes. */
@@ -314,12 +318,13 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	 * labelled with another name is another volume, never mounted here. */
 	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
 		luks_fini(&l);
-		return why(e, -EINVAL,
-			   "%s holds the luksbox volume \"%s\", not \"%s\" "
-			   "(did device names change? fix the devices field)",
-			   target, li.label, v->name);
+		return vol_why(
+			e, -EINVAL,
+			"%s holds the luksbox volume \"%s\", not \"%s\" "
+			"(did device names change? fix the devices field)",
+			target, li.label, v->name);
 	}
-	what(e, "unlock %s", v->name);
+	vol_what(e, "unlock %s", v->name);
 	if (key) {
 		r = luks_activate(&l, v->name, -1, key, key_len);
 		if (r == -EPROTO) {
@@ -328,13 +333,14 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			return r;
 		}
 		if (r >= 0)
-			say(env, VOL_INFO,
-			    "%s: unlocked with keyslot %d (key "
-			    "file)",
-			    v->name, r);
+			vol_say(env, VOL_INFO,
+				"%s: unlocked with keyslot %d (key "
+				"file)",
+				v->name, r);
 		r = r >= 0 ? 0
-			   : why(e, r, "%s",
-				 r == -EPERM ? "the key file opens no keyslot"
+			   : vol_why(e, r, "%s",
+				     r == -EPERM
+					     ? "the key file opens no keyslot"
 					     : strerror(-r));
 	} else {
 		r = unlock_with_kms(env, v, target, &l, &li, e);
@@ -342,7 +348,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	luks_fini(&l);
 	if (r)
 		return r;
-	what(e, "mount %s", v->name);
+	vol_what(e, "mount %s", v->name);
 	r = mount_volume(env, v, e);
 	return r ? r : VOL_DONE_OPENED;
 }

@@ -85,33 +85,36 @@ static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 		r = probe_dev_name(sys_of(env, &s), d->path[i], name,
 				   sizeof(name));
 		if (r < 0)
-			return why(e, r, "%s: %s", d->path[i], strerror(-r));
+			return vol_why(e, r, "%s: %s", d->path[i],
+				       strerror(-r));
 		r = probe_in_use(&s, name, w, sizeof(w));
 		if (r < 0)
-			return why(e, r,
-				   "%s: cannot tell whether it is in "
-				   "use: %s",
-				   d->path[i], strerror(-r));
+			return vol_why(e, r,
+				       "%s: cannot tell whether it is in "
+				       "use: %s",
+				       d->path[i], strerror(-r));
 		/* Refused for good (not -EBUSY: waiting would not help). */
 		if (r)
-			return why(e, -EPERM,
-				   "%s is in use (%s); nothing was changed",
-				   d->path[i], w);
+			return vol_why(e, -EPERM,
+				       "%s is in use (%s); nothing was changed",
+				       d->path[i], w);
 		r = probe_blank(d->path[i], &pr);
 		if (r < 0)
-			return why(e, r, "cannot read %s: %s", d->path[i],
-				   strerror(-r));
+			return vol_why(e, r, "cannot read %s: %s", d->path[i],
+				       strerror(-r));
 		if (r)
 			continue;
 		probe_describe(&pr, desc, sizeof(desc));
 		if (!env->force)
-			return why(e, -EEXIST,
-				   "%s holds %s; nothing was changed. If its "
-				   "contents may be destroyed, run again with "
-				   "--force",
-				   d->path[i], desc);
-		say(env, VOL_WARN, "%s: --force: DESTROYING what %s holds (%s)",
-		    v->name, d->path[i], desc);
+			return vol_why(
+				e, -EEXIST,
+				"%s holds %s; nothing was changed. If its "
+				"contents may be destroyed, run again with "
+				"--force",
+				d->path[i], desc);
+		vol_say(env, VOL_WARN,
+			"%s: --force: DESTROYING what %s holds (%s)", v->name,
+			d->path[i], desc);
 	}
 	return 0;
 }
@@ -161,30 +164,30 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 	int n;
 
 	if (!env->aws)
-		return why(e, -EINVAL,
-			   "provisioning needs AWS KMS, and no "
-			   "AWS client was set up");
+		return vol_why(e, -EINVAL,
+			       "provisioning needs AWS KMS, and no "
+			       "AWS client was set up");
 	kms_context_add(&ctx, TOKEN_CONTEXT_VOLUME, uuid);
 	for (i = 0; i < v->ncontext; i++)
 		if (kms_context_add(&ctx, v->context[i].key,
 				    v->context[i].value))
-			return why(e, -EINVAL, "context %s given twice",
-				   v->context[i].key);
+			return vol_why(e, -EINVAL, "context %s given twice",
+				       v->context[i].key);
 	for (k = 0; k < v->nkeys; k++) {
 		struct kms_token *t = &w[k].tok;
 
 		w[k].secret = secret_alloc(env->arena, SECRET_BYTES);
 		if (!w[k].secret)
-			return why(e, -ENOMEM, "secret memory full");
+			return vol_why(e, -ENOMEM, "secret memory full");
 		region = v->keys[k].region[0] ? v->keys[k].region : NULL;
 		n = kms_generate_data_key(env->aws, v->keys[k].key_id, region,
 					  &ctx, SECRET_BYTES, w[k].secret,
 					  t->blob, sizeof(t->blob), t->key_id,
 					  sizeof(t->key_id));
 		if (n < 0) {
-			aws_why(env, msg, sizeof(msg));
-			return why(e, n, "KMS GenerateDataKey with %s: %s",
-				   v->keys[k].key_id, msg);
+			vol_aws_why(env, msg, sizeof(msg));
+			return vol_why(e, n, "KMS GenerateDataKey with %s: %s",
+				       v->keys[k].key_id, msg);
 		}
 		t->blob_len = (size_t)n;
 		if (!t->key_id[0])
@@ -192,8 +195,8 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 				 v->keys[k].key_id);
 		if (aws_arn_region(t->key_id, t->region, sizeof(t->region)) &&
 		    !(region = region ? region : aws_region(env->aws)))
-			return why(e, -EINVAL, "no region for %s",
-				   v->keys[k].key_id);
+			return vol_why(e, -EINVAL, "no region for %s",
+				       v->keys[k].key_id);
 		if (!t->region[0])
 			snprintf(t->region, sizeof(t->region), "%s", region);
 		for (i = 0; i < ctx.n; i++) {
@@ -204,8 +207,8 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 		}
 		t->ncontext = ctx.n;
 		t->version = TOKEN_VERSION;
-		say(env, VOL_INFO, "%s: data key from KMS key %s (%s)", v->name,
-		    t->key_id, t->region);
+		vol_say(env, VOL_INFO, "%s: data key from KMS key %s (%s)",
+			v->name, t->key_id, t->region);
 	}
 	return 0;
 }
@@ -221,14 +224,14 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_DIRECT);
 	if (fd < 0)
-		return why(e, -errno, "cannot open %s to wipe it: %s", path,
-			   strerror(errno));
+		return vol_why(e, -errno, "cannot open %s to wipe it: %s", path,
+			       strerror(errno));
 	end = lseek(fd, 0, SEEK_END);
 	total = end > 0 ? (unsigned long long)end : 0;
 	lseek(fd, 0, SEEK_SET);
 	if (posix_memalign((void **)&buf, 4096, WIPE_CHUNK)) {
 		close(fd);
-		return why(e, -ENOMEM, "no memory for the wipe buffer");
+		return vol_why(e, -ENOMEM, "no memory for the wipe buffer");
 	}
 	memset(buf, 0, WIPE_CHUNK);
 	while (done < total) {
@@ -247,10 +250,10 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 	free(buf);
 	close(fd);
 	if (err)
-		return why(e, err,
-			   "wiping %s failed after %llu of %llu bytes: "
-			   "%s",
-			   path, done, total, strerror(-err));
+		return vol_why(e, err,
+			       "wiping %s failed after %llu of %llu bytes: "
+			       "%s",
+			       path, done, total, strerror(-err));
 	return 0;
 }
 
@@ -267,36 +270,36 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 
 	r = random_uuid(uuid);
 	if (r)
-		return why(e, r, "cannot make a UUID: getrandom failed");
+		return vol_why(e, r, "cannot make a UUID: getrandom failed");
 	r = wrap_secrets(env, v, uuid, w, e);
 	if (r)
 		return r;
-	step(env, "kms");
+	vol_step_done(env, "kms");
 	fp.uuid = uuid;
 	fp.label = v->name;
 	fp.sector_size = v->sector_size;
 	fp.perf_flags = !v->no_perf_flags && kernel_has_perf_flags();
 	fp.discard = v->discard;
 	if (!v->no_perf_flags && !fp.perf_flags)
-		say(env, VOL_INFO,
-		    "%s: kernel older than 5.9: no_read/no_write_workqueue "
-		    "flags not stored",
-		    v->name);
-	say(env, VOL_INFO,
-	    "%s: formatting %s as LUKS2 (aes-xts-plain64, "
-	    "512-bit key, UUID %s)",
-	    v->name, target, uuid);
+		vol_say(env, VOL_INFO,
+			"%s: kernel older than 5.9: no_read/no_write_workqueue "
+			"flags not stored",
+			v->name);
+	vol_say(env, VOL_INFO,
+		"%s: formatting %s as LUKS2 (aes-xts-plain64, "
+		"512-bit key, UUID %s)",
+		v->name, target, uuid);
 	r = luks_format(&l, target, &fp);
 	if (r < 0)
-		return why(e, r, "LUKS2 format of %s failed: %s", target,
-			   strerror(-r));
-	step(env, "format");
+		return vol_why(e, r, "LUKS2 format of %s failed: %s", target,
+			       strerror(-r));
+	vol_step_done(env, "format");
 	for (k = 0; k < v->nkeys; k++) {
 		slot = luks_add_secret_slot(&l, NULL, 0, w[k].secret,
 					    SECRET_BYTES);
 		if (slot < 0) {
-			r = why(e, slot, "cannot add a keyslot: %s",
-				strerror(-slot));
+			r = vol_why(e, slot, "cannot add a keyslot: %s",
+				    strerror(-slot));
 			goto out_fini;
 		}
 		w[k].tok.keyslot = slot;
@@ -304,16 +307,16 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		if (r >= 0)
 			r = luks_token_add(&l, json);
 		if (r < 0) {
-			r = why(e, r, "cannot store the aws-kms token: %s",
-				strerror(-r));
+			r = vol_why(e, r, "cannot store the aws-kms token: %s",
+				    strerror(-r));
 			goto out_fini;
 		}
-		say(env, VOL_INFO,
-		    "%s: keyslot %d (PBKDF2, 1000 iterations) "
-		    "with aws-kms token %d for %s",
-		    v->name, slot, r, w[k].tok.key_id);
+		vol_say(env, VOL_INFO,
+			"%s: keyslot %d (PBKDF2, 1000 iterations) "
+			"with aws-kms token %d for %s",
+			v->name, slot, r, w[k].tok.key_id);
 	}
-	step(env, "keyslots");
+	vol_step_done(env, "keyslots");
 	if (v->recovery[0]) {
 		r = add_recovery(env, v, &l, w[0].secret, e);
 		if (r)
@@ -325,22 +328,22 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		r = io_write_replace(v->blob_file, w[0].tok.blob,
 				     w[0].tok.blob_len, -1, 0600);
 		if (r) {
-			r = why(e, r, "cannot write the blob file %s: %s",
-				v->blob_file, strerror(-r));
+			r = vol_why(e, r, "cannot write the blob file %s: %s",
+				    v->blob_file, strerror(-r));
 			goto out_fini;
 		}
-		say(env, VOL_INFO, "%s: KMS blob also written to %s", v->name,
-		    v->blob_file);
+		vol_say(env, VOL_INFO, "%s: KMS blob also written to %s",
+			v->name, v->blob_file);
 	}
 	if (env->header_backup) {
 		r = luks_header_backup(&l, env->header_backup);
 		if (r < 0) {
-			r = why(e, r, "cannot back the header up to %s: %s",
-				env->header_backup, strerror(-r));
+			r = vol_why(e, r, "cannot back the header up to %s: %s",
+				    env->header_backup, strerror(-r));
 			goto out_fini;
 		}
-		say(env, VOL_INFO, "%s: LUKS header saved to %s", v->name,
-		    env->header_backup);
+		vol_say(env, VOL_INFO, "%s: LUKS header saved to %s", v->name,
+			env->header_backup);
 	}
 	r = luks_activate(&l, v->name, w[0].tok.keyslot, w[0].secret,
 			  SECRET_BYTES);
@@ -349,38 +352,39 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		goto out_fini;
 	}
 	if (r < 0) {
-		r = why(e, r, "cannot open %s as /dev/mapper/%s: %s", target,
-			v->name, strerror(-r));
+		r = vol_why(e, r, "cannot open %s as /dev/mapper/%s: %s",
+			    target, v->name, strerror(-r));
 		goto out_fini;
 	}
 	r = 0;
-	step(env, "open");
+	vol_step_done(env, "open");
 	if (env->wipe) {
-		say(env, VOL_INFO,
-		    "%s: wiping (writing encrypted zeros over "
-		    "the whole device)",
-		    v->name);
+		vol_say(env, VOL_INFO,
+			"%s: wiping (writing encrypted zeros over "
+			"the whole device)",
+			v->name);
 		r = wipe_mapping(env, mapper_path(v->name, mp, sizeof(mp)), e);
 		if (r)
 			goto out_fini;
 	}
-	say(env, VOL_INFO, "%s: mkfs.%s on /dev/mapper/%s", v->name,
-	    fstype_of(v), v->name);
+	vol_say(env, VOL_INFO, "%s: mkfs.%s on /dev/mapper/%s", v->name,
+		fstype_of(v), v->name);
 	r = fs_mkfs(mapper_path(v->name, mp, sizeof(mp)), fstype_of(v), v->name,
 		    v->mkfs_opts[0] ? v->mkfs_opts : NULL);
 	if (r < 0) {
-		r = why(e, r, "mkfs.%s on %s failed%s", fstype_of(v), mp,
-			r == -ENOENT ? ": the program is not installed"
-				     : " (its messages are above)");
+		r = vol_why(e, r, "mkfs.%s on %s failed%s", fstype_of(v), mp,
+			    r == -ENOENT ? ": the program is not installed"
+					 : " (its messages are above)");
 		goto out_fini;
 	}
-	step(env, "mkfs");
+	vol_step_done(env, "mkfs");
 	r = luks_set_ready(&l);
 	if (r < 0) {
-		r = why(e, r, "cannot mark the header ready: %s", strerror(-r));
+		r = vol_why(e, r, "cannot mark the header ready: %s",
+			    strerror(-r));
 		goto out_fini;
 	}
-	step(env, "ready");
+	vol_step_done(env, "ready");
 out_fini:
 	luks_fini(&l);
 	for (k = 0; k < v->nkeys; k++)
@@ -412,25 +416,26 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	/* Never format under an open mapping: see what it is first. */
 	r = luks_is_active(v->name, NULL);
 	if (r < 0)
-		return why(e, r, "cannot ask device-mapper about %s: %s",
-			   v->name, strerror(-r));
+		return vol_why(e, r, "cannot ask device-mapper about %s: %s",
+			       v->name, strerror(-r));
 	if (r == 1) {
 		r = mapping_header(v, &li, odev, sizeof(odev), e);
 		if (r < 0)
 			return r;
 		if (li.state == LUKS_STATE_READY) {
-			say(env, VOL_INFO,
-			    "%s: already provisioned and open on %s (LUKS "
-			    "UUID %s); nothing changed",
-			    v->name, odev, li.uuid);
+			vol_say(env, VOL_INFO,
+				"%s: already provisioned and open on %s (LUKS "
+				"UUID %s); nothing changed",
+				v->name, odev, li.uuid);
 			return 2;
 		}
 		if (li.state != LUKS_STATE_PROVISIONING)
-			return why(e, -EEXIST,
-				   "/dev/mapper/%s is open on %s, a LUKS "
-				   "volume not made by luksbox; nothing was "
-				   "changed",
-				   v->name, odev);
+			return vol_why(
+				e, -EEXIST,
+				"/dev/mapper/%s is open on %s, a LUKS "
+				"volume not made by luksbox; nothing was "
+				"changed",
+				v->name, odev);
 		r = close_half_made(env, v, odev, e);
 		if (r < 0)
 			return r;
@@ -455,17 +460,17 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		return refuse_header(e, dev, li.refused);
 	if (r == 0 && !strcmp(li.label, v->name)) {
 		if (li.state == LUKS_STATE_READY && li.policy == 0) {
-			say(env, VOL_INFO,
-			    "%s: already provisioned on %s (LUKS UUID %s); "
-			    "nothing changed",
-			    v->name, dev, li.uuid);
+			vol_say(env, VOL_INFO,
+				"%s: already provisioned on %s (LUKS UUID %s); "
+				"nothing changed",
+				v->name, dev, li.uuid);
 			return 2;
 		}
 		if (li.state == LUKS_STATE_PROVISIONING) {
-			say(env, VOL_WARN,
-			    "%s: %s holds a half-provisioned volume (an "
-			    "interrupted setup: it never held data); redoing it",
-			    v->name, dev);
+			vol_say(env, VOL_WARN,
+				"%s: %s holds a half-provisioned volume (an "
+				"interrupted setup: it never held data); redoing it",
+				v->name, dev);
 			return 1;
 		}
 	}
@@ -475,14 +480,14 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		snprintf(one.path[0], sizeof(one.path[0]), "%s", dev);
 		r = all_blank(&one, w, sizeof(w));
 		if (r == 1) {
-			say(env, VOL_WARN,
-			    "%s: array %s of an interrupted setup is empty; "
-			    "continuing on it",
-			    v->name, dev);
+			vol_say(env, VOL_WARN,
+				"%s: array %s of an interrupted setup is empty; "
+				"continuing on it",
+				v->name, dev);
 			return 1;
 		}
 		if (r == 0)
-			return why(
+			return vol_why(
 				e, -EEXIST,
 				"the RAID0 array %s named %s holds something "
 				"(%s); nothing was changed",
@@ -505,16 +510,16 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 
 	memset(e, 0, sizeof(*e));
 	memset(w, 0, sizeof(w));
-	what(e, "provision %s", v->name);
+	vol_what(e, "provision %s", v->name);
 	if (d->n > 1 && md_name_valid(v->name))
-		return why(e, -EINVAL,
-			   "a RAID0 volume's name is also its array's: at "
-			   "most 31 of A-Z a-z 0-9 . _ -");
+		return vol_why(e, -EINVAL,
+			       "a RAID0 volume's name is also its array's: at "
+			       "most 31 of A-Z a-z 0-9 . _ -");
 	if (env->header_backup && access(env->header_backup, F_OK) == 0)
-		return why(e, -EEXIST,
-			   "the header backup file %s exists already; "
-			   "choose another name",
-			   env->header_backup);
+		return vol_why(e, -EEXIST,
+			       "the header backup file %s exists already; "
+			       "choose another name",
+			       env->header_backup);
 	/* Before anything is written, not after the keyslots. */
 	if (v->recovery[0] && strcmp(v->recovery, "prompt") &&
 	    access(v->recovery, F_OK) == 0)
@@ -531,23 +536,24 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 		for (i = 0; env->force && i < d->n; i++) {
 			r = clear_edges(d->path[i]);
 			if (r)
-				return why(e, r, "cannot clear %s: %s",
-					   d->path[i], strerror(-r));
+				return vol_why(e, r, "cannot clear %s: %s",
+					       d->path[i], strerror(-r));
 		}
 		if (d->n > 1) {
 			for (i = 0; i < d->n; i++)
 				devs[i] = d->path[i];
-			say(env, VOL_INFO, "%s: creating RAID0 over %u devices",
-			    v->name, d->n);
+			vol_say(env, VOL_INFO,
+				"%s: creating RAID0 over %u devices", v->name,
+				d->n);
 			r = md_create(&mc, devs, d->n, 0, &arr, mw, sizeof(mw));
 			if (r < 0)
-				return why(e, r,
-					   "cannot create the RAID0 "
-					   "array: %s",
-					   mw[0] ? mw : strerror(-r));
+				return vol_why(e, r,
+					       "cannot create the RAID0 "
+					       "array: %s",
+					       mw[0] ? mw : strerror(-r));
 			snprintf(target, sizeof(target), "%s",
 				 array_path(&arr));
-			step(env, "md");
+			vol_step_done(env, "md");
 		} else {
 			snprintf(target, sizeof(target), "%s", d->path[0]);
 		}
@@ -558,6 +564,6 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	r = mount_volume(env, v, e);
 	if (r)
 		return r;
-	step(env, "mount");
+	vol_step_done(env, "mount");
 	return VOL_DONE_PROVISIONED;
 }

@@ -79,11 +79,11 @@ static unsigned recovery_kib(void)
 
 int recovery_exists(const struct tab_volume *v, struct vol_error *e)
 {
-	return why(e, -EEXIST,
-		   "the recovery key file %s exists already: move it off "
-		   "this machine and remove it, or choose another path "
-		   "(an old recovery key is never kept or replaced)",
-		   v->recovery);
+	return vol_why(e, -EEXIST,
+		       "the recovery key file %s exists already: move it off "
+		       "this machine and remove it, or choose another path "
+		       "(an old recovery key is never kept or replaced)",
+		       v->recovery);
 }
 
 /* The recovery slot: a passphrase typed twice, or a generated key written
@@ -98,36 +98,38 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	int n = 0, i, r, slot;
 
 	if (!pass || !again || !raw)
-		return why(e, -ENOMEM, "secret memory full");
+		return vol_why(e, -ENOMEM, "secret memory full");
 	if (!strcmp(v->recovery, "prompt")) {
 		if (!env->interactive) {
-			say(env, VOL_WARN,
-			    "%s: recovery=prompt but no terminal: no recovery "
-			    "passphrase added (add one later with cryptsetup "
-			    "luksAddKey)",
-			    v->name);
+			vol_say(env, VOL_WARN,
+				"%s: recovery=prompt but no terminal: no recovery "
+				"passphrase added (add one later with cryptsetup "
+				"luksAddKey)",
+				v->name);
 			return 0;
 		}
 		n = ask_pass("Recovery passphrase: ", pass, PASS_MAX);
 		if (n >= 0 && n < 8)
-			return why(e, -EINVAL,
-				   "the recovery passphrase needs at least 8 "
-				   "characters");
+			return vol_why(
+				e, -EINVAL,
+				"the recovery passphrase needs at least 8 "
+				"characters");
 		r = n < 0 ? n
 			  : ask_pass("Recovery passphrase again: ", again,
 				     PASS_MAX);
 		if (n < 0 || r < 0)
-			return why(e, n < 0 ? n : r,
-				   "cannot read the recovery passphrase: %s",
-				   strerror(-(n < 0 ? n : r)));
+			return vol_why(
+				e, n < 0 ? n : r,
+				"cannot read the recovery passphrase: %s",
+				strerror(-(n < 0 ? n : r)));
 		if (r != n || secret_cmp(pass, again, (size_t)n))
-			return why(e, -EINVAL,
-				   "the two recovery passphrases differ");
+			return vol_why(e, -EINVAL,
+				       "the two recovery passphrases differ");
 	} else {
 		/* A generated key: 64 hex digits in groups of 8, typeable and
 		 * usable as `cryptsetup open --key-file FILE` (no newline). */
 		if (getrandom(raw, RECOVERY_BYTES, 0) != RECOVERY_BYTES)
-			return why(e, -EIO, "getrandom failed");
+			return vol_why(e, -EIO, "getrandom failed");
 		for (i = 0; i < RECOVERY_BYTES; i++) {
 			if (i && i % 4 == 0)
 				pass[n++] = '-';
@@ -139,26 +141,26 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		if (access(v->recovery, F_OK) == 0)
 			return recovery_exists(v, e);
 	}
-	say(env, VOL_INFO,
-	    "%s: adding the recovery keyslot (argon2id, %u MiB, ~2 s)", v->name,
-	    recovery_kib() / 1024);
+	vol_say(env, VOL_INFO,
+		"%s: adding the recovery keyslot (argon2id, %u MiB, ~2 s)",
+		v->name, recovery_kib() / 1024);
 	slot = luks_add_recovery_slot(l, secret, SECRET_BYTES, pass, (size_t)n,
 				      recovery_kib());
 	if (slot < 0)
-		return why(e, slot, "cannot add the recovery keyslot: %s",
-			   strerror(-slot));
+		return vol_why(e, slot, "cannot add the recovery keyslot: %s",
+			       strerror(-slot));
 	if (strcmp(v->recovery, "prompt")) {
 		/* Created, never replacing anything (an old key is never
 		 * overwritten), whole and synced or not at all. */
 		r = io_write_new(v->recovery, pass, (size_t)n, 0400);
 		if (r < 0)
-			return why(e, r,
-				   "cannot write the recovery key to %s: %s",
-				   v->recovery, strerror(-r));
-		say(env, VOL_WARN,
-		    "%s: recovery key written to %s (keyslot %d). Move it OFF "
-		    "this machine now: anyone who reads it can open the volume",
-		    v->name, v->recovery, slot);
+			return vol_why(
+				e, r, "cannot write the recovery key to %s: %s",
+				v->recovery, strerror(-r));
+		vol_say(env, VOL_WARN,
+			"%s: recovery key written to %s (keyslot %d). Move it OFF "
+			"this machine now: anyone who reads it can open the volume",
+			v->name, v->recovery, slot);
 	}
 	return 0;
 }

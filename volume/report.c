@@ -9,7 +9,7 @@
 
 #include "volume/internal.h"
 
-void say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+void vol_say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -22,7 +22,7 @@ void say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
 	env->log.fn(env->log.arg, lv, buf);
 }
 
-void what(struct vol_error *e, const char *fmt, ...)
+void vol_what(struct vol_error *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +31,7 @@ void what(struct vol_error *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-int why(struct vol_error *e, int err, const char *fmt, ...)
+int vol_why(struct vol_error *e, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,7 +42,7 @@ int why(struct vol_error *e, int err, const char *fmt, ...)
 	return err;
 }
 
-void step(const struct vol_env *env, const char *name)
+void vol_step_done(const struct vol_env *env, const char *name)
 {
 	if (env->step.fn)
 		env->step.fn(env->step.arg, name);
@@ -52,16 +52,17 @@ void step(const struct vol_env *env, const char *name)
  * and what was found there (REFUSED is escaped already), and what to do. */
 int refuse_header(struct vol_error *e, const char *dev, const char *refused)
 {
-	return why(e, -EPROTO,
-		   "the LUKS header of %s is not one luks-setup writes (%s); "
-		   "nothing was opened or changed (was the disk tampered "
-		   "with? restore a header backup with cryptsetup "
-		   "luksHeaderRestore)",
-		   dev, refused);
+	return vol_why(
+		e, -EPROTO,
+		"the LUKS header of %s is not one luks-setup writes (%s); "
+		"nothing was opened or changed (was the disk tampered "
+		"with? restore a header backup with cryptsetup "
+		"luksHeaderRestore)",
+		dev, refused);
 }
 
 /* The AWS error of the last call, as one line. */
-void aws_why(const struct vol_env *env, char *out, size_t cap)
+void vol_aws_why(const struct vol_env *env, char *out, size_t cap)
 {
 	aws_error_format(&env->aws->error, out, cap);
 }

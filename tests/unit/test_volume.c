@@ -88,8 +88,8 @@ static void hear_step(void *arg, const char *name)
 	snprintf(h->msg, sizeof(h->msg), "%s", name);
 }
 
-/* report.c: say() formats for the log callback (none: nothing happens),
- * what() and why() fill the error, why() returns its code, step() tells
+/* report.c: vol_say() formats for the log callback (none: nothing happens),
+ * vol_what() and vol_why() fill the error, vol_why() returns its code, vol_step_done() tells
  * the step callback. */
 static void test_report(void)
 {
@@ -98,25 +98,25 @@ static void test_report(void)
 	struct heard h = {0};
 	char longer[1500];
 
-	say(&env, VOL_INFO, "nobody listens %d", 1);
-	step(&env, "md");
+	vol_say(&env, VOL_INFO, "nobody listens %d", 1);
+	vol_step_done(&env, "md");
 	env.log.fn = hear_log;
 	env.log.arg = &h;
-	say(&env, VOL_WARN, "%s: %d", "vol", 42);
+	vol_say(&env, VOL_WARN, "%s: %d", "vol", 42);
 	CHECK(h.calls == 1 && h.level == VOL_WARN && !strcmp(h.msg, "vol: 42"));
-	/* A line longer than say()'s buffer is cut, never overrun. */
+	/* A line longer than vol_say()'s buffer is cut, never overrun. */
 	memset(longer, 'x', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	say(&env, VOL_INFO, "%s", longer);
+	vol_say(&env, VOL_INFO, "%s", longer);
 	CHECK(h.calls == 2 && strlen(h.msg) == 1023);
-	what(&e, "open %s", "cassandra");
+	vol_what(&e, "open %s", "cassandra");
 	CHECK(!strcmp(e.what, "open cassandra"));
-	CHECK(why(&e, -EIO, "disk %d failed", 3) == -EIO);
+	CHECK(vol_why(&e, -EIO, "disk %d failed", 3) == -EIO);
 	CHECK(e.err == -EIO && !strcmp(e.why, "disk 3 failed"));
 	memset(&h, 0, sizeof(h));
 	env.step.fn = hear_step;
 	env.step.arg = &h;
-	step(&env, "mkfs");
+	vol_step_done(&env, "mkfs");
 	CHECK(h.calls == 1 && !strcmp(h.msg, "mkfs"));
 	CHECK(refuse_header(&e, "/dev/md/x", "keyslot 3: pbkdf2") == -EPROTO);
 	CHECK(e.err == -EPROTO && strstr(e.why, "/dev/md/x") &&
