@@ -99,7 +99,6 @@ const char md_assemble_usage[] =
 	"yet?), a device or the array busy, IMDS not answering.\n";
 
 #define MAX_CANDS 256
-#define IMDS_DEADLINE_MS 5000
 
 struct opts {
 	const char *cmd;
@@ -770,35 +769,6 @@ static int cmd_examine(const struct opts *o)
 
 /* ---- list-ephemeral ------------------------------------------------------ */
 
-/* The block-device mapping for block/instance_store.h, from IMDS. The
- * client is made on the first call: only a Xen type without NVMe instance
- * store is asked, and it needs no credentials. */
-struct imds_map {
-	struct imds m;
-	int ready;
-	int64_t deadline;
-};
-
-static int imds_map_get(void *arg, const char *key, char *buf, size_t cap)
-{
-	struct imds_map *b = arg;
-	char path[96];
-	int r;
-
-	if (!b->ready) {
-		r = imds_init(&b->m, 0);
-		if (r)
-			return r; /* a bad endpoint: b->m.why says which */
-		b->ready = 1;
-		b->deadline = now_ms() + IMDS_DEADLINE_MS;
-	}
-	if (b->m.disabled)
-		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */
-	snprintf(path, sizeof(path),
-		 "/latest/meta-data/block-device-mapping/%.32s", key);
-	return imds_get(&b->m, path, buf, cap, b->deadline);
-}
-
 static int cmd_list_ephemeral(const struct opts *o)
 {
 	static const char *const source[] = {
@@ -806,8 +776,9 @@ static int cmd_list_ephemeral(const struct opts *o)
 		[ISTORE_NVME] = "nvme-model",
 		[ISTORE_XEN] = "imds",
 	};
-	struct imds_map b = {.ready = 0};
-	struct istore_map map = {imds_map_get, &b};
+	/* IMDS only when no NVMe instance store is found (no credentials). */
+	struct imds_bdm b = {.ready = 0};
+	struct istore_map map = {imds_bdm_get, &b};
 	struct istore_query q = {&o->sys, o->model, &map};
 	struct istore_list *l;
 	const char *sysfs = o->sys.sysfs ? o->sys.sysfs : "/sys";
@@ -822,8 +793,7 @@ static int cmd_list_ephemeral(const struct opts *o)
 		return fail(EXIT_FAIL,
 			    "list instance-store disks: out of memory");
 	r = istore_find(&q, l);
-	if (b.ready)
-		imds_fini(&b.m);
+	imds_bdm_fini(&b);
 	if (r < 0) {
 		if (l->failed == ISTORE_ROOT)
 			r = fail_err(EXIT_FAIL, r,

@@ -255,3 +255,32 @@ int imds_get(struct imds *m, const char *path, char *out, size_t cap,
 		free(rs);
 	return err;
 }
+
+int imds_bdm_get(void *arg, const char *key, char *buf, size_t cap)
+{
+	struct imds_bdm *b = arg;
+	char path[96];
+	int r;
+
+	if (!b->ready) {
+		r = imds_init(&b->m, 0);
+		if (r)
+			return r; /* a bad endpoint: b->m.why says which */
+		b->ready = 1;
+		b->deadline = now_ms() + IMDS_BDM_MS;
+		if (b->limit && b->limit < b->deadline)
+			b->deadline = b->limit;
+	}
+	if (b->m.disabled)
+		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */
+	snprintf(path, sizeof(path),
+		 "/latest/meta-data/block-device-mapping/%.32s", key);
+	return imds_get(&b->m, path, buf, cap, b->deadline);
+}
+
+void imds_bdm_fini(struct imds_bdm *b)
+{
+	if (b->ready)
+		imds_fini(&b->m);
+	b->ready = 0;
+}

@@ -91,4 +91,28 @@ struct imds_secret *imds_sec(struct imds *m);
 /* Wipe M's secrets (the token), freeing them when M allocated them. */
 void imds_fini(struct imds *m);
 
+/*
+ * The instance's block-device mapping (meta-data/block-device-mapping/),
+ * read through an IMDS client of its own that is made on the first call:
+ * no credentials are needed, and a caller that never asks (an NVMe
+ * instance) never reaches IMDS. Zero the struct, set LIMIT (an absolute
+ * now_ms() deadline, or 0) and pass imds_bdm_get with it as the mapping
+ * source of block/instance_store.h; call imds_bdm_fini() afterwards.
+ * Every read ends within IMDS_BDM_MS of the first, and by LIMIT.
+ */
+#define IMDS_BDM_MS 5000
+struct imds_bdm {
+	struct imds m; /* valid when READY; m.why names a bad endpoint */
+	int ready;
+	int64_t limit; /* 0, or the caller's own deadline */
+	int64_t deadline;
+};
+
+/* KEY ("" for the list, or "ephemeral0") into BUF (CAP bytes): as
+ * imds_get(); -ENOENT when IMDS is disabled; imds_init()'s error when
+ * the endpoint configured is bad. ARG is a struct imds_bdm. */
+int imds_bdm_get(void *arg, const char *key, char *buf, size_t cap);
+
+void imds_bdm_fini(struct imds_bdm *b);
+
 #endif

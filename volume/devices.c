@@ -35,49 +35,14 @@ const struct probe_sys *sys_of(const struct vol_env *env, struct probe_sys *s)
 	return s;
 }
 
-/* The block-device mapping for block/instance_store.h, from IMDS through
- * a client of its own, made on the first call (only a Xen type without
- * NVMe instance store is asked): no AWS client and no credentials, so
- * luks-mount --key-file finds a Xen instance's disks too. */
-struct vol_map {
-	const struct vol_env *env;
-	struct imds m;
-	int ready;
-	int64_t deadline;
-};
-
-enum {
-	IMDS_DEADLINE_MS = 5000, /* md-assemble list-ephemeral's, too */
-};
-
-static int vol_map_get(void *arg, const char *key, char *buf, size_t cap)
-{
-	struct vol_map *b = arg;
-	char path[96];
-	int r;
-
-	if (!b->ready) {
-		r = imds_init(&b->m, 0);
-		if (r)
-			return r; /* a bad endpoint: b->m.why says which */
-		b->ready = 1;
-		b->deadline = now_ms() + IMDS_DEADLINE_MS;
-		/* Within a volume's own timeout= when there is one. */
-		if (b->env->aws && b->env->aws->deadline < b->deadline)
-			b->deadline = b->env->aws->deadline;
-	}
-	if (b->m.disabled)
-		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */
-	snprintf(path, sizeof(path),
-		 "/latest/meta-data/block-device-mapping/%.32s", key);
-	return imds_get(&b->m, path, buf, cap, b->deadline);
-}
-
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		struct vol_devs *d, struct vol_error *e)
 {
-	struct vol_map b = {.env = env};
-	struct istore_map map = {vol_map_get, &b};
+	/* The mapping through IMDS alone (no AWS client, no credentials):
+	 * luks-mount --key-file finds a Xen instance's disks too; within a
+	 * volume's own timeout= when there is one. */
+	struct imds_bdm b = {.limit = env->aws ? env->aws->deadline : 0};
+	struct istore_map map = {imds_bdm_get, &b};
 	struct probe_sys s;
 	struct istore_query q = {sys_of(env, &s), env->ephemeral_model, &map};
 	struct istore_list *l;
@@ -103,8 +68,7 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	if (!l)
 		return vol_why(e, -ENOMEM, "out of memory");
 	r = istore_find(&q, l);
-	if (b.ready)
-		imds_fini(&b.m);
+	imds_bdm_fini(&b);
 	if (r < 0 && l->failed == ISTORE_ROOT)
 		r = vol_why(e, r, "cannot tell the root disk: %s",
 			    strerror(-r));
