@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "fake_tree.h"
 #include "fake_http.h"
 #include "block/instance_store.h"
 #include "lib/msg.h"
@@ -18,31 +19,6 @@
 
 #define IS_MODEL "Amazon EC2 NVMe Instance Storage"
 #define BDM "/latest/meta-data/block-device-mapping/"
-
-/* mkdir -p for the parent of PATH and write TEXT to it. */
-static int put_file(const char *root, const char *rel, const char *text)
-{
-	char path[512], cmd[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	if (system(cmd))
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-static void rm_rf(const char *root)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
-}
 
 /* ---- the building blocks (moved from test_md.c) ------------------------- */
 
@@ -56,19 +32,19 @@ static void test_nvme(void)
 		CHECK(0);
 		return;
 	}
-	put_file(root, "block/nvme0n1/device/model",
-		 "Amazon Elastic Block Store              \n");
-	put_file(root, "block/nvme1n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage        \n");
-	put_file(root, "block/nvme10n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage\n");
-	put_file(root, "block/nvme2n1/device/model",
-		 "  Amazon EC2 NVMe Instance Storage  \n");
-	put_file(root, "block/nvme3n1/device/model",
-		 "Amazon Elastic Block Store\n");
-	put_file(root, "block/nvme1c1n1/device/model",
-		 "Amazon EC2 NVMe Instance Storage\n");
-	put_file(root, "block/xvda/size", "100\n");
+	t_put_file(root, "block/nvme0n1/device/model",
+		   "Amazon Elastic Block Store              \n");
+	t_put_file(root, "block/nvme1n1/device/model",
+		   "Amazon EC2 NVMe Instance Storage        \n");
+	t_put_file(root, "block/nvme10n1/device/model",
+		   "Amazon EC2 NVMe Instance Storage\n");
+	t_put_file(root, "block/nvme2n1/device/model",
+		   "  Amazon EC2 NVMe Instance Storage  \n");
+	t_put_file(root, "block/nvme3n1/device/model",
+		   "Amazon Elastic Block Store\n");
+	t_put_file(root, "block/nvme1c1n1/device/model",
+		   "Amazon EC2 NVMe Instance Storage\n");
+	t_put_file(root, "block/xvda/size", "100\n");
 	n = istore_nvme(root, NULL, (const char(*)[32])roots, 1, names, 8);
 	CHECKF(n == 3, "n %d", n);
 	if (n == 3)
@@ -98,7 +74,7 @@ static void test_nvme(void)
 	/* More than MAX is refused, not cut. */
 	n = istore_nvme(root, NULL, NULL, 0, names, 2);
 	CHECKF(n == -E2BIG, "over max: n %d", n);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 static void test_map_xen(void)
@@ -113,10 +89,10 @@ static void test_map_xen(void)
 		CHECK(0);
 		return;
 	}
-	put_file(root, "block/xvda/size", "100\n");
-	put_file(root, "block/xvdb/size", "100\n");
-	put_file(root, "block/xvdc/size", "100\n");
-	put_file(root, "block/sdd/size", "100\n");
+	t_put_file(root, "block/xvda/size", "100\n");
+	t_put_file(root, "block/xvdb/size", "100\n");
+	t_put_file(root, "block/xvdc/size", "100\n");
+	t_put_file(root, "block/sdd/size", "100\n");
 	n = istore_map_xen(root, (const char(*)[ISTORE_DEV])bdm, 6,
 			   (const char(*)[32])roots, 1, names, 8);
 	CHECKF(n == 3, "n %d", n);
@@ -127,7 +103,7 @@ static void test_map_xen(void)
 	n = istore_map_xen(root, (const char(*)[ISTORE_DEV])bdm, 1,
 			   (const char(*)[32])roots, 1, names, 8);
 	CHECK(n == 0);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 /* ---- istore_find --------------------------------------------------------- */
@@ -145,10 +121,10 @@ static int xen_tree(const char *root, unsigned n)
 
 	for (i = 0; i < n; i++) {
 		snprintf(rel, sizeof(rel), "block/xvd%c/size", 'b' + i);
-		if (put_file(root, rel, "100\n"))
+		if (t_put_file(root, rel, "100\n"))
 			return -1;
 	}
-	return put_file(root, "mountinfo", "");
+	return t_put_file(root, "mountinfo", "");
 }
 
 /* The in-memory mapping of xen_tree(), listed in a shuffled order; ERR,
@@ -232,7 +208,7 @@ static void test_sorted_and_many(void)
 	for (i = 0; i < 12; i++) {
 		snprintf(rel, sizeof(rel), "block/nvme%un1/device/model",
 			 nv[i]);
-		put_file(root, rel, IS_MODEL "\n");
+		t_put_file(root, rel, IS_MODEL "\n");
 	}
 	mm.calls = 0;
 	n = istore_find(&q, &l);
@@ -245,11 +221,11 @@ static void test_sorted_and_many(void)
 	/* More NVMe disks than an array takes: refused, not cut. */
 	for (i = 13; i <= ISTORE_MAX + 1; i++) {
 		snprintf(rel, sizeof(rel), "block/nvme%un1/device/model", i);
-		put_file(root, rel, IS_MODEL "\n");
+		t_put_file(root, rel, IS_MODEL "\n");
 	}
 	n = istore_find(&q, &l);
 	CHECKF(n == -E2BIG && l.failed == ISTORE_SCAN, "over: n %d", n);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 static void test_mapping_asked_only_for_xen(void)
@@ -270,16 +246,17 @@ static void test_mapping_asked_only_for_xen(void)
 	sys.sysfs = root;
 	sys.mountinfo = mi;
 	/* virtio disks only (no sd, no xvd): nothing, IMDS never asked. */
-	put_file(root, "block/vda/size", "100\n");
-	put_file(root, "block/vdb/size", "100\n");
-	put_file(root, "mountinfo", "");
+	t_put_file(root, "block/vda/size", "100\n");
+	t_put_file(root, "block/vdb/size", "100\n");
+	t_put_file(root, "mountinfo", "");
 	n = istore_find(&q, &l);
 	CHECKF(n == 0 && l.source == ISTORE_NONE && mm.calls == 0,
 	       "n %d calls %u", n, mm.calls);
 	/* An xvd disk that is the root disk does not count either. */
-	put_file(root, "block/xvda/dev", "202:0\n");
-	put_file(root, "class/block/xvda/dev", "202:0\n");
-	put_file(root, "mountinfo", "22 1 202:0 / / rw - ext4 /dev/xvda rw\n");
+	t_put_file(root, "block/xvda/dev", "202:0\n");
+	t_put_file(root, "class/block/xvda/dev", "202:0\n");
+	t_put_file(root, "mountinfo",
+		   "22 1 202:0 / / rw - ext4 /dev/xvda rw\n");
 	n = istore_find(&q, &l);
 	CHECKF(n == 0 && mm.calls == 0, "root xvda: n %d calls %u", n,
 	       mm.calls);
@@ -290,7 +267,7 @@ static void test_mapping_asked_only_for_xen(void)
 	q.map = &map;
 	n = istore_find(&q, &l);
 	CHECKF(n == 2 && xen_order(&l, 2), "xen: n %d", n);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 static void test_mapping_failure(void)
@@ -336,7 +313,7 @@ static void test_mapping_failure(void)
 	/* No mapping at all (not on EC2, IMDS off): none, no error. */
 	mm.err = -ENOENT;
 	CHECK(istore_find(&q, &l) == 0 && l.failed == ISTORE_OK);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 /* ---- through IMDS: vol_devices() and md-assemble ------------------------- */
@@ -463,7 +440,7 @@ static void test_volume_without_aws(void)
 	CHECKF(r == -ENODEV && strstr(e.why, "no instance-store disk"),
 	       "off: r %d: %s", r, e.why);
 	unsetenv("AWS_EC2_METADATA_DISABLED");
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 /* md-assemble list-ephemeral (the test build) on SYSFS with an empty mount
@@ -515,7 +492,7 @@ static void test_both_callers_agree(void)
 			for (k = 0; k < 6; k++) {
 				snprintf(rel, sizeof(rel),
 					 "block/nvme%un1/device/model", nv[k]);
-				put_file(root, rel, IS_MODEL "\n");
+				t_put_file(root, rel, IS_MODEL "\n");
 			}
 			imds_at(dead_port());
 		} else {
@@ -534,7 +511,7 @@ static void test_both_callers_agree(void)
 		       "%u: md-assemble [%s] volume [%s]", i, out, want);
 	}
 	/* Xen with IMDS down: 75 from md-assemble, temporary for a volume. */
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 	if (!mkdtemp(strcpy(root, "/tmp/luksbox-sys-XXXXXX")) ||
 	    xen_tree(root, 2)) {
 		CHECK(0);
@@ -545,7 +522,7 @@ static void test_both_callers_agree(void)
 	r = vol_list(root, &d, &e);
 	CHECKF(rc == 75 && r < 0 && err_temporary(e.err),
 	       "down: md-assemble %d, volume %d", rc, r);
-	rm_rf(root);
+	CHECK(t_rm_rf(root) == 0);
 }
 
 int main(void)

@@ -12,24 +12,8 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "fake_tree.h"
 #include "block/inuse.h"
-
-/* A fabricated sysfs + mountinfo + swaps under ROOT. */
-static int put(const char *root, const char *rel, const char *text)
-{
-	char path[512], cmd[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	if (system(cmd))
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
 
 static int run(const char *fmt, const char *root)
 {
@@ -57,18 +41,18 @@ static void test_in_use(void)
 	ps.mountinfo = mi;
 	ps.swaps = sw;
 	/* Disks live under devices/; class/block and dev/block link there. */
-	put(sys, "devices/nvme0n1/dev", "259:0\n");
-	put(sys, "devices/nvme0n1/nvme0n1p1/dev", "259:1\n");
-	put(sys, "devices/nvme0n1/nvme0n1p1/partition", "1\n");
-	put(sys, "devices/nvme1n1/dev", "259:2\n");
-	put(sys, "devices/nvme1n1/holders/dm-0", "");
-	put(sys, "devices/dm-0/dev", "253:0\n");
-	put(sys, "devices/dm-0/dm/name", "vol1\n");
-	put(sys, "devices/nvme2n1/dev", "259:3\n");
-	put(sys, "devices/nvme2n1/nvme2n1p1/dev", "259:4\n");
-	put(sys, "devices/nvme2n1/nvme2n1p1/partition", "1\n");
-	put(sys, "devices/nvme3n1/dev", "259:5\n");
-	put(sys, "devices/nvme4n1/dev", "259:6\n");
+	t_put_file(sys, "devices/nvme0n1/dev", "259:0\n");
+	t_put_file(sys, "devices/nvme0n1/nvme0n1p1/dev", "259:1\n");
+	t_put_file(sys, "devices/nvme0n1/nvme0n1p1/partition", "1\n");
+	t_put_file(sys, "devices/nvme1n1/dev", "259:2\n");
+	t_put_file(sys, "devices/nvme1n1/holders/dm-0", "");
+	t_put_file(sys, "devices/dm-0/dev", "253:0\n");
+	t_put_file(sys, "devices/dm-0/dm/name", "vol1\n");
+	t_put_file(sys, "devices/nvme2n1/dev", "259:3\n");
+	t_put_file(sys, "devices/nvme2n1/nvme2n1p1/dev", "259:4\n");
+	t_put_file(sys, "devices/nvme2n1/nvme2n1p1/partition", "1\n");
+	t_put_file(sys, "devices/nvme3n1/dev", "259:5\n");
+	t_put_file(sys, "devices/nvme4n1/dev", "259:6\n");
 	CHECK(run("cd %s/sys && mkdir -p class/block dev/block && "
 		  "for d in nvme0n1 nvme1n1 dm-0 nvme2n1 nvme3n1 nvme4n1; do "
 		  "ln -s ../../devices/$d class/block/$d; done && "
@@ -78,13 +62,15 @@ static void test_in_use(void)
 		  "ln -s ../../devices/nvme0n1/nvme0n1p1 dev/block/259:1 && "
 		  "ln -s ../../devices/nvme2n1/nvme2n1p1 dev/block/259:4",
 		  root) == 0);
-	put(root, "mountinfo",
-	    "22 1 259:1 / / rw,relatime - ext4 /dev/nvme0n1p1 rw\n"
-	    "23 22 0:5 / /proc rw - proc proc rw\n"
-	    "40 22 259:4 / /mnt/my\\040data rw - xfs /dev/nvme2n1p1 rw\n");
-	put(root, "swaps",
-	    "Filename\tType\tSize\tUsed\tPriority\n"
-	    "/dev/nvme3n1                            partition\t1\t0\t-2\n");
+	t_put_file(
+		root, "mountinfo",
+		"22 1 259:1 / / rw,relatime - ext4 /dev/nvme0n1p1 rw\n"
+		"23 22 0:5 / /proc rw - proc proc rw\n"
+		"40 22 259:4 / /mnt/my\\040data rw - xfs /dev/nvme2n1p1 rw\n");
+	t_put_file(
+		root, "swaps",
+		"Filename\tType\tSize\tUsed\tPriority\n"
+		"/dev/nvme3n1                            partition\t1\t0\t-2\n");
 
 	r = probe_root_disks(&ps, names, 8);
 	CHECKF(r == 1 && !strcmp(names[0], "nvme0n1"), "r %d", r);
@@ -105,10 +91,10 @@ static void test_in_use(void)
 	CHECK(probe_in_use(&ps, "nvme9n1", why, sizeof(why)) == -ENOENT);
 
 	/* Root on LVM over a partition: the disk under the slaves counts. */
-	put(sys, "devices/dm-1/dev", "253:1\n");
-	put(sys, "devices/xvda/dev", "202:0\n");
-	put(sys, "devices/xvda/xvda2/dev", "202:2\n");
-	put(sys, "devices/xvda/xvda2/partition", "2\n");
+	t_put_file(sys, "devices/dm-1/dev", "253:1\n");
+	t_put_file(sys, "devices/xvda/dev", "202:0\n");
+	t_put_file(sys, "devices/xvda/xvda2/dev", "202:2\n");
+	t_put_file(sys, "devices/xvda/xvda2/partition", "2\n");
 	CHECK(run("cd %s/sys && ln -s ../../devices/dm-1 class/block/dm-1 && "
 		  "ln -s ../../devices/xvda class/block/xvda && "
 		  "ln -s ../../devices/xvda/xvda2 class/block/xvda2 && "
@@ -116,8 +102,8 @@ static void test_in_use(void)
 		  "mkdir -p devices/dm-1/slaves && "
 		  "ln -s ../../xvda/xvda2 devices/dm-1/slaves/xvda2",
 		  root) == 0);
-	put(root, "mountinfo",
-	    "22 1 253:1 / / rw - xfs /dev/mapper/vg-root rw\n");
+	t_put_file(root, "mountinfo",
+		   "22 1 253:1 / / rw - xfs /dev/mapper/vg-root rw\n");
 	r = probe_root_disks(&ps, names, 8);
 	CHECKF(r == 1 && !strcmp(names[0], "xvda"), "r %d %s", r,
 	       r > 0 ? names[0] : "");
@@ -126,7 +112,7 @@ static void test_in_use(void)
 	r = probe_in_use(&ps, "nvme0n1", why, sizeof(why));
 	CHECKF(r == 0, "%d %s", r, why);
 	/* Root on tmpfs (a rescue boot): no root disk. */
-	put(root, "mountinfo", "22 1 0:20 / / rw - tmpfs rootfs rw\n");
+	t_put_file(root, "mountinfo", "22 1 0:20 / / rw - tmpfs rootfs rw\n");
 	CHECK(probe_root_disks(&ps, names, 8) == 0);
 	CHECK(run("rm -rf '%s'", root) == 0);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "fake_tree.h"
 #include "block/md.h"
 
 #define GIB (1024ULL * 1024 * 1024)
@@ -505,23 +506,6 @@ static void test_hostile(void)
 	CHECK(i == 20000);
 }
 
-/* mkdir -p for the parent of PATH and write TEXT to it. */
-static int put_file(const char *root, const char *rel, const char *text)
-{
-	char path[512], cmd[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	if (system(cmd))
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static void test_scan(void)
 {
 	char root[] = "/tmp/luksbox-sys-XXXXXX", cmd[600];
@@ -532,15 +516,15 @@ static void test_scan(void)
 		CHECK(0);
 		return;
 	}
-	put_file(root, "class/block/vdb/size", "2097152\n");
-	put_file(root, "class/block/vda/size", "2097152\n");
-	put_file(root, "class/block/md127/size", "2097152\n");
-	put_file(root, "class/block/loop0/size", "0\n");
-	put_file(root, "class/block/loop1/size", "100\n");
-	put_file(root, "class/block/loop2/size", "100\n");
-	put_file(root, "class/block/loop2/loop/backing_file", "/x\n");
-	put_file(root, "class/block/sr0/size", "100\n");
-	put_file(root, "class/block/nvme0n1/size", "0\n");
+	t_put_file(root, "class/block/vdb/size", "2097152\n");
+	t_put_file(root, "class/block/vda/size", "2097152\n");
+	t_put_file(root, "class/block/md127/size", "2097152\n");
+	t_put_file(root, "class/block/loop0/size", "0\n");
+	t_put_file(root, "class/block/loop1/size", "100\n");
+	t_put_file(root, "class/block/loop2/size", "100\n");
+	t_put_file(root, "class/block/loop2/loop/backing_file", "/x\n");
+	t_put_file(root, "class/block/sr0/size", "100\n");
+	t_put_file(root, "class/block/nvme0n1/size", "0\n");
 	n = md_scan_candidates(root, paths, 16);
 	CHECKF(n == 3, "n %d", n);
 	if (n == 3)
