@@ -7,9 +7,9 @@
 # --port 0 picks a free port; the chosen one is written to --port-file (atomically)
 # once the socket listens. SIGTERM/SIGINT shut down cleanly. Without --cert,
 # plain HTTP. Signature checking: moto reads INITIAL_NO_AUTH_ACTION_COUNT from
-# the environment at import; the harness (tests/kms/fixture.py) starts us with
+# the environment at import; the harness (tests/fakes/awsenv) starts us with
 # it unlimited, creates users/roles/keys, then POSTs /moto-api/reset-auth "0",
-# after which every request is verified (see fixture.py for what moto checks).
+# after which every request is verified (see tests/fakes/README.md for what moto checks).
 # See: moto/server.py, moto/core/authorization.py.
 import argparse
 import logging
