@@ -123,8 +123,7 @@ static int copy_fd(int in, int fd)
 
 /* Fill the temporary file FD (content P/N or IN_FD), set MODE, sync and
  * close it. */
-static int fill_temp(int fd, const void *p, size_t n, int in_fd,
-		     unsigned mode)
+static int fill_temp(int fd, const void *p, size_t n, int in_fd, unsigned mode)
 {
 	int r = in_fd >= 0 ? copy_fd(in_fd, fd) : io_write_all(fd, p, n);
 
