@@ -5,14 +5,8 @@
 #ifndef LUKSBOX_APPLET_H
 #define LUKSBOX_APPLET_H
 
-/* Exit codes (docs/design.md): 75 is sysexits' EX_TEMPFAIL, "retry may succeed". */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_TEMP = 75,
-	EXIT_NOAPPLET = 127,
-};
+/* The exit codes (EXIT_OK ...) and the message path are lib/msg's. */
+#include "lib/msg.h"
 
 /* Applet flags, set in applets.def and acted on once by the dispatcher. */
 enum {
@@ -28,8 +22,9 @@ struct applet {
 	unsigned flags;
 };
 
-/* The one writable global: the running applet's name, for messages. */
-extern const char *applet_name;
+/* The one writable global: the running applet's messages (its name, and
+ * the boot sinks luks-mount --boot opens), for fail() and friends. */
+extern struct msg_ctx applet_msg;
 
 #define APPLET(id, cmd, flags)                \
 	int id##_main(int argc, char **argv); \
@@ -45,24 +40,27 @@ extern const unsigned applets_count;
 const struct applet *applet_find(const char *name);
 
 /*
- * Messages, one format (docs/design.md): "APPLET: unable to VERB OBJECT: REASON".
- * fail() prints "APPLET: unable to " followed by FMT on stderr and returns
- * CODE, so an applet can `return fail(EXIT_FAIL, "open %s: %s", dev, why);`.
- * fail_err() appends ": strerror(ERR)" (ERR positive or negative errno).
- * usage_error() prints "APPLET: FMT" and a --help hint; returns EXIT_USAGE.
- * note() prints "APPLET: FMT" for progress and warnings.
+ * Messages, one format (docs/design.md): "APPLET: unable to VERB OBJECT: REASON",
+ * thin wrappers of lib/msg's on applet_msg, so they reach every sink.
+ * fail() sends "APPLET: unable to " followed by FMT and returns CODE, so
+ * an applet can `return fail(EXIT_FAIL, "open %s: %s", dev, why);`.
+ * fail_err() appends ": strerror(ERR)" (ERR positive or negative errno);
+ * fail() is fail_err() with ERR 0 (one function: each variadic one costs
+ * its register-saving prologue).
+ * usage_error() sends "APPLET: FMT" and a --help hint; returns EXIT_USAGE.
+ * note() sends "APPLET: FMT" for progress and warnings.
  * Never pass key material to any of them.
  */
-int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int fail_err(int code, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define fail(code, ...) fail_err(code, 0, __VA_ARGS__)
 
-/*
- * Exit class of a -errno from library code: EXIT_TEMP for what a retry may
- * cure (timeouts, unreachable or refused peers, EAGAIN, EBUSY), else EXIT_FAIL.
- */
-int exit_class(int err);
+/* The old name of msg_exit_class(), until md-assemble says that. */
+static inline int exit_class(int err)
+{
+	return msg_exit_class(err);
+}
 
 #endif

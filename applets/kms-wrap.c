@@ -12,6 +12,7 @@
 
 #include "applets/applet.h"
 #include "lib/base64.h"
+#include "lib/io.h"
 #include "crypto/secret.h"
 #include "kms/kms.h"
 #include "kms/ssm.h"
@@ -222,23 +223,6 @@ static int unb64(unsigned char *buf, int n)
 	return b64_decode(buf, (size_t)n, (const char *)buf, (size_t)n);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *q = p;
-
-	while (n) {
-		ssize_t w = write(fd, q, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Output to --out (new 0600 file, whole) or stdout, base64 when asked. */
 static int emit(struct secret_arena *a, const struct opts *o, const char *path,
 		const unsigned char *p, size_t n, int b64)
@@ -258,8 +242,8 @@ static int emit(struct secret_arena *a, const struct opts *o, const char *path,
 		n = (size_t)len;
 	}
 	if (path)
-		return secret_file_write(path, p, n, 0600);
-	return write_all(1, p, n);
+		return io_write_new(path, p, n, 0600);
+	return io_write_all(1, p, n);
 }
 
 static int aws_fail(struct aws_client *c, const char *what)
@@ -267,8 +251,8 @@ static int aws_fail(struct aws_client *c, const char *what)
 	char msg[1024];
 
 	aws_error_format(&c->error, msg, sizeof(msg));
-	return fail(exit_class(c->error.err ? c->error.err : -EIO), "%s: %s",
-		    what, msg);
+	return fail(msg_exit_class(c->error.err ? c->error.err : -EIO),
+		    "%s: %s", what, msg);
 }
 
 static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
@@ -364,7 +348,7 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 			     "description\t%s\n",
 			     ki.arn, ki.state, ki.usage, ki.spec,
 			     ki.description);
-		err = write_all(1, line, (size_t)n);
+		err = io_write_all(1, line, (size_t)n);
 	} else if (!strcmp(o->cmd, "ssm-get")) {
 		if (!o->name)
 			return usage_error("ssm-get needs --name");

@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #include "applets/applet.h"
-#include "applets/volcommon.h"
+#include "applets/testhooks.h"
 #include "conf/tab.h"
 #include "lib/clock.h"
+#include "volume/run.h"
 #include "volume/volume.h"
 
 const char luks_mount_usage[] =
@@ -69,7 +70,7 @@ struct opts {
 	const char *config, *key_file;
 	enum mode mode;
 	int all, json, boot;
-	enum vol_level level;
+	enum msg_level level;
 	struct aws_opts aws;
 	char **names;
 	int nnames;
@@ -91,7 +92,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c, r;
 
 	o->config = "/etc/luksbox.tab";
-	o->level = VOL_INFO;
+	o->level = MSG_INFO;
 	o->aws.timeout_s = 60;
 	while ((c = getopt_long(argc, argv, "ac:sSjK:B" VOLRUN_SHORT, longs,
 				NULL)) != -1) {
@@ -118,7 +119,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->boot = 1;
 			break;
 		default:
-			r = volrun_option(c, optarg, &o->aws, &o->level);
+			r = volrun_option(&applet_msg, c, optarg, &o->aws,
+					  &o->level);
 			if (r < 0)
 				return EXIT_USAGE;
 			if (r)
@@ -230,9 +232,9 @@ static int do_open(struct volrun *run, const struct opts *o,
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
 		if (r < 0) {
-			one = logger_fail(&run->log, &e);
+			one = volrun_fail(run, &e);
 			if (sel[i]->nofail)
-				logger_msg(&run->log, VOL_WARN,
+				volrun_say(run, MSG_WARN,
 					   "(nofail: the exit code ignores "
 					   "this volume)");
 			else
@@ -254,7 +256,7 @@ static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
 
 	while (n--)
 		if (vol_close(&run->env, sel[n], &e))
-			rc = worse(rc, logger_fail(&run->log, &e));
+			rc = worse(rc, volrun_fail(run, &e));
 	return rc;
 }
 
@@ -334,9 +336,10 @@ int luks_mount_main(int argc, char **argv)
 	r = parse(argc, argv, &o);
 	if (r)
 		goto out_free;
-	r = volrun_init(run, o.level, o.boot);
+	r = volrun_init(run, &applet_msg, o.level, o.boot);
 	if (r)
 		goto out_free;
+	testhooks_volrun(run);
 	run->aws_opts = o.aws;
 	/* At boot a missing table means "installed, nothing configured". */
 	r = volrun_table(run, o.config, o.all, t);
@@ -345,7 +348,7 @@ int luks_mount_main(int argc, char **argv)
 	if (r)
 		goto out_fini;
 	if (n == 0) {
-		logger_msg(&run->log, VOL_INFO,
+		volrun_say(run, MSG_INFO,
 			   "no volumes configured: nothing to do");
 		goto out_fini;
 	}

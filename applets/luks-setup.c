@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "applets/applet.h"
-#include "applets/volcommon.h"
+#include "applets/testhooks.h"
 #include "conf/tab.h"
+#include "volume/run.h"
 #include "volume/volume.h"
 
 const char luks_setup_usage[] =
@@ -71,7 +72,7 @@ struct opts {
 	const char *config;
 	const char *header_backup;
 	int force, wipe, from_cli;
-	enum vol_level level;
+	enum msg_level level;
 	struct aws_opts aws;
 	struct tab_volume v;
 };
@@ -113,7 +114,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c, r = 0, i;
 
 	o->config = "/etc/luksbox.tab";
-	o->level = VOL_INFO;
+	o->level = MSG_INFO;
 	o->aws.timeout_s = 60;
 	while ((c = getopt_long(argc, argv,
 				"c:n:k:x:t:m:R:b:H:o:wf" VOLRUN_SHORT, longs,
@@ -175,7 +176,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->force = 1;
 			break;
 		default:
-			r = volrun_option(c, optarg, &o->aws, &o->level);
+			r = volrun_option(&applet_msg, c, optarg, &o->aws,
+					  &o->level);
 			if (r < 0)
 				return EXIT_USAGE;
 			if (r)
@@ -259,9 +261,10 @@ int luks_setup_main(int argc, char **argv)
 	r = parse(argc, argv, o);
 	if (r)
 		goto out_free;
-	r = volrun_init(run, o->level, 0);
+	r = volrun_init(run, &applet_msg, o->level, 0);
 	if (r)
 		goto out_free;
+	testhooks_volrun(run);
 	if (!o->from_cli)
 		r = from_table(run, o);
 	if (r)
@@ -277,7 +280,7 @@ int luks_setup_main(int argc, char **argv)
 	run->env.header_backup = o->header_backup;
 	volrun_modules(run, o->v.ephemeral || o->v.ndevices > 1);
 	if (vol_devices(&run->env, &o->v, d, &e)) {
-		r = logger_fail(&run->log, &e);
+		r = volrun_fail(run, &e);
 		goto out_fini;
 	}
 	r = vol_provision(&run->env, &o->v, d, &e);
@@ -286,7 +289,7 @@ int luks_setup_main(int argc, char **argv)
 	if (r == VOL_DONE_NOTHING)
 		r = vol_open(&run->env, &o->v, d, NULL, 0, &e);
 	if (r < 0) {
-		r = logger_fail(&run->log, &e);
+		r = volrun_fail(run, &e);
 		goto out_fini;
 	}
 	if (r == VOL_DONE_PROVISIONED)

@@ -19,7 +19,7 @@
 #include "lib/msg.h"
 #include "version.h"
 
-const char *applet_name = "luksbox";
+struct msg_ctx applet_msg = {.prog = "luksbox", .kmsg_fd = -1, .syslog_fd = -1};
 
 const struct applet applets[] = {
 #define APPLET(id, cmd, fl) {cmd, id##_main, id##_usage, fl},
@@ -39,52 +39,25 @@ const struct applet *applet_find(const char *name)
 		       cmp_applet);
 }
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap, int err)
-{
-	/* One fprintf per line: the line reaches stderr whole, unbuffered. */
-	char buf[1024], esc[MSG_ESC_LEN(1024)];
-	int n;
-
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n < 0)
-		n = 0;
-	if (err && (size_t)n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, ": %s",
-			 strerror(err < 0 ? -err : err));
-	/* Arguments may hold text from disks and servers: never raw. */
-	msg_escape(esc, sizeof(esc), buf);
-	fprintf(stderr, "%s: %s%s\n", applet_name, prefix, esc);
-}
-
-int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("unable to ", fmt, ap, 0);
-	va_end(ap);
-	return code;
-}
-
 int fail_err(int code, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("unable to ", fmt, ap, err);
+	msg_vsay(&applet_msg, MSG_ERR, "unable to ", err, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 int usage_error(const char *fmt, ...)
 {
+	char buf[MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap, 0);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", applet_name);
-	return EXIT_USAGE;
+	return msg_usage(&applet_msg, buf);
 }
 
 void note(const char *fmt, ...)
@@ -92,13 +65,8 @@ void note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap, 0);
+	msg_vsay(&applet_msg, MSG_INFO, "", 0, fmt, ap);
 	va_end(ap);
-}
-
-int exit_class(int err)
-{
-	return err_temporary(err) ? EXIT_TEMP : EXIT_FAIL;
 }
 
 static void list_applets(FILE *f)
@@ -135,7 +103,7 @@ static int run(const struct applet *a, int argc, char **argv)
 {
 	int r;
 
-	applet_name = a->name;
+	msg_init(&applet_msg, a->name);
 	if (argc > 1 && !strcmp(argv[1], "--help")) {
 		fputs(a->usage, stdout);
 		return EXIT_OK;
@@ -156,11 +124,11 @@ static int run(const struct applet *a, int argc, char **argv)
 
 static int not_found(const char *name)
 {
-	char esc[MSG_ESC_LEN(256)], cut[256];
+	char text[300];
 
-	snprintf(cut, sizeof(cut), "%s", name);
-	msg_escape(esc, sizeof(esc), cut);
-	fprintf(stderr, "luksbox: %s: applet not found\n", esc);
+	/* applet_msg still says "luksbox": no applet runs. */
+	snprintf(text, sizeof(text), "%.255s: applet not found", name);
+	msg_put(&applet_msg, MSG_ERR, text);
 	return EXIT_NOAPPLET;
 }
 

@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf/embed.h"
 #include "conf/install.h"
+#include "lib/io.h"
+#include "lib/proc.h"
 
 enum {
 	PATHLEN = 512
@@ -570,57 +571,15 @@ int inst_pending(const struct inst_opts *o, const struct inst_action *a)
 	return -EINVAL;
 }
 
-/* Write DATA (or copy file FROM) to PATH via a temporary and rename. */
-static int write_atomic(const char *path, const void *data, size_t len,
-			const char *from, unsigned mode)
+/* Copy the file FROM (the running binary) over PATH, atomically. */
+static int copy_replace(const char *path, const char *from, unsigned mode)
 {
-	char tmp[PATHLEN + 16], buf[8192];
-	int fd, in = -1, r = 0;
-	size_t off = 0;
-	ssize_t n;
+	int in = open(from, O_RDONLY | O_CLOEXEC), r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.luksbox-new", path) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0)
+	if (in < 0)
 		return -errno;
-	if (from && (in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (from) {
-			n = read(in, buf, sizeof(buf));
-			if (n <= 0) {
-				r = n < 0 ? -errno : 0;
-				break;
-			}
-		} else {
-			if (off == len)
-				break;
-			n = (ssize_t)(len - off > sizeof(buf) ? sizeof(buf)
-							      : len - off);
-			memcpy(buf, (const char *)data + off, (size_t)n);
-			off += (size_t)n;
-		}
-		if (write(fd, buf, (size_t)n) != n) {
-			r = -EIO;
-			break;
-		}
-	}
-	if (!r && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
-		r = -errno;
-out:
-	if (in >= 0)
-		close(in);
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
+	r = io_write_replace(path, NULL, 0, in, mode);
+	close(in);
 	return r;
 }
 
@@ -628,23 +587,12 @@ static int run_chkconfig(const struct inst_opts *o, const char *chk,
 			 const char *verb)
 {
 	char p[PATHLEN];
-	pid_t pid;
-	int st, r;
+	char *const argv[] = {p, (char *)verb, "luksbox", NULL};
+	int r;
 
 	if ((r = rooted(o, chk, p)))
 		return r;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execl(p, p, verb, "luksbox", (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return -ECHILD;
-	return 0;
+	return proc_run(argv, 0, NULL);
 }
 
 static int mkdir_p(char *p, unsigned mode)
@@ -668,7 +616,7 @@ static int mkdir_p(char *p, unsigned mode)
 
 int inst_apply(const struct inst_opts *o, const struct inst_action *a)
 {
-	char p[PATHLEN], tmp[PATHLEN + 16];
+	char p[PATHLEN];
 	int r;
 
 	if ((r = rooted(o, a->path, p)))
@@ -677,20 +625,11 @@ int inst_apply(const struct inst_opts *o, const struct inst_action *a)
 	case INST_DIR:
 		return mkdir_p(p, a->mode);
 	case INST_FILE:
-		return write_atomic(p, a->data, a->len, NULL, a->mode);
+		return io_write_replace(p, a->data, a->len, -1, a->mode);
 	case INST_SELF:
-		return write_atomic(p, NULL, 0, o->self, a->mode);
+		return copy_replace(p, o->self, a->mode);
 	case INST_LINK:
-		snprintf(tmp, sizeof(tmp), "%s.luksbox-new", p);
-		unlink(tmp);
-		if (symlink(a->target, tmp) < 0)
-			return -errno;
-		if (rename(tmp, p) < 0) {
-			r = -errno;
-			unlink(tmp);
-			return r;
-		}
-		return 0;
+		return io_symlink_replace(a->target, p);
 	case INST_CHKCONFIG:
 		return run_chkconfig(o, a->target, "--add");
 	case INST_UNCHKCONFIG:

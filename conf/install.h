@@ -88,7 +88,9 @@ int inst_kept(const struct inst_opts *o, const struct inst_action *a);
 /* Describe A in words ("write /etc/init.d/luksbox (0755)") into BUF. */
 void inst_describe(const struct inst_action *a, char *buf, size_t size);
 
-/* Apply A on O->root. Returns 0 or -errno (for a command: its -exit code). */
+/* Apply A on O->root: files and links replaced atomically (lib/io.h).
+ * Returns 0 or -errno (a command: -ECHILD when it failed, -ENOENT when it
+ * could not be run). */
 int inst_apply(const struct inst_opts *o, const struct inst_action *a);
 
 #endif

@@ -3,9 +3,6 @@
  * See: crypto/secret.h, mlock(2), madvise(2), prctl(2), explicit_bzero(3).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/random.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -101,44 +98,4 @@ int secret_harden_process(void)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
-}
-
-int secret_file_write(const char *path, const void *data, size_t n,
-		      unsigned mode)
-{
-	char tmp[4096];
-	const unsigned char *p = data;
-	int fd, err = 0, len;
-	unsigned rnd;
-
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (unsigned)getpid();
-	len = snprintf(tmp, sizeof(tmp), "%s.tmp%08x", path, rnd);
-	if (len < 0 || (size_t)len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
-	if (fd < 0)
-		return -errno;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err = w < 0 ? -errno : -EIO;
-			break;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	/* link(2) never replaces: an existing PATH stays as it was. */
-	if (!err && link(tmp, path) < 0)
-		err = -errno;
-	unlink(tmp);
-	return err;
 }
