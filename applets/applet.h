@@ -57,10 +57,4 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define fail(code, ...) fail_err(code, 0, __VA_ARGS__)
 
-/* The old name of msg_exit_class(), until md-assemble says that. */
-static inline int exit_class(int err)
-{
-	return msg_exit_class(err);
-}
-
 #endif

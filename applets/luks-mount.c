@@ -203,7 +203,7 @@ static int do_open(struct volrun *run, const struct opts *o,
 		   const struct tab_volume *const *sel, unsigned n)
 {
 	struct vol_devs *d = malloc(sizeof(*d));
-	struct vol_error e;
+	struct msg_error e;
 	unsigned char *key = NULL;
 	size_t key_len = 0;
 	unsigned i, need_md = 0;
@@ -232,7 +232,7 @@ static int do_open(struct volrun *run, const struct opts *o,
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
 		if (r < 0) {
-			one = volrun_fail(run, &e);
+			one = msg_report(run->msg, &e);
 			if (sel[i]->nofail)
 				volrun_say(run, MSG_WARN,
 					   "(nofail: the exit code ignores "
@@ -251,12 +251,12 @@ out:
 static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
 		   unsigned n)
 {
-	struct vol_error e;
+	struct msg_error e;
 	int rc = EXIT_OK;
 
 	while (n--)
 		if (vol_close(&run->env, sel[n], &e))
-			rc = worse(rc, volrun_fail(run, &e));
+			rc = worse(rc, msg_report(run->msg, &e));
 	return rc;
 }
 

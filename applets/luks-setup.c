@@ -251,7 +251,7 @@ int luks_setup_main(int argc, char **argv)
 	struct opts *o = calloc(1, sizeof(*o));
 	struct volrun *run = calloc(1, sizeof(*run));
 	struct vol_devs *d = calloc(1, sizeof(*d));
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	int r;
 
 	if (!o || !run || !d) {
@@ -280,7 +280,7 @@ int luks_setup_main(int argc, char **argv)
 	run->env.header_backup = o->header_backup;
 	volrun_modules(run, o->v.ephemeral || o->v.ndevices > 1);
 	if (vol_devices(&run->env, &o->v, d, &e)) {
-		r = volrun_fail(run, &e);
+		r = msg_report(run->msg, &e);
 		goto out_fini;
 	}
 	r = vol_provision(&run->env, &o->v, d, &e);
@@ -289,7 +289,7 @@ int luks_setup_main(int argc, char **argv)
 	if (r == VOL_DONE_NOTHING)
 		r = vol_open(&run->env, &o->v, d, NULL, 0, &e);
 	if (r < 0) {
-		r = volrun_fail(run, &e);
+		r = msg_report(run->msg, &e);
 		goto out_fini;
 	}
 	if (r == VOL_DONE_PROVISIONED)

@@ -24,6 +24,7 @@
 #include "kms/imds.h"
 #include "lib/clock.h"
 #include "lib/io.h"
+#include "lib/uuid.h"
 
 const char md_assemble_usage[] =
 	"Usage: md-assemble COMMAND [OPTIONS] [DEV...]\n"
@@ -185,7 +186,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->name = optarg;
 			break;
 		case 'u':
-			if (md_uuid_parse(optarg, o->uuid))
+			if (uuid_read(optarg, o->uuid))
 				return usage_error("--uuid %s: not a UUID",
 						   optarg);
 			o->has_uuid = 1;
@@ -308,7 +309,7 @@ static void report_array(const struct opts *o, const struct md_array *a,
 {
 	char uuid[36];
 
-	md_uuid_str(a->uuid, uuid);
+	uuid_text_md(a->uuid, uuid);
 	note("%s %s%s%s: %u device%s, UUID %s", verb, a->dev,
 	     a->link[0] ? " as " : "", a->link, a->ndevs,
 	     a->ndevs == 1 ? "" : "s", uuid);
@@ -360,7 +361,7 @@ static int check_name_free(const struct opts *o)
 				break;
 		if (j < o->ndevs)
 			continue; /* about to be overwritten */
-		md_uuid_str(m[i].sb.set_uuid, uuid);
+		uuid_text_md(m[i].sb.set_uuid, uuid);
 		if (o->force) {
 			note("%s carries another array named %s (UUID %s): "
 			     "assemble by --uuid (--force)",
@@ -438,7 +439,7 @@ static int cmd_assemble(const struct opts *o)
 	if (o->has_uuid) {
 		id.has_uuid = 1;
 		memcpy(id.uuid, o->uuid, 16);
-		md_uuid_str(o->uuid, what);
+		uuid_text_md(o->uuid, what);
 	} else {
 		snprintf(what, sizeof(what), "%s", o->name);
 	}
@@ -536,7 +537,7 @@ static int cmd_stop(const struct opts *o)
 			snprintf(why, sizeof(why), "%s is %s", dev, who);
 	}
 	if (r)
-		return fail(exit_class(r), "stop array %s: %s", o->devs[0],
+		return fail(msg_exit_class(r), "stop array %s: %s", o->devs[0],
 			    why);
 	note("stopped %s", o->devs[0]);
 	return EXIT_OK;
@@ -602,8 +603,8 @@ static void examine_human(const char *dev, const struct md_sb *sb, int r,
 {
 	char uuid[36], duuid[36], t1[40], t2[40], role[32], chunk[16], lvl[16];
 
-	md_uuid_str(sb->set_uuid, uuid);
-	md_uuid_str(sb->device_uuid, duuid);
+	uuid_text_md(sb->set_uuid, uuid);
+	uuid_text_md(sb->device_uuid, duuid);
 	utc(sb->ctime, t1, sizeof(t1));
 	utc(sb->utime, t2, sizeof(t2));
 	role_str(sb, role, sizeof(role));
@@ -650,8 +651,8 @@ static void examine_export(const char *dev, const struct md_sb *sb, int r)
 	char uuid[36], duuid[36], lvl[16];
 	unsigned role = md_sb_role(sb);
 
-	md_uuid_str(sb->set_uuid, uuid);
-	md_uuid_str(sb->device_uuid, duuid);
+	uuid_text_md(sb->set_uuid, uuid);
+	uuid_text_md(sb->device_uuid, duuid);
 	printf("MD_DEVNAME=%s\n"
 	       "MD_SUPERBLOCK=%s\n"
 	       "MD_METADATA=1.%u\n"
@@ -801,7 +802,7 @@ static int cmd_list_ephemeral(const struct opts *o)
 				     "root disk");
 		else if (l->failed == ISTORE_MAPPING)
 			/* Temporary unless IMDS refused (exit 75, 1). */
-			r = fail(exit_class(r),
+			r = fail(msg_exit_class(r),
 				 "list instance-store disks: read IMDS "
 				 "block-device-mapping: %s",
 				 b.m.why[0] ? b.m.why : strerror(-r));

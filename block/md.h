@@ -143,16 +143,6 @@ int md_sb_encode(const struct md_sb *sb, void *buf);
  */
 uint64_t md_data_offset(uint64_t dev_sectors, uint32_t chunk_sectors);
 
-/* Format UUID the way mdadm prints it: 8:8:8:8 hex digits (36 bytes). */
-void md_uuid_str(const uint8_t uuid[16], char out[36]);
-
-/*
- * Parse a UUID in mdadm's form (xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx), the
- * RFC 4122 form, or 32 hex digits with any ':', '-' or '.' between them.
- * Returns 0 or -EINVAL.
- */
-int md_uuid_parse(const char *s, uint8_t uuid[16]);
-
 /* Is NAME usable as an array name: 1..31 of [A-Za-z0-9._-], not "." or
  * ".." (it becomes /dev/md/NAME)? Returns 0 or -EINVAL. */
 int md_name_valid(const char *name);

@@ -24,6 +24,7 @@
 #include "block/md.h"
 #include "lib/io.h"
 #include "lib/proc.h"
+#include "lib/uuid.h"
 
 static int write_str(const char *path, const char *s)
 {
@@ -472,7 +473,7 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	}
 	if (!found) {
 		if (id->has_uuid)
-			md_uuid_str(id->uuid, uuid);
+			uuid_text_md(id->uuid, uuid);
 		snprintf(why, whylen, "no member of %s found on %u %sdevice%s",
 			 id->has_uuid ? uuid : id->name, n,
 			 cands ? "block " : "", n == 1 ? "" : "s");

@@ -24,6 +24,7 @@
 
 #include "block/md.h"
 #include "lib/io.h"
+#include "lib/uuid.h"
 
 #define MIB_SECTORS 2048ULL
 
@@ -275,8 +276,8 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 			}
 			if (!id->has_uuid && memcmp(members[j].sb.set_uuid,
 						    m->sb.set_uuid, 16)) {
-				md_uuid_str(members[j].sb.set_uuid, u1);
-				md_uuid_str(m->sb.set_uuid, u2);
+				uuid_text_md(members[j].sb.set_uuid, u1);
+				uuid_text_md(m->sb.set_uuid, u2);
 				snprintf(
 					why, whylen,
 					"two arrays are named %s: %s (%s) and %s "

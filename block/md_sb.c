@@ -320,45 +320,6 @@ uint64_t md_data_offset(uint64_t dev_sectors, uint32_t chunk_sectors)
 			MIB_SECTORS);
 }
 
-void md_uuid_str(const uint8_t uuid[16], char out[36])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned i, o = 0;
-
-	for (i = 0; i < 16; i++) {
-		if (i && !(i & 3))
-			out[o++] = ':';
-		out[o++] = hex[uuid[i] >> 4];
-		out[o++] = hex[uuid[i] & 15];
-	}
-	out[o] = '\0';
-}
-
-int md_uuid_parse(const char *s, uint8_t uuid[16])
-{
-	unsigned n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s == ':' || *s == '-' || *s == '.')
-			continue;
-		if (!isxdigit((unsigned char)*s) || n == 16)
-			return -EINVAL;
-		v = isdigit((unsigned char)*s)
-			    ? *s - '0'
-			    : (tolower((unsigned char)*s) - 'a' + 10);
-		if (hi < 0) {
-			hi = v;
-		} else {
-			uuid[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n == 16 && hi < 0 ? 0 : -EINVAL;
-}
-
 int md_name_valid(const char *name)
 {
 	size_t i, len = name ? strlen(name) : 0;

@@ -13,8 +13,6 @@
 
 #include <stddef.h>
 
-#include "lib/io.h"
-
 struct secret_arena {
 	unsigned char *base; /* the mapping; NULL before init */
 	size_t size;	     /* bytes mapped (page multiple) */
@@ -55,18 +53,5 @@ int secret_cmp(const void *a, const void *b, size_t n);
  * umask 077 so nothing we create is readable by others. Returns 0 or -errno.
  */
 int secret_harden_process(void);
-
-/*
- * Write N bytes of DATA to a new file PATH with MODE, all or nothing: the
- * bytes go to a temporary file beside it (O_EXCL), are fsync'd, then
- * link(2)ed to PATH, which must not exist (-EEXIST: nothing is replaced).
- * Returns 0 or -errno; no temporary file is left behind. It is
- * io_write_new() (lib/io.h), named for what its callers write.
- */
-static inline int secret_file_write(const char *path, const void *data,
-				    size_t n, unsigned mode)
-{
-	return io_write_new(path, data, n, mode);
-}
 
 #endif

@@ -69,7 +69,7 @@ static int our_running_array(const struct vol_env *env,
 	char mp[128], link[80], target[64], path[PATH_MAX], kname[64];
 	unsigned long mapping = rdev_of(mapper_path(v->name, mp, sizeof(mp)));
 	struct vol_devs *devs;
-	struct vol_error e2;
+	struct msg_error e2;
 	struct probe_sys s;
 	struct dirent *de;
 	const char *base;
@@ -122,7 +122,7 @@ static int our_running_array(const struct vol_env *env,
 }
 
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
-	      struct vol_error *e)
+	      struct msg_error *e)
 {
 	char w[256] = "", md[64] = "";
 	int r, stop;
@@ -142,7 +142,7 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 					       ? " (stop what uses it: fuser "
 						 "-vm MOUNTPOINT tells)"
 					       : "");
-		vol_say(env, VOL_INFO, "%s: unmounted %s", v->name,
+		vol_say(env, MSG_INFO, "%s: unmounted %s", v->name,
 			v->mountpoint);
 	}
 	/* Learnt before closing: afterwards nothing says what it sat on. */
@@ -160,13 +160,13 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 				       r == -EBUSY
 					       ? "in use (mounted elsewhere?)"
 					       : strerror(-r));
-		vol_say(env, VOL_INFO, "%s: closed /dev/mapper/%s", v->name,
+		vol_say(env, MSG_INFO, "%s: closed /dev/mapper/%s", v->name,
 			v->name);
 	}
 	if (stop) {
 		r = md_stop(md, w, sizeof(w));
 		if (r == 0)
-			vol_say(env, VOL_INFO,
+			vol_say(env, MSG_INFO,
 				"%s: stopped its RAID0 array /dev/%s", v->name,
 				md);
 		else if (r != -ENOENT)

@@ -36,7 +36,7 @@ const struct probe_sys *sys_of(const struct vol_env *env, struct probe_sys *s)
 }
 
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
-		struct vol_devs *d, struct vol_error *e)
+		struct vol_devs *d, struct msg_error *e)
 {
 	/* The mapping through IMDS alone (no AWS client, no credentials):
 	 * luks-mount --key-file finds a Xen instance's disks too; within a
@@ -133,7 +133,7 @@ int all_blank(const struct vol_devs *d, char *why_buf, size_t cap)
  */
 int our_array(const struct vol_env *env, const struct tab_volume *v,
 	      const struct vol_devs *d, struct md_array *arr,
-	      struct vol_error *e)
+	      struct msg_error *e)
 {
 	const char *devs[VOL_MAX_DEVS];
 	struct md_ident id = {.name = v->name};
@@ -157,7 +157,7 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	if (r < 0)
 		return vol_why(e, r, "cannot assemble its RAID0 array: %s",
 			       w[0] ? w : strerror(-r));
-	vol_say(env, VOL_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
+	vol_say(env, MSG_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
 		array_path(arr), arr->reused ? "already running" : "assembled",
 		arr->ndevs);
 	return 1;

@@ -5,7 +5,7 @@
  *      recovery.c define what is declared here.
  *
  * Private to volume/: the applets and other modules use volume.h only.
- * Every function that fills a struct vol_error returns its -errno.
+ * Every function that fills a struct msg_error returns its -errno.
  */
 #ifndef LUKSBOX_VOLUME_INTERNAL_H
 #define LUKSBOX_VOLUME_INTERNAL_H
@@ -25,15 +25,15 @@ enum {
 /* ---- report.c: what the caller hears ------------------------------------ */
 
 /* One line to ENV's log callback (none: nothing), cut at 1023 bytes. */
-void vol_say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+void vol_say(const struct vol_env *env, enum msg_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* E->what: "unable to WHAT". */
-void vol_what(struct vol_error *e, const char *fmt, ...)
+void vol_what(struct msg_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* E->why and E->err; returns ERR, so `return vol_why(e, -EIO, "...")`. */
-int vol_why(struct vol_error *e, int err, const char *fmt, ...)
+int vol_why(struct msg_error *e, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Tell ENV's step callback (none: nothing) that step NAME is done. */
@@ -41,7 +41,7 @@ void vol_step_done(const struct vol_env *env, const char *name);
 
 /* The LUKS header on DEV fails the policy (REFUSED, escaped already, says
  * where): -EPROTO with E saying so and what to do. */
-int refuse_header(struct vol_error *e, const char *dev, const char *refused);
+int refuse_header(struct msg_error *e, const char *dev, const char *refused);
 
 /* The AWS error of ENV's last call, as one line in OUT (CAP bytes). */
 void vol_aws_why(const struct vol_env *env, char *out, size_t cap);
@@ -62,7 +62,7 @@ int all_blank(const struct vol_devs *d, char *why_buf, size_t cap);
  * 0 when the devices hold no array of that name; -errno with E filled. */
 int our_array(const struct vol_env *env, const struct tab_volume *v,
 	      const struct vol_devs *d, struct md_array *arr,
-	      struct vol_error *e);
+	      struct msg_error *e);
 
 /* /dev/md/NAME of ARR, or its /dev/mdN when it has no such link. */
 const char *array_path(const struct md_array *arr);
@@ -84,24 +84,24 @@ int mapping_mounted(const struct tab_volume *v);
 /* Mount the mapping of V on its mount point (none: nothing). 0 or -errno
  * with E filled. */
 int mount_volume(const struct vol_env *env, const struct tab_volume *v,
-		 struct vol_error *e);
+		 struct msg_error *e);
 
 /* The mapping of V is open: the LUKS header of the device under it (DEV,
  * CAP bytes) read afresh into LI. 0 when it is this volume's or a foreign
  * LUKS volume; -errno with E filled otherwise (nothing changed). */
 int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
-		   size_t cap, struct vol_error *e);
+		   size_t cap, struct msg_error *e);
 
 /* Close the open mapping of V, whose header on DEV says "provisioning",
  * unless it is or was ever mounted. 0 (closed), or -errno with E filled
  * (-EEXIST: it may hold data, left as it is). */
 int close_half_made(const struct vol_env *env, const struct tab_volume *v,
-		    const char *dev, struct vol_error *e);
+		    const char *dev, struct msg_error *e);
 
 /* ---- recovery.c: the recovery keyslot ----------------------------------- */
 
 /* -EEXIST with E saying that V's recovery key file exists already. */
-int recovery_exists(const struct tab_volume *v, struct vol_error *e);
+int recovery_exists(const struct tab_volume *v, struct msg_error *e);
 
 /*
  * Add V's recovery keyslot to L, opened with SECRET (SECRET_BYTES, a
@@ -111,6 +111,6 @@ int recovery_exists(const struct tab_volume *v, struct vol_error *e);
  */
 int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		 struct luks *l, const unsigned char *secret,
-		 struct vol_error *e);
+		 struct msg_error *e);
 
 #endif

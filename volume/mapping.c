@@ -44,7 +44,7 @@ int mapping_mounted(const struct tab_volume *v)
 }
 
 int mount_volume(const struct vol_env *env, const struct tab_volume *v,
-		 struct vol_error *e)
+		 struct msg_error *e)
 {
 	char mp[128];
 	int r;
@@ -59,7 +59,7 @@ int mount_volume(const struct vol_env *env, const struct tab_volume *v,
 			       r == -EBUSY
 				       ? " (something else is mounted there)"
 				       : "");
-	vol_say(env, VOL_INFO, "%s: mounted on %s", v->name, v->mountpoint);
+	vol_say(env, MSG_INFO, "%s: mounted on %s", v->name, v->mountpoint);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ int mount_volume(const struct vol_env *env, const struct tab_volume *v,
  * volume's (never used, closed or redone here).
  */
 int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
-		   size_t cap, struct vol_error *e)
+		   size_t cap, struct msg_error *e)
 {
 	char label[sizeof(li->label)];
 	int r = luks_active_device(v->name, dev, cap);
@@ -115,7 +115,7 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
  * (closed: the caller redoes the setup or says how), or -errno with E.
  */
 int close_half_made(const struct vol_env *env, const struct tab_volume *v,
-		    const char *dev, struct vol_error *e)
+		    const char *dev, struct msg_error *e)
 {
 	char mp[128];
 	unsigned long rdev = rdev_of(mapper_path(v->name, mp, sizeof(mp)));
@@ -153,7 +153,7 @@ int close_half_made(const struct vol_env *env, const struct tab_volume *v,
 			       "cannot close the half-made %s: %s; nothing was "
 			       "changed (fuser -v %s tells who holds it)",
 			       mp, strerror(-r), mp);
-	vol_say(env, VOL_WARN,
+	vol_say(env, MSG_WARN,
 		"%s: %s was open on %s, whose setup never finished (killed "
 		"midway?): closed it, unused",
 		v->name, mp, dev);

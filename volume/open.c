@@ -29,7 +29,7 @@ static int blank_or_refuse(const struct vol_env *env,
 			   const struct tab_volume *v,
 			   const struct vol_devs *check,
 			   const struct vol_devs *d, const char *missing,
-			   struct vol_error *e)
+			   struct msg_error *e)
 {
 	char w[300] = "";
 	int r = all_blank(check, w, sizeof(w));
@@ -50,7 +50,7 @@ static int blank_or_refuse(const struct vol_env *env,
 			"%s: every device is blank (instance store after a "
 			"stop/start?) and on-blank=fail; nothing was changed",
 			missing);
-	vol_say(env, VOL_WARN,
+	vol_say(env, MSG_WARN,
 		"%s: every device is blank (a first boot, or instance store after "
 		"a stop/start): provisioning a new volume with a new key "
 		"(on-blank=format)",
@@ -91,7 +91,7 @@ static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
 static int unlock_with_kms(const struct vol_env *env,
 			   const struct tab_volume *v, const char *target,
 			   struct luks *l, const struct luks_info *li,
-			   struct vol_error *e)
+			   struct msg_error *e)
 {
 	struct kms_token *t = malloc(sizeof(*t));
 	struct attempt a = {0};
@@ -141,7 +141,7 @@ static int unlock_with_kms(const struct vol_env *env,
 				     i);
 			continue;
 		}
-		vol_say(env, VOL_DEBUG,
+		vol_say(env, MSG_DEBUG,
 			"%s: token %d: KMS Decrypt with %s (%s)", v->name, i,
 			t->key_id, t->region);
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
@@ -150,7 +150,7 @@ static int unlock_with_kms(const struct vol_env *env,
 			vol_aws_why(env, msg, sizeof(msg));
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
 				     msg);
-			vol_say(env, VOL_WARN, "%s: token %d (%s): %s", v->name,
+			vol_say(env, MSG_WARN, "%s: token %d (%s): %s", v->name,
 				i, t->key_id, msg);
 			continue;
 		}
@@ -176,7 +176,7 @@ static int unlock_with_kms(const struct vol_env *env,
 					: "");
 			goto out_free;
 		}
-		vol_say(env, VOL_INFO, "%s: unlocked with token %d (%s)",
+		vol_say(env, MSG_INFO, "%s: unlocked with token %d (%s)",
 			v->name, i, t->key_id);
 		r = 0;
 		goto out_free;
@@ -198,7 +198,7 @@ out_free:
 
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	     const struct vol_devs *d, const void *key, size_t key_len,
-	     struct vol_error *e)
+	     struct msg_error *e)
 {
 	struct luks_info li;
 	struct luks l = {0};
@@ -230,7 +230,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 					e, r, "cannot read the mount table: %s",
 					strerror(-r));
 			if (r || !has_mount(v)) {
-				vol_say(env, VOL_INFO, "%s: already open%s",
+				vol_say(env, MSG_INFO, "%s: already open%s",
 					v->name, r ? " and mounted" : "");
 				return VOL_DONE_NOTHING;
 			}
@@ -297,7 +297,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	if (li.state == LUKS_STATE_PROVISIONING && !strcmp(li.label, v->name)) {
 		luks_fini(&l);
 		if (v->on_blank == TAB_ON_BLANK_FORMAT) {
-			vol_say(env, VOL_WARN,
+			vol_say(env, MSG_WARN,
 				"%s: %s holds a half-provisioned volume (setup "
 				"was interrupted; it never held data): redoing it",
 				v->name, target);
@@ -333,7 +333,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			return r;
 		}
 		if (r >= 0)
-			vol_say(env, VOL_INFO,
+			vol_say(env, MSG_INFO,
 				"%s: unlocked with keyslot %d (key "
 				"file)",
 				v->name, r);

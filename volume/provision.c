@@ -24,6 +24,7 @@
 #include "kms/kms.h"
 #include "kms/token.h"
 #include "lib/io.h"
+#include "lib/uuid.h"
 #include "volume/internal.h"
 
 enum {
@@ -35,23 +36,6 @@ enum {
 _Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
 		       (int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_TOKENS,
 	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
-
-/* A random RFC 4122 version 4 UUID (37 bytes with the NUL). */
-static int random_uuid(char out[37])
-{
-	unsigned char u[16];
-
-	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
-		return -EIO;
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-		 u[10], u[11], u[12], u[13], u[14], u[15]);
-	return 0;
-}
 
 /* Kernel >= 5.9 keeps no_read/no_write_workqueue as dm-crypt flags. */
 static int kernel_has_perf_flags(void)
@@ -73,7 +57,7 @@ struct wrapped {
 /* Check every device: never in use; blank (probe_blank()) unless forced:
  * content we cannot name (random data, a raw database) is data too. */
 static int check_devices(const struct vol_env *env, const struct tab_volume *v,
-			 const struct vol_devs *d, struct vol_error *e)
+			 const struct vol_devs *d, struct msg_error *e)
 {
 	struct probe_result pr;
 	struct probe_sys s;
@@ -112,7 +96,7 @@ static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 				"contents may be destroyed, run again with "
 				"--force",
 				d->path[i], desc);
-		vol_say(env, VOL_WARN,
+		vol_say(env, MSG_WARN,
 			"%s: --force: DESTROYING what %s holds (%s)", v->name,
 			d->path[i], desc);
 	}
@@ -155,7 +139,7 @@ static int clear_edges(const char *path)
 /* One secret per KMS key, wrapped with the volume's encryption context. */
 static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 			const char *uuid, struct wrapped *w,
-			struct vol_error *e)
+			struct msg_error *e)
 {
 	struct kms_context ctx = {0};
 	char msg[600];
@@ -207,7 +191,7 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 		}
 		t->ncontext = ctx.n;
 		t->version = TOKEN_VERSION;
-		vol_say(env, VOL_INFO, "%s: data key from KMS key %s (%s)",
+		vol_say(env, MSG_INFO, "%s: data key from KMS key %s (%s)",
 			v->name, t->key_id, t->region);
 	}
 	return 0;
@@ -215,7 +199,7 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 
 /* Overwrite the open mapping with zeros (encrypted on the way down). */
 static int wipe_mapping(const struct vol_env *env, const char *path,
-			struct vol_error *e)
+			struct msg_error *e)
 {
 	unsigned long long total, done = 0;
 	unsigned char *buf;
@@ -260,17 +244,19 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 /* Format TARGET and finish the volume. Secrets come from W (one per key). */
 static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		       const char *target, struct wrapped *w,
-		       struct vol_error *e)
+		       struct msg_error *e)
 {
 	struct luks_format_params fp = {0};
 	struct luks l = {0};
-	char uuid[37], json[TOKEN_JSON_MAX], mp[128];
+	char uuid[UUID_TEXT], json[TOKEN_JSON_MAX], mp[128];
+	uint8_t u[UUID_BYTES];
 	size_t k;
 	int r, slot;
 
-	r = random_uuid(uuid);
+	r = uuid_random(u);
 	if (r)
 		return vol_why(e, r, "cannot make a UUID: getrandom failed");
+	uuid_text(u, uuid);
 	r = wrap_secrets(env, v, uuid, w, e);
 	if (r)
 		return r;
@@ -281,11 +267,11 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	fp.perf_flags = !v->no_perf_flags && kernel_has_perf_flags();
 	fp.discard = v->discard;
 	if (!v->no_perf_flags && !fp.perf_flags)
-		vol_say(env, VOL_INFO,
+		vol_say(env, MSG_INFO,
 			"%s: kernel older than 5.9: no_read/no_write_workqueue "
 			"flags not stored",
 			v->name);
-	vol_say(env, VOL_INFO,
+	vol_say(env, MSG_INFO,
 		"%s: formatting %s as LUKS2 (aes-xts-plain64, "
 		"512-bit key, UUID %s)",
 		v->name, target, uuid);
@@ -311,7 +297,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 				    strerror(-r));
 			goto out_fini;
 		}
-		vol_say(env, VOL_INFO,
+		vol_say(env, MSG_INFO,
 			"%s: keyslot %d (PBKDF2, 1000 iterations) "
 			"with aws-kms token %d for %s",
 			v->name, slot, r, w[k].tok.key_id);
@@ -332,7 +318,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 				    v->blob_file, strerror(-r));
 			goto out_fini;
 		}
-		vol_say(env, VOL_INFO, "%s: KMS blob also written to %s",
+		vol_say(env, MSG_INFO, "%s: KMS blob also written to %s",
 			v->name, v->blob_file);
 	}
 	if (env->header_backup) {
@@ -342,7 +328,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 				    env->header_backup, strerror(-r));
 			goto out_fini;
 		}
-		vol_say(env, VOL_INFO, "%s: LUKS header saved to %s", v->name,
+		vol_say(env, MSG_INFO, "%s: LUKS header saved to %s", v->name,
 			env->header_backup);
 	}
 	r = luks_activate(&l, v->name, w[0].tok.keyslot, w[0].secret,
@@ -359,7 +345,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	r = 0;
 	vol_step_done(env, "open");
 	if (env->wipe) {
-		vol_say(env, VOL_INFO,
+		vol_say(env, MSG_INFO,
 			"%s: wiping (writing encrypted zeros over "
 			"the whole device)",
 			v->name);
@@ -367,7 +353,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		if (r)
 			goto out_fini;
 	}
-	vol_say(env, VOL_INFO, "%s: mkfs.%s on /dev/mapper/%s", v->name,
+	vol_say(env, MSG_INFO, "%s: mkfs.%s on /dev/mapper/%s", v->name,
 		fstype_of(v), v->name);
 	r = fs_mkfs(mapper_path(v->name, mp, sizeof(mp)), fstype_of(v), v->name,
 		    v->mkfs_opts[0] ? v->mkfs_opts : NULL);
@@ -404,7 +390,7 @@ out_fini:
  */
 static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		     const struct vol_devs *d, char *target, size_t cap,
-		     struct vol_error *e)
+		     struct msg_error *e)
 {
 	struct luks_info li;
 	struct md_array arr;
@@ -423,7 +409,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		if (r < 0)
 			return r;
 		if (li.state == LUKS_STATE_READY) {
-			vol_say(env, VOL_INFO,
+			vol_say(env, MSG_INFO,
 				"%s: already provisioned and open on %s (LUKS "
 				"UUID %s); nothing changed",
 				v->name, odev, li.uuid);
@@ -460,14 +446,14 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		return refuse_header(e, dev, li.refused);
 	if (r == 0 && !strcmp(li.label, v->name)) {
 		if (li.state == LUKS_STATE_READY && li.policy == 0) {
-			vol_say(env, VOL_INFO,
+			vol_say(env, MSG_INFO,
 				"%s: already provisioned on %s (LUKS UUID %s); "
 				"nothing changed",
 				v->name, dev, li.uuid);
 			return 2;
 		}
 		if (li.state == LUKS_STATE_PROVISIONING) {
-			vol_say(env, VOL_WARN,
+			vol_say(env, MSG_WARN,
 				"%s: %s holds a half-provisioned volume (an "
 				"interrupted setup: it never held data); redoing it",
 				v->name, dev);
@@ -480,7 +466,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		snprintf(one.path[0], sizeof(one.path[0]), "%s", dev);
 		r = all_blank(&one, w, sizeof(w));
 		if (r == 1) {
-			vol_say(env, VOL_WARN,
+			vol_say(env, MSG_WARN,
 				"%s: array %s of an interrupted setup is empty; "
 				"continuing on it",
 				v->name, dev);
@@ -498,7 +484,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 }
 
 int vol_provision(const struct vol_env *env, const struct tab_volume *v,
-		  const struct vol_devs *d, struct vol_error *e)
+		  const struct vol_devs *d, struct msg_error *e)
 {
 	const char *devs[VOL_MAX_DEVS];
 	struct wrapped w[TAB_MAX_KEYS];
@@ -542,7 +528,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 		if (d->n > 1) {
 			for (i = 0; i < d->n; i++)
 				devs[i] = d->path[i];
-			vol_say(env, VOL_INFO,
+			vol_say(env, MSG_INFO,
 				"%s: creating RAID0 over %u devices", v->name,
 				d->n);
 			r = md_create(&mc, devs, d->n, 0, &arr, mw, sizeof(mw));

@@ -77,7 +77,7 @@ static unsigned recovery_kib(void)
 	return (unsigned)kib;
 }
 
-int recovery_exists(const struct tab_volume *v, struct vol_error *e)
+int recovery_exists(const struct tab_volume *v, struct msg_error *e)
 {
 	return vol_why(e, -EEXIST,
 		       "the recovery key file %s exists already: move it off "
@@ -90,7 +90,7 @@ int recovery_exists(const struct tab_volume *v, struct vol_error *e)
  * once to a file. Returns 0 (also when skipped with a warning) or -errno. */
 int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		 struct luks *l, const unsigned char *secret,
-		 struct vol_error *e)
+		 struct msg_error *e)
 {
 	char *pass = secret_alloc(env->arena, PASS_MAX);
 	char *again = secret_alloc(env->arena, PASS_MAX);
@@ -101,7 +101,7 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		return vol_why(e, -ENOMEM, "secret memory full");
 	if (!strcmp(v->recovery, "prompt")) {
 		if (!env->interactive) {
-			vol_say(env, VOL_WARN,
+			vol_say(env, MSG_WARN,
 				"%s: recovery=prompt but no terminal: no recovery "
 				"passphrase added (add one later with cryptsetup "
 				"luksAddKey)",
@@ -141,7 +141,7 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		if (access(v->recovery, F_OK) == 0)
 			return recovery_exists(v, e);
 	}
-	vol_say(env, VOL_INFO,
+	vol_say(env, MSG_INFO,
 		"%s: adding the recovery keyslot (argon2id, %u MiB, ~2 s)",
 		v->name, recovery_kib() / 1024);
 	slot = luks_add_recovery_slot(l, secret, SECRET_BYTES, pass, (size_t)n,
@@ -157,7 +157,7 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 			return vol_why(
 				e, r, "cannot write the recovery key to %s: %s",
 				v->recovery, strerror(-r));
-		vol_say(env, VOL_WARN,
+		vol_say(env, MSG_WARN,
 			"%s: recovery key written to %s (keyslot %d). Move it OFF "
 			"this machine now: anyone who reads it can open the volume",
 			v->name, v->recovery, slot);

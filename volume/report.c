@@ -1,7 +1,7 @@
 /* report.c - how a volume sequence reports: log lines, the error the user
  * sees, the steps done.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: internal.h, volume.h (struct vol_log, vol_error, vol_step).
+ * See: internal.h, volume.h (struct vol_log, vol_step; lib/msg.h struct msg_error).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include "volume/internal.h"
 
-void vol_say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
+void vol_say(const struct vol_env *env, enum msg_level lv, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -22,7 +22,7 @@ void vol_say(const struct vol_env *env, enum vol_level lv, const char *fmt, ...)
 	env->log.fn(env->log.arg, lv, buf);
 }
 
-void vol_what(struct vol_error *e, const char *fmt, ...)
+void vol_what(struct msg_error *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +31,7 @@ void vol_what(struct vol_error *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-int vol_why(struct vol_error *e, int err, const char *fmt, ...)
+int vol_why(struct msg_error *e, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,7 +50,7 @@ void vol_step_done(const struct vol_env *env, const char *name)
 
 /* The header fails the policy (crypto/luks_policy.h): say which field
  * and what was found there (REFUSED is escaped already), and what to do. */
-int refuse_header(struct vol_error *e, const char *dev, const char *refused)
+int refuse_header(struct msg_error *e, const char *dev, const char *refused)
 {
 	return vol_why(
 		e, -EPROTO,

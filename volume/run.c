@@ -19,11 +19,6 @@ enum {
 	ARENA_SIZE = 512 * 1024, /* AWS client, TLS, keys of 16 volumes */
 };
 
-/* The volume log's levels are the message levels, one for one. */
-_Static_assert(VOL_DEBUG == (int)MSG_DEBUG && VOL_INFO == (int)MSG_INFO &&
-		       VOL_WARN == (int)MSG_WARN && VOL_ERR == (int)MSG_ERR,
-	       "enum vol_level follows enum msg_level");
-
 void volrun_say(struct volrun *r, enum msg_level level, const char *text)
 {
 	if (level >= r->level)
@@ -31,15 +26,9 @@ void volrun_say(struct volrun *r, enum msg_level level, const char *text)
 }
 
 /* The volume operations' log (struct vol_log). */
-static void vol_said(void *arg, enum vol_level level, const char *text)
+static void vol_said(void *arg, enum msg_level level, const char *text)
 {
-	volrun_say(arg, (enum msg_level)level, text);
-}
-
-int volrun_fail(struct volrun *r, const struct vol_error *e)
-{
-	return msg_failed(r->msg, msg_exit_class(e->err ? e->err : -EIO),
-			  e->what, e->why);
+	volrun_say(arg, level, text);
 }
 
 /* Wipe progress: a bar on a terminal (5 a second), a log line every 10 s

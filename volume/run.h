@@ -65,10 +65,6 @@ int volrun_aws(struct volrun *r);
 /* Free the client, wipe the arena, close the boot sinks. */
 void volrun_fini(struct volrun *r);
 
-/* A volume's failure, "unable to WHAT: WHY" at error level; returns the
- * exit code for E->err (1 permanent, 75 temporary). */
-int volrun_fail(struct volrun *r, const struct vol_error *e);
-
 /* One line of the volume log at LEVEL (shown when at least R's level). */
 void volrun_say(struct volrun *r, enum msg_level level, const char *text);
 

@@ -42,18 +42,12 @@
 #include <stddef.h>
 
 #include "conf/tab.h"
+#include "lib/msg.h"
 #include "kms/aws.h"
-
-enum vol_level {
-	VOL_DEBUG,
-	VOL_INFO,
-	VOL_WARN,
-	VOL_ERR
-};
 
 /* How a volume operation reports progress; FN must not block for long. */
 struct vol_log {
-	void (*fn)(void *arg, enum vol_level level, const char *msg);
+	void (*fn)(void *arg, enum msg_level level, const char *msg);
 	void *arg;
 };
 
@@ -88,13 +82,6 @@ struct vol_env {
 	int interactive;	   /* a terminal may be asked (recovery) */
 };
 
-/* A failure as the user sees it: "unable to WHAT: WHY". */
-struct vol_error {
-	int err;	/* -errno; its class decides exit 1 or 75 */
-	char what[160]; /* "unwrap the key of cassandra" */
-	char why[768];	/* "KMS AccessDeniedException: ... (at host)" */
-};
-
 #define VOL_MAX_DEVS TAB_MAX_DEVICES
 
 /* The devices of a volume, resolved. */
@@ -110,7 +97,7 @@ struct vol_devs {
  * -errno with E filled.
  */
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
-		struct vol_devs *d, struct vol_error *e);
+		struct vol_devs *d, struct msg_error *e);
 
 /* What vol_provision() and vol_open() did. */
 enum vol_outcome {
@@ -129,7 +116,7 @@ enum vol_outcome {
  * nothing was written then.
  */
 int vol_provision(const struct vol_env *env, const struct tab_volume *v,
-		  const struct vol_devs *d, struct vol_error *e);
+		  const struct vol_devs *d, struct msg_error *e);
 
 /*
  * Open and mount V (luks-mount): assemble the array by name, read the
@@ -147,7 +134,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
  */
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	     const struct vol_devs *d, const void *key, size_t key_len,
-	     struct vol_error *e);
+	     struct msg_error *e);
 
 /*
  * Close V: unmount, close /dev/mapper/NAME, stop its array, in that order.
@@ -155,7 +142,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
  * the mount point or mapping is in use, E says by what).
  */
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
-	      struct vol_error *e);
+	      struct msg_error *e);
 
 /* A volume's state, for --status. */
 struct vol_status {

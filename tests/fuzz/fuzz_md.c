@@ -1,6 +1,6 @@
 /* fuzz_md.c - libFuzzer target: md v1.x superblock decoding.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: block/md_sb.c block/md_members.c lib/io.c
+ * Sources: block/md_sb.c block/md_members.c lib/io.c lib/uuid.c
  *
  * Untrusted input: any disk's first kilobytes, read by assemble's scan and
  * by examine. The decoder must never read past LEN, and whatever it accepts

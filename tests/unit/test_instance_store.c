@@ -390,7 +390,7 @@ static unsigned dead_port(void)
 
 /* vol_devices() for an `ephemeral` volume on SYSFS, with no AWS client:
  * what luks-mount --key-file has. */
-static int vol_list(const char *sysfs, struct vol_devs *d, struct vol_error *e)
+static int vol_list(const char *sysfs, struct vol_devs *d, struct msg_error *e)
 {
 	struct vol_env env = {.sysfs = sysfs};
 	struct tab_volume *v = calloc(1, sizeof(*v));
@@ -409,7 +409,7 @@ static void test_volume_without_aws(void)
 {
 	char root[] = "/tmp/luksbox-sys-XXXXXX";
 	static struct vol_devs d;
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	unsigned k;
 	int r;
 
@@ -475,7 +475,7 @@ static void test_both_callers_agree(void)
 	const char *bin = test_bin;
 	char root[] = "/tmp/luksbox-sys-XXXXXX", out[4096], want[4096], rel[64];
 	static struct vol_devs d;
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	unsigned k, i;
 	size_t o;
 	int rc, r;

@@ -14,6 +14,7 @@
 #include "t.h"
 #include "fake_tree.h"
 #include "block/md.h"
+#include "lib/uuid.h"
 
 #define GIB (1024ULL * 1024 * 1024)
 
@@ -198,7 +199,7 @@ static void test_mdadm_examine(void)
 
 	r = make_array("web", sizes, 4, paths, sbs);
 	CHECKF(r == 0, "make_array %d", r);
-	md_uuid_str(fixed_uuid, uuid);
+	uuid_text_md(fixed_uuid, uuid);
 	for (i = 0; i < 4 && !r; i++) {
 		r = examine(paths[i], out, sizeof(out));
 		CHECKF(r == 0, "mdadm --examine %s: %.200s", paths[i], out);
@@ -341,15 +342,15 @@ static void test_name_match(void)
 	CHECK(md_name_valid("..") == -EINVAL);
 	CHECK(md_name_valid("a:b") == -EINVAL);
 	CHECK(md_name_valid("0123456789012345678901234567890123") == -EINVAL);
-	CHECK(md_uuid_parse("01234567:89abcdef:fedcba98:76543210", u) == 0 &&
+	CHECK(uuid_read("01234567:89abcdef:fedcba98:76543210", u) == 0 &&
 	      !memcmp(u, fixed_uuid, 16));
-	CHECK(md_uuid_parse("01234567-89ab-cdef-fedc-ba9876543210", u) == 0 &&
+	CHECK(uuid_read("01234567-89ab-cdef-fedc-ba9876543210", u) == 0 &&
 	      !memcmp(u, fixed_uuid, 16));
-	CHECK(md_uuid_parse("0123456789ABCDEFFEDCBA9876543210", u) == 0 &&
+	CHECK(uuid_read("0123456789ABCDEFFEDCBA9876543210", u) == 0 &&
 	      !memcmp(u, fixed_uuid, 16));
-	CHECK(md_uuid_parse("0123456789abcdeffedcba987654321", u) == -EINVAL);
-	CHECK(md_uuid_parse("0123456789abcdeffedcba98765432100", u) == -EINVAL);
-	CHECK(md_uuid_parse("0123456789abcdeffedcba987654321g", u) == -EINVAL);
+	CHECK(uuid_read("0123456789abcdeffedcba987654321", u) == -EINVAL);
+	CHECK(uuid_read("0123456789abcdeffedcba98765432100", u) == -EINVAL);
+	CHECK(uuid_read("0123456789abcdeffedcba987654321g", u) == -EINVAL);
 }
 
 /* A valid superblock in BUF to break in one place. */

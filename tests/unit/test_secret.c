@@ -2,7 +2,6 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define T_SUITE "unit/secret"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -147,56 +146,6 @@ static void test_harden_process(void)
 	umask(old);
 }
 
-/* Files in DIR besides "." and "..". */
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	while (d && (e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
-
-/* A new file with exactly its mode, never a replaced one, never through a
- * symlink, no temporary left behind. */
-static void test_file_write(void)
-{
-	char dir[] = "/tmp/test_secret.XXXXXX", p[64], q[64], l[64], buf[16];
-	struct stat st;
-	int fd;
-	ssize_t n;
-
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(p, sizeof(p), "%s/key", dir);
-	snprintf(q, sizeof(q), "%s/recovery", dir);
-	snprintf(l, sizeof(l), "%s/link", dir);
-	CHECK(secret_file_write(p, "secret", 6, 0600) == 0);
-	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600 &&
-	      st.st_size == 6);
-	CHECK(secret_file_write(q, "r", 1, 0400) == 0);
-	CHECK(stat(q, &st) == 0 && (st.st_mode & 07777) == 0400);
-	/* An existing file stays as it was. */
-	CHECK(secret_file_write(p, "other!!", 7, 0600) == -EEXIST);
-	fd = open(p, O_RDONLY);
-	n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
-	CHECK(n == 6 && !memcmp(buf, "secret", 6));
-	if (fd >= 0)
-		close(fd);
-	/* A dangling symlink is not followed: nothing appears at its target. */
-	CHECK(symlink("/tmp/test_secret_nowhere", l) == 0);
-	CHECK(secret_file_write(l, "x", 1, 0600) == -EEXIST);
-	CHECK(access("/tmp/test_secret_nowhere", F_OK) < 0);
-	CHECK(entries(dir) == 3);
-	unlink(p);
-	unlink(q);
-	unlink(l);
-	rmdir(dir);
-}
-
 int main(void)
 {
 	T_RUN(test_arena_locked_and_undumpable);
@@ -204,6 +153,5 @@ int main(void)
 	T_RUN(test_reset_wipes_every_byte);
 	T_RUN(test_wipe_and_cmp);
 	T_RUN(test_harden_process);
-	T_RUN(test_file_write);
 	return T_END();
 }

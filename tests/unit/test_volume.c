@@ -28,7 +28,7 @@ static void test_recovery_file_exists(void)
 	struct vol_env env = {0};
 	struct tab_volume v = {0};
 	struct vol_devs d = {0};
-	struct vol_error e;
+	struct msg_error e;
 	char file[80], moved[90], buf[64] = "";
 	struct stat st;
 	int fd, r;
@@ -67,11 +67,11 @@ static void test_recovery_file_exists(void)
 /* What a log or step callback was handed. */
 struct heard {
 	int calls;
-	enum vol_level level;
+	enum msg_level level;
 	char msg[2048];
 };
 
-static void hear_log(void *arg, enum vol_level level, const char *msg)
+static void hear_log(void *arg, enum msg_level level, const char *msg)
 {
 	struct heard *h = arg;
 
@@ -94,20 +94,20 @@ static void hear_step(void *arg, const char *name)
 static void test_report(void)
 {
 	struct vol_env env = {0};
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	struct heard h = {0};
 	char longer[1500];
 
-	vol_say(&env, VOL_INFO, "nobody listens %d", 1);
+	vol_say(&env, MSG_INFO, "nobody listens %d", 1);
 	vol_step_done(&env, "md");
 	env.log.fn = hear_log;
 	env.log.arg = &h;
-	vol_say(&env, VOL_WARN, "%s: %d", "vol", 42);
-	CHECK(h.calls == 1 && h.level == VOL_WARN && !strcmp(h.msg, "vol: 42"));
+	vol_say(&env, MSG_WARN, "%s: %d", "vol", 42);
+	CHECK(h.calls == 1 && h.level == MSG_WARN && !strcmp(h.msg, "vol: 42"));
 	/* A line longer than vol_say()'s buffer is cut, never overrun. */
 	memset(longer, 'x', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
-	vol_say(&env, VOL_INFO, "%s", longer);
+	vol_say(&env, MSG_INFO, "%s", longer);
 	CHECK(h.calls == 2 && strlen(h.msg) == 1023);
 	vol_what(&e, "open %s", "cassandra");
 	CHECK(!strcmp(e.what, "open cassandra"));
@@ -204,7 +204,7 @@ static void test_blank_devices(void)
 	struct vol_env env = {0};
 	struct tab_volume v = {0};
 	struct md_array arr;
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	char w[300] = "";
 	int fd;
 
@@ -235,7 +235,7 @@ static void test_unmounted(void)
 {
 	struct vol_env env = {0};
 	struct tab_volume v = {0};
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 
 	snprintf(v.name, sizeof(v.name), "luksbox-unit-absent");
 	CHECK(mapping_mounted(&v) == 0);
@@ -256,7 +256,7 @@ static void test_add_recovery_refuses(void)
 	struct secret_arena arena = {0};
 	struct vol_env env = {0};
 	struct tab_volume v = {0};
-	struct vol_error e = {0};
+	struct msg_error e = {0};
 	struct heard h = {0};
 	unsigned char secret[SECRET_BYTES] = {0};
 	char file[80], buf[16] = "";
@@ -289,7 +289,7 @@ static void test_add_recovery_refuses(void)
 	memset(&e, 0, sizeof(e));
 	snprintf(v.recovery, sizeof(v.recovery), "prompt");
 	CHECK(add_recovery(&env, &v, NULL, secret, &e) == 0 && !e.err);
-	CHECK(h.calls == 1 && h.level == VOL_WARN &&
+	CHECK(h.calls == 1 && h.level == MSG_WARN &&
 	      strstr(h.msg, "no terminal"));
 	secret_arena_fini(&arena);
 }
