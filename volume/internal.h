@@ -28,14 +28,6 @@ enum {
 void vol_say(const struct vol_env *env, enum msg_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* E->what: "unable to WHAT". */
-void vol_what(struct msg_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* E->why and E->err; returns ERR, so `return vol_why(e, -EIO, "...")`. */
-int vol_why(struct msg_error *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Tell ENV's step callback (none: nothing) that step NAME is done. */
 void vol_step_done(const struct vol_env *env, const char *name);
 
