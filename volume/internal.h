@@ -35,9 +35,6 @@ void vol_step_done(const struct vol_env *env, const char *name);
  * where): -EPROTO with E saying so and what to do. */
 int refuse_header(struct msg_error *e, const char *dev, const char *refused);
 
-/* The AWS error of ENV's last call, as one line in OUT (CAP bytes). */
-void vol_aws_why(const struct vol_env *env, char *out, size_t cap);
-
 /* ---- devices.c: the devices and their array ----------------------------- */
 
 /* The device number of the block device node PATH, 0 when it is none. */

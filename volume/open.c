@@ -98,7 +98,7 @@ static int unlock_with_kms(const struct vol_env *env,
 	struct kms_context ctx;
 	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
 	const char *json, *vol, *field;
-	char msg[600];
+	struct msg_error ae; /* the KMS failure of one token */
 	int i, r, n;
 
 	if (!t || !secret) {
@@ -147,11 +147,11 @@ static int unlock_with_kms(const struct vol_env *env,
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
 				t->blob_len, secret, SECRET_CAP, NULL, 0);
 		if (n < 0) {
-			vol_aws_why(env, msg, sizeof(msg));
+			aws_error_msg(&env->aws->error, &ae);
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
-				     msg);
+				     ae.why);
 			vol_say(env, MSG_WARN, "%s: token %d (%s): %s", v->name,
-				i, t->key_id, msg);
+				i, t->key_id, ae.why);
 			continue;
 		}
 		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);

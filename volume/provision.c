@@ -142,7 +142,7 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 			struct msg_error *e)
 {
 	struct kms_context ctx = {0};
-	char msg[600];
+	struct msg_error ae;
 	const char *region;
 	size_t i, k;
 	int n;
@@ -169,9 +169,9 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 					  t->blob, sizeof(t->blob), t->key_id,
 					  sizeof(t->key_id));
 		if (n < 0) {
-			vol_aws_why(env, msg, sizeof(msg));
+			aws_error_msg(&env->aws->error, &ae);
 			return msg_why(e, n, "KMS GenerateDataKey with %s: %s",
-				       v->keys[k].key_id, msg);
+				       v->keys[k].key_id, ae.why);
 		}
 		t->blob_len = (size_t)n;
 		if (!t->key_id[0])

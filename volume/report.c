@@ -40,9 +40,3 @@ int refuse_header(struct msg_error *e, const char *dev, const char *refused)
 		"luksHeaderRestore)",
 		dev, refused);
 }
-
-/* The AWS error of the last call, as one line. */
-void vol_aws_why(const struct vol_env *env, char *out, size_t cap)
-{
-	aws_error_format(&env->aws->error, out, cap);
-}

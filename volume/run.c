@@ -133,7 +133,7 @@ int volrun_init(struct volrun *r, struct msg_ctx *m, enum msg_level level,
 
 int volrun_aws(struct volrun *r)
 {
-	char why[800];
+	struct msg_error e;
 	int err;
 
 	if (r->aws)
@@ -144,12 +144,12 @@ int volrun_aws(struct volrun *r)
 				  "out of memory");
 	err = aws_init(r->aws, &r->arena, &r->aws_opts);
 	if (err) {
-		aws_error_format(&r->aws->error, why, sizeof(why));
+		aws_error_msg(&r->aws->error, &e);
 		aws_fini(r->aws);
 		free(r->aws);
 		r->aws = NULL;
 		return msg_failed(r->msg, msg_exit_class(err),
-				  "set up the AWS client", why);
+				  "set up the AWS client", e.why);
 	}
 	r->env.aws = r->aws;
 	return 0;
