@@ -196,7 +196,7 @@ int volrun_table(struct volrun *r, const char *path, int allow_missing,
 		 struct tab *t)
 {
 	struct tab_error te = {0};
-	char text[MSG_MAX];
+	struct msg_error e;
 	int err;
 
 	err = tab_load(path, t, &te);
@@ -206,13 +206,6 @@ int volrun_table(struct volrun *r, const char *path, int allow_missing,
 	}
 	if (!err)
 		return 0;
-	if (te.line)
-		snprintf(text, sizeof(text),
-			 "unable to read %s: line %u: '%s': %s", path, te.line,
-			 te.word, te.why);
-	else
-		snprintf(text, sizeof(text), "unable to read %s: %s", path,
-			 te.why[0] ? te.why : strerror(-err));
-	msg_put(r->msg, MSG_ERR, text);
-	return EXIT_FAIL;
+	tab_error_msg(&te, err, path, &e);
+	return msg_failed(r->msg, EXIT_FAIL, e.what, e.why);
 }
