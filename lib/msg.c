@@ -216,6 +216,11 @@ int msg_why(struct msg_error *e, int err, const char *fmt, ...)
 	return err;
 }
 
+int msg_errno(struct msg_error *e, int err)
+{
+	return msg_why(e, err, "%s", strerror(-err));
+}
+
 int msg_report(struct msg_ctx *m, const struct msg_error *e)
 {
 	return msg_failed(m, msg_exit_class(e->err ? e->err : -EIO), e->what,

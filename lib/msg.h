@@ -137,6 +137,10 @@ void msg_what(struct msg_error *e, const char *fmt, ...)
 int msg_why(struct msg_error *e, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* E->why strerror(ERR) and E->err ERR (-errno), for a failure with
+ * nothing to add to the errno's text. Returns ERR. */
+int msg_errno(struct msg_error *e, int err);
+
 /* Report E with msg_failed(); returns its exit code: msg_exit_class() of
  * E->err (-EIO when it is 0). */
 int msg_report(struct msg_ctx *m, const struct msg_error *e);

@@ -124,7 +124,8 @@ static int our_running_array(const struct vol_env *env,
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e)
 {
-	char w[256] = "", md[64] = "";
+	struct msg_error me; /* md's, said after ours */
+	char md[64] = "";
 	int r, stop;
 
 	memset(e, 0, sizeof(*e));
@@ -164,7 +165,7 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 			v->name);
 	}
 	if (stop) {
-		r = md_stop(md, w, sizeof(w));
+		r = md_stop(md, &me);
 		if (r == 0)
 			vol_say(env, MSG_INFO,
 				"%s: stopped its RAID0 array /dev/%s", v->name,
@@ -172,7 +173,7 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 		else if (r != -ENOENT)
 			return msg_why(
 				e, r, "cannot stop its RAID0 array /dev/%s: %s",
-				md, w[0] ? w : strerror(-r));
+				md, me.why);
 	}
 	return 0;
 }

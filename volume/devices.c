@@ -138,7 +138,7 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	const char *devs[VOL_MAX_DEVS];
 	struct md_ident id = {.name = v->name};
 	struct md_member *m = calloc(VOL_MAX_DEVS, sizeof(*m));
-	char w[512] = "";
+	struct msg_error me; /* md's, said after ours */
 	unsigned i;
 	int r;
 
@@ -147,16 +147,16 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	for (i = 0; i < d->n; i++)
 		devs[i] = d->path[i];
 	/* None of the devices in the array: blank, or somebody else's. */
-	r = md_find_members(&id, devs, d->n, 0, m, VOL_MAX_DEVS, w, sizeof(w));
+	r = md_find_members(&id, devs, d->n, 0, m, VOL_MAX_DEVS, &me);
 	free(m);
 	if (r == 0)
 		return 0;
-	r = md_assemble(&id, devs, d->n, 0, arr, w, sizeof(w));
+	r = md_assemble(&id, devs, d->n, 0, arr, &me);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return msg_why(e, r, "cannot assemble its RAID0 array: %s",
-			       w[0] ? w : strerror(-r));
+			       me.why);
 	vol_say(env, MSG_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
 		array_path(arr), arr->reused ? "already running" : "assembled",
 		arr->ndevs);

@@ -490,7 +490,8 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	struct wrapped w[TAB_MAX_KEYS];
 	struct md_create mc = {.name = v->name};
 	struct md_array arr;
-	char target[TAB_PATH], mw[512] = "";
+	struct msg_error me; /* md's, said after ours */
+	char target[TAB_PATH];
 	unsigned i;
 	int r;
 
@@ -531,12 +532,12 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 			vol_say(env, MSG_INFO,
 				"%s: creating RAID0 over %u devices", v->name,
 				d->n);
-			r = md_create(&mc, devs, d->n, 0, &arr, mw, sizeof(mw));
+			r = md_create(&mc, devs, d->n, 0, &arr, &me);
 			if (r < 0)
 				return msg_why(e, r,
 					       "cannot create the RAID0 "
 					       "array: %s",
-					       mw[0] ? mw : strerror(-r));
+					       me.why);
 			snprintf(target, sizeof(target), "%s",
 				 array_path(&arr));
 			vol_step_done(env, "md");
