@@ -248,11 +248,10 @@ static int emit(struct secret_arena *a, const struct opts *o, const char *path,
 
 static int aws_fail(struct aws_client *c, const char *what)
 {
-	char msg[1024];
+	struct msg_error e;
 
-	aws_error_format(&c->error, msg, sizeof(msg));
-	return fail(msg_exit_class(c->error.err ? c->error.err : -EIO),
-		    "%s: %s", what, msg);
+	aws_error_msg(&c->error, &e);
+	return msg_failed(&applet_msg, msg_exit_class(e.err), what, e.why);
 }
 
 static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)

@@ -331,7 +331,8 @@ static void report_array(const struct opts *o, const struct md_array *a,
 static int check_name_free(const struct opts *o)
 {
 	struct md_ident id = {.name = o->name};
-	char(*paths)[128], why[300], uuid[36];
+	struct msg_error e; /* a candidate that cannot be read: skipped */
+	char(*paths)[128], uuid[36];
 	const char **cands;
 	struct md_member *m;
 	struct stat st;
@@ -353,8 +354,7 @@ static int check_name_free(const struct opts *o)
 	}
 	for (i = 0; i < (unsigned)n; i++)
 		cands[i] = paths[i];
-	n = md_find_members(&id, cands, (unsigned)n, 0, m, MD_MAX_DEVS, why,
-			    sizeof(why));
+	n = md_find_members(&id, cands, (unsigned)n, 0, m, MD_MAX_DEVS, &e);
 	for (i = 0; n > 0 && i < (unsigned)n; i++) {
 		for (j = 0; j < o->ndevs; j++)
 			if (!stat(o->devs[j], &st) && st.st_rdev == m[i].devno)
@@ -387,7 +387,7 @@ static int cmd_create(const struct opts *o)
 {
 	struct md_create c = {.name = o->name, .chunk_sectors = o->chunk};
 	struct md_array a;
-	char why[300];
+	struct msg_error e;
 	unsigned i;
 	int r;
 
@@ -414,10 +414,10 @@ static int cmd_create(const struct opts *o)
 	if (r)
 		return r;
 	r = md_create(&c, (const char *const *)o->devs, o->ndevs, o->readahead,
-		      &a, why, sizeof(why));
+		      &a, &e);
 	if (r)
 		return fail(r == -EBUSY ? EXIT_TEMP : EXIT_FAIL,
-			    "create array %s: %s", o->name, why);
+			    "create array %s: %s", o->name, e.why);
 	report_array(o, &a, "created");
 	return EXIT_OK;
 }
@@ -429,7 +429,8 @@ static int cmd_assemble(const struct opts *o)
 	struct md_ident id = {.name = o->name};
 	struct md_member *m;
 	const char *const *devs = (const char *const *)o->devs;
-	char what[64], why[400];
+	struct msg_error e;
+	char what[64];
 	struct md_array a;
 	int r;
 
@@ -463,29 +464,27 @@ static int cmd_assemble(const struct opts *o)
 		m = calloc(MD_MAX_DEVS, sizeof(*m));
 		if (!m)
 			return fail(EXIT_FAIL, "assemble: out of memory");
-		r = md_find_members(&id, devs, o->ndevs, 1, m, MD_MAX_DEVS, why,
-				    sizeof(why));
+		r = md_find_members(&id, devs, o->ndevs, 1, m, MD_MAX_DEVS, &e);
 		free(m);
 		if (r < 0)
 			return fail(EXIT_FAIL, "assemble array %s: %s", what,
-				    why);
+				    e.why);
 	}
-	r = md_assemble(&id, devs, o->ndevs, o->readahead, &a, why,
-			sizeof(why));
+	r = md_assemble(&id, devs, o->ndevs, o->readahead, &a, &e);
 	if (r == -ENOENT)
 		return fail(EXIT_FAIL,
 			    "assemble array %s: %s (blank disks after a "
 			    "stop/start? create the array again)",
-			    what, why);
+			    what, e.why);
 	if (r == -ENODEV)
 		return fail(o->ndevs ? EXIT_FAIL : EXIT_TEMP,
 			    "assemble array %s: %s; nothing was started%s",
-			    what, why,
+			    what, e.why,
 			    o->ndevs ? "" : " (a disk not attached yet?)");
 	if (r)
 		return fail(r == -EBUSY ? EXIT_TEMP : EXIT_FAIL,
 			    "assemble array %s: %s; nothing was started", what,
-			    why);
+			    e.why);
 	report_array(o, &a, a.reused ? "reusing running" : "started");
 	return EXIT_OK;
 }
@@ -519,26 +518,27 @@ static int array_kname(const char *what, char *out, size_t len)
 
 static int cmd_stop(const struct opts *o)
 {
-	char why[300], kname[64];
+	struct msg_error e;
+	char kname[64];
 	int r;
 
 	if (o->ndevs != 1)
 		return usage_error("stop needs one array: NAME, /dev/md/NAME "
 				   "or /dev/mdN");
-	r = md_stop(o->devs[0], why, sizeof(why));
+	r = md_stop(o->devs[0], &e);
 	/* md only knows "busy": the mount table, sysfs holders or /proc
 	 * know who. */
 	if (r == -EBUSY && !array_kname(o->devs[0], kname, sizeof(kname)) &&
-	    probe_in_use(NULL, kname, why, sizeof(why)) != 1) {
+	    probe_in_use(NULL, kname, e.why, sizeof(e.why)) != 1) {
 		char dev[80], who[200];
 
 		snprintf(dev, sizeof(dev), "/dev/%s", kname);
 		if (probe_open_by(NULL, dev, who, sizeof(who)) == 1)
-			snprintf(why, sizeof(why), "%s is %s", dev, who);
+			msg_why(&e, r, "%s is %s", dev, who);
 	}
 	if (r)
 		return fail(msg_exit_class(r), "stop array %s: %s", o->devs[0],
-			    why);
+			    e.why);
 	note("stopped %s", o->devs[0]);
 	return EXIT_OK;
 }

@@ -47,6 +47,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct msg_error; /* lib/msg.h: each failure below fills E's why and err */
+
 #define MD_SB_MAGIC_LE 0xa92b4efcU
 #define MD_SB_BYTES 4096      /* superblock block, incl. dev_roles */
 #define MD_SB12_OFFSET 4096   /* v1.2: 4 KiB from the start */
@@ -219,29 +221,29 @@ struct md_ident {
  * belonging to the array ID into MEMBERS (room for MAX). Unreadable
  * candidates and ones without a superblock are skipped, except that with
  * STRICT (the user named the devices) each must be a member: then -ENODEV
- * names the first that is not in WHY. Superblocks with a bad checksum or
- * impossible fields are never members. Matching by name when two different
- * arrays carry it is -ENOTUNIQ (WHY names both UUIDs). Returns the count
- * found (0 when none) or -errno.
+ * with E->why naming the first that is not. Superblocks with a bad
+ * checksum or impossible fields are never members. Matching by name when
+ * two different arrays carry it is -ENOTUNIQ (E->why names both UUIDs).
+ * Returns the count found (0 when none) or -errno with E filled.
  */
 int md_find_members(const struct md_ident *id, const char *const *cands,
 		    unsigned n, int strict, struct md_member *members,
-		    unsigned max, char *why, size_t whylen);
+		    unsigned max, struct msg_error *e);
 
 /*
  * Check that MEMBERS[0..N-1] form one whole RAID0 array we can start:
  * the same UUID, level 0, geometry (raid_disks, chunk, layout, features,
  * ctime, size) and events on all; exactly one member in every slot
- * 0..raid_disks-1. Returns 0, or with one line in WHY:
- *   -ENODEV     a slot has no member (WHY names the slot(s) missing);
+ * 0..raid_disks-1. Returns 0, or with one line in E->why:
+ *   -ENODEV     a slot has no member (E->why names the slot(s) missing);
  *   -EEXIST     two devices claim one slot (a restored snapshot beside its
- *               original; WHY names both);
+ *               original; E->why names both);
  *   -EINVAL     members disagree on geometry or events, or the array is not
  *               RAID0 v1.x with features we understand.
  * Nothing is written.
  */
-int md_check_members(const struct md_member *members, unsigned n, char *why,
-		     size_t whylen);
+int md_check_members(const struct md_member *members, unsigned n,
+		     struct msg_error *e);
 
 /*
  * Block-device candidates for a scan: /dev/NAME for every entry of
@@ -290,30 +292,28 @@ int md_start(const struct md_member *members, unsigned n, unsigned readahead,
  * mounted or held device fails with -EBUSY before anything is written),
  * write the superblocks, start the array. DEVS are block devices; the caller
  * has checked them for signatures (block/probe.h) and use (block/inuse.h).
- * Returns 0 or -errno; WHY names the device that failed.
+ * Returns 0 or -errno with E filled (E->why names the device that failed).
  */
 int md_create(const struct md_create *c, const char *const *devs, unsigned n,
-	      unsigned readahead, struct md_array *out, char *why,
-	      size_t whylen);
+	      unsigned readahead, struct md_array *out, struct msg_error *e);
 
 /*
  * Assemble the array ID from the N devices DEVS (all must be members), or
  * from every block device in /sys/class/block when N is 0. A running array
  * with the same UUID is reused (OUT->reused); an inactive partial one is
  * stopped first. Returns 0 or what md_find_members(), md_check_members() and
- * md_start() return (-ENOENT: no member found at all), with WHY set.
+ * md_start() return (-ENOENT: no member found at all), with E filled.
  */
 int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
-		unsigned readahead, struct md_array *out, char *why,
-		size_t whylen);
+		unsigned readahead, struct md_array *out, struct msg_error *e);
 
 /*
  * Stop the array WHAT: /dev/mdN, mdN, /dev/md/NAME or NAME. Refuses with
- * -EBUSY while it is open, with WHY saying what holds it (a device-mapper
- * device by name, a mount point, or "an open file descriptor"). Removes
- * /dev/md/NAME when it points at the stopped array. Returns 0, -ENOENT
- * (no such array), -EBUSY, or -errno.
+ * -EBUSY while it is open, with E->why saying what holds it (a
+ * device-mapper device by name, a mount point, or "an open file
+ * descriptor"). Removes /dev/md/NAME when it points at the stopped array.
+ * Returns 0, or with E filled -ENOENT (no such array), -EBUSY, or -errno.
  */
-int md_stop(const char *what, char *why, size_t whylen);
+int md_stop(const char *what, struct msg_error *e);
 
 #endif

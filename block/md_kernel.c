@@ -23,6 +23,7 @@
 
 #include "block/md.h"
 #include "lib/io.h"
+#include "lib/msg.h"
 #include "lib/proc.h"
 #include "lib/uuid.h"
 
@@ -317,8 +318,7 @@ static int md_running(const char *mdname)
 }
 
 int md_create(const struct md_create *c, const char *const *devs, unsigned n,
-	      unsigned readahead, struct md_array *out, char *why,
-	      size_t whylen)
+	      unsigned readahead, struct md_array *out, struct msg_error *e)
 {
 	struct md_member *m;
 	uint64_t sectors[MD_MAX_DEVS];
@@ -327,19 +327,15 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
 	unsigned i, j;
 	int r = 0;
 
-	if (!n || n > MD_MAX_DEVS || md_name_valid(c->name)) {
-		snprintf(why, whylen, "bad name or number of devices");
-		return -EINVAL;
-	}
-	if (!link_target(c->name, mdname, sizeof(mdname)) &&
-	    md_running(mdname)) {
-		snprintf(why, whylen, "an array named %s is running as /dev/%s",
-			 c->name, mdname);
-		return -EEXIST;
-	}
+	if (!n || n > MD_MAX_DEVS || md_name_valid(c->name))
+		return msg_why(e, -EINVAL, "bad name or number of devices");
+	if (!link_target(c->name, mdname, sizeof(mdname)) && md_running(mdname))
+		return msg_why(e, -EEXIST,
+			       "an array named %s is running as /dev/%s",
+			       c->name, mdname);
 	m = calloc(n, sizeof(*m));
 	if (!m)
-		return -ENOMEM;
+		return msg_errno(e, -ENOMEM);
 	for (i = 0; i < n; i++)
 		fds[i] = -1;
 	for (i = 0; i < n; i++) {
@@ -348,25 +344,23 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
 		fds[i] = md_open_member(devs[i], O_RDWR | O_EXCL, &m[i].sectors,
 					&m[i].devno);
 		if (fds[i] < 0) {
-			r = fds[i];
-			snprintf(why, whylen, "open %s: %s%s", devs[i],
-				 strerror(-r),
-				 r == -EBUSY ? " (mounted, or held by md or dm)"
-					     : "");
+			r = msg_why(e, fds[i], "open %s: %s%s", devs[i],
+				    strerror(-fds[i]),
+				    fds[i] == -EBUSY
+					    ? " (mounted, or held by md or dm)"
+					    : "");
 			goto out_close;
 		}
 		if (!m[i].devno) {
-			snprintf(why, whylen, "%s is not a block device",
-				 devs[i]);
-			r = -ENOTBLK;
+			r = msg_why(e, -ENOTBLK, "%s is not a block device",
+				    devs[i]);
 			goto out_close;
 		}
 		for (j = 0; j < i; j++)
 			if (m[j].devno == m[i].devno) {
-				snprintf(why, whylen,
-					 "%s and %s are one device", devs[j],
-					 devs[i]);
-				r = -EINVAL;
+				r = msg_why(e, -EINVAL,
+					    "%s and %s are one device", devs[j],
+					    devs[i]);
 				goto out_close;
 			}
 		sectors[i] = m[i].sectors;
@@ -376,7 +370,7 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
 		struct md_sb *sbs = calloc(n, sizeof(*sbs));
 
 		if (!sbs) {
-			r = -ENOMEM;
+			r = msg_errno(e, -ENOMEM);
 			goto out_close;
 		}
 		r = md_plan_create(c, sectors, n, sbs);
@@ -385,18 +379,17 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
 		free(sbs);
 	}
 	if (r) {
-		snprintf(why, whylen, "%s",
-			 r == -ENOSPC
-				 ? "a device is too small for the data offset "
-				   "plus one chunk"
-				 : "plan the superblocks");
+		msg_why(e, r, "%s",
+			r == -ENOSPC ? "a device is too small for the data "
+				       "offset plus one chunk"
+				     : "plan the superblocks");
 		goto out_close;
 	}
 	for (i = 0; i < n; i++) {
 		r = md_write_sb(fds[i], m[i].sectors, &m[i].sb);
 		if (r) {
-			snprintf(why, whylen, "write the superblock to %s: %s",
-				 devs[i], strerror(-r));
+			msg_why(e, r, "write the superblock to %s: %s", devs[i],
+				strerror(-r));
 			goto out_close;
 		}
 	}
@@ -407,7 +400,7 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
 	}
 	r = md_start(m, n, readahead, out);
 	if (r)
-		snprintf(why, whylen, "start the array: %s", strerror(-r));
+		msg_why(e, r, "start the array: %s", strerror(-r));
 out_close:
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
@@ -432,8 +425,7 @@ static int stop_md(const char *mdname)
 }
 
 int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
-		unsigned readahead, struct md_array *out, char *why,
-		size_t whylen)
+		unsigned readahead, struct md_array *out, struct msg_error *e)
 {
 	char(*paths)[128] = NULL;
 	const char **cands = NULL;
@@ -444,28 +436,27 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 
 	m = calloc(MD_MAX_DEVS, sizeof(*m));
 	if (!m)
-		return -ENOMEM;
+		return msg_errno(e, -ENOMEM);
 	if (!n) {
 		paths = calloc(256, sizeof(*paths));
 		cands = calloc(256, sizeof(*cands));
-		r = -ENOMEM;
-		if (!paths || !cands)
+		if (!paths || !cands) {
+			r = msg_errno(e, -ENOMEM);
 			goto out;
+		}
 		r = md_scan_candidates(NULL, paths, 256);
 		if (r < 0) {
-			snprintf(why, whylen, "scan /sys/class/block: %s",
-				 strerror(-r));
+			msg_why(e, r, "scan /sys/class/block: %s",
+				strerror(-r));
 			goto out;
 		}
 		n = (unsigned)r;
 		for (i = 0; i < n; i++)
 			cands[i] = paths[i];
 		devs = cands;
-		found = md_find_members(id, devs, n, 0, m, MD_MAX_DEVS, why,
-					whylen);
+		found = md_find_members(id, devs, n, 0, m, MD_MAX_DEVS, e);
 	} else {
-		found = md_find_members(id, devs, n, 1, m, MD_MAX_DEVS, why,
-					whylen);
+		found = md_find_members(id, devs, n, 1, m, MD_MAX_DEVS, e);
 	}
 	if (found < 0) {
 		r = found;
@@ -474,10 +465,10 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	if (!found) {
 		if (id->has_uuid)
 			uuid_text_md(id->uuid, uuid);
-		snprintf(why, whylen, "no member of %s found on %u %sdevice%s",
-			 id->has_uuid ? uuid : id->name, n,
-			 cands ? "block " : "", n == 1 ? "" : "s");
-		r = -ENOENT;
+		r = msg_why(e, -ENOENT,
+			    "no member of %s found on %u %sdevice%s",
+			    id->has_uuid ? uuid : id->name, n,
+			    cands ? "block " : "", n == 1 ? "" : "s");
 		goto out;
 	}
 	/* Already running (udev or an earlier boot step): reuse it. */
@@ -497,6 +488,8 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 			    ? 0
 			    : make_link(out->name, mdname, out->link,
 					sizeof(out->link));
+		if (r)
+			msg_errno(e, r);
 		goto out;
 	}
 	if (r == -EINPROGRESS) {
@@ -504,21 +497,20 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 		 * so it has to go before the whole array can start. */
 		r = stop_md(out->dev + 5);
 		if (r) {
-			snprintf(why, whylen, "stop the partial array %s: %s",
-				 out->dev, strerror(-r));
+			msg_why(e, r, "stop the partial array %s: %s", out->dev,
+				strerror(-r));
 			goto out;
 		}
 	} else if (r < 0) {
-		snprintf(why, whylen, "look for running arrays: %s",
-			 strerror(-r));
+		msg_why(e, r, "look for running arrays: %s", strerror(-r));
 		goto out;
 	}
-	r = md_check_members(m, (unsigned)found, why, whylen);
+	r = md_check_members(m, (unsigned)found, e);
 	if (r)
 		goto out;
 	r = md_start(m, (unsigned)found, readahead, out);
 	if (r)
-		snprintf(why, whylen, "start the array: %s", strerror(-r));
+		msg_why(e, r, "start the array: %s", strerror(-r));
 out:
 	free(paths);
 	free(cands);
@@ -550,67 +542,60 @@ static void drop_links(const char *mdname)
 	closedir(d);
 }
 
-int md_stop(const char *what, char *why, size_t whylen)
+int md_stop(const char *what, struct msg_error *e)
 {
 	char mdname[32], path[300], holder[64], dmname[128];
 	const char *base = strrchr(what, '/') ? strrchr(what, '/') + 1 : what;
 	DIR *d;
-	struct dirent *e;
+	struct dirent *de;
 	int fd, r;
 
 	if (!strncmp(what, "/dev/md/", 8) || !strchr(what, '/')) {
 		if (!strchr(what, '/') && is_md_name(what))
 			snprintf(mdname, sizeof(mdname), "%s", what);
-		else if (link_target(base, mdname, sizeof(mdname))) {
-			snprintf(why, whylen, "no array named %s (/dev/md/%s)",
-				 base, base);
-			return -ENOENT;
-		}
+		else if (link_target(base, mdname, sizeof(mdname)))
+			return msg_why(e, -ENOENT,
+				       "no array named %s (/dev/md/%s)", base,
+				       base);
 	} else if (!strncmp(what, "/dev/", 5) && is_md_name(base)) {
 		snprintf(mdname, sizeof(mdname), "%s", base);
 	} else {
-		snprintf(why, whylen, "%s is not an md array", what);
-		return -EINVAL;
+		return msg_why(e, -EINVAL, "%s is not an md array", what);
 	}
-	if (!md_running(mdname)) {
-		snprintf(why, whylen, "/dev/%s is not running", mdname);
-		return -ENOENT;
-	}
+	if (!md_running(mdname))
+		return msg_why(e, -ENOENT, "/dev/%s is not running", mdname);
 	snprintf(path, sizeof(path), "/sys/block/%s/holders", mdname);
 	d = opendir(path);
 	holder[0] = '\0';
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && !holder[0] &&
-		    strlen(e->d_name) < sizeof(holder))
-			memcpy(holder, e->d_name, strlen(e->d_name) + 1);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && !holder[0] &&
+		    strlen(de->d_name) < sizeof(holder))
+			memcpy(holder, de->d_name, strlen(de->d_name) + 1);
 	if (d)
 		closedir(d);
 	if (holder[0]) {
 		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", holder);
 		if (io_read_line(path, dmname, sizeof(dmname)))
 			dmname[0] = '\0';
-		snprintf(why, whylen, "/dev/%s is held by %s%s%s%s", mdname,
-			 holder, dmname[0] ? " (" : "", dmname,
-			 dmname[0] ? ")" : "");
-		return -EBUSY;
+		return msg_why(e, -EBUSY, "/dev/%s is held by %s%s%s%s", mdname,
+			       holder, dmname[0] ? " (" : "", dmname,
+			       dmname[0] ? ")" : "");
 	}
 	snprintf(path, sizeof(path), "/dev/%s", mdname);
 	/* O_EXCL fails while a file system is mounted on it. */
 	fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		snprintf(why, whylen, "open %s: %s%s", path, strerror(-r),
-			 r == -EBUSY ? " (mounted, or opened exclusively)"
-				     : "");
-		return r;
+		return msg_why(e, r, "open %s: %s%s", path, strerror(-r),
+			       r == -EBUSY ? " (mounted, or opened exclusively)"
+					   : "");
 	}
 	r = ioctl(fd, STOP_ARRAY, NULL) ? -errno : 0;
 	close(fd);
-	if (r) {
-		snprintf(why, whylen, "stop %s: %s%s", path, strerror(-r),
-			 r == -EBUSY ? " (another program has it open)" : "");
-		return r;
-	}
+	if (r)
+		return msg_why(e, r, "stop %s: %s%s", path, strerror(-r),
+			       r == -EBUSY ? " (another program has it open)"
+					   : "");
 	drop_links(mdname);
 	return 0;
 }

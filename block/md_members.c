@@ -24,6 +24,7 @@
 
 #include "block/md.h"
 #include "lib/io.h"
+#include "lib/msg.h"
 #include "lib/uuid.h"
 
 #define MIB_SECTORS 2048ULL
@@ -216,7 +217,7 @@ int md_open_member(const char *path, int flags, uint64_t *sectors,
 
 int md_find_members(const struct md_ident *id, const char *const *cands,
 		    unsigned n, int strict, struct md_member *members,
-		    unsigned max, char *why, size_t whylen)
+		    unsigned max, struct msg_error *e)
 {
 	struct md_member *m;
 	unsigned i, j, found = 0;
@@ -225,7 +226,7 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 
 	m = malloc(sizeof(*m));
 	if (!m)
-		return -ENOMEM;
+		return msg_errno(e, -ENOMEM);
 	for (i = 0; i < n; i++) {
 		int fd, member;
 
@@ -233,9 +234,8 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 		fd = md_open_member(cands[i], O_RDONLY, &m->sectors, &m->devno);
 		if (fd < 0) {
 			if (strict) {
-				snprintf(why, whylen, "open %s: %s", cands[i],
-					 strerror(-fd));
-				r = fd;
+				r = msg_why(e, fd, "open %s: %s", cands[i],
+					    strerror(-fd));
 				goto out;
 			}
 			continue;
@@ -247,8 +247,8 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 				       : md_name_matches(&m->sb, id->name));
 		if (!member) {
 			if (strict) {
-				snprintf(
-					why, whylen, "%s is not a member: %s",
+				r = msg_why(
+					e, -ENODEV, "%s is not a member: %s",
 					cands[i],
 					r == -ENOENT ? "no md superblock"
 					: r == -EBADMSG
@@ -259,7 +259,6 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 						  "characters or is not UTF-8"
 					: r ? "superblock is damaged"
 					    : "it belongs to another array");
-				r = -ENODEV;
 				goto out;
 			}
 			r = 0;
@@ -268,29 +267,26 @@ int md_find_members(const struct md_ident *id, const char *const *cands,
 		r = 0;
 		for (j = 0; j < found; j++) {
 			if (m->devno && members[j].devno == m->devno) {
-				snprintf(why, whylen,
-					 "%s and %s are one device",
-					 members[j].path, cands[i]);
-				r = -EINVAL;
+				r = msg_why(e, -EINVAL,
+					    "%s and %s are one device",
+					    members[j].path, cands[i]);
 				goto out;
 			}
 			if (!id->has_uuid && memcmp(members[j].sb.set_uuid,
 						    m->sb.set_uuid, 16)) {
 				uuid_text_md(members[j].sb.set_uuid, u1);
 				uuid_text_md(m->sb.set_uuid, u2);
-				snprintf(
-					why, whylen,
+				r = msg_why(
+					e, -ENOTUNIQ,
 					"two arrays are named %s: %s (%s) and %s "
 					"(%s); use --uuid",
 					id->name, u1, members[j].path, u2,
 					cands[i]);
-				r = -ENOTUNIQ;
 				goto out;
 			}
 		}
 		if (found == max) {
-			snprintf(why, whylen, "more than %u members", max);
-			r = -E2BIG;
+			r = msg_why(e, -E2BIG, "more than %u members", max);
 			goto out;
 		}
 		snprintf(m->path, sizeof(m->path), "%s", cands[i]);
@@ -322,8 +318,8 @@ static const char *geometry_diff(const struct md_sb *a, const struct md_sb *b)
 	return NULL;
 }
 
-int md_check_members(const struct md_member *members, unsigned n, char *why,
-		     size_t whylen)
+int md_check_members(const struct md_member *members, unsigned n,
+		     struct msg_error *e)
 {
 	const struct md_member *slot[MD_MAX_DEVS] = {NULL};
 	const struct md_sb *ref;
@@ -332,62 +328,51 @@ int md_check_members(const struct md_member *members, unsigned n, char *why,
 	unsigned i, nmissing = 0;
 	const char *diff;
 
-	if (!n) {
-		snprintf(why, whylen, "no members");
-		return -ENOENT;
-	}
+	if (!n)
+		return msg_why(e, -ENOENT, "no members");
 	ref = &members[0].sb;
 	for (i = 0; i < n; i++) {
 		const struct md_sb *sb = &members[i].sb;
 
-		if (sb->level != 0) {
-			snprintf(why, whylen, "%s: RAID level %d, not RAID0",
-				 members[i].path, (int)sb->level);
-			return -EINVAL;
-		}
-		if (sb->feature_map & ~(uint32_t)MD_FEATURE_RAID0_LAYOUT_BIT) {
-			snprintf(why, whylen, "%s: unsupported features 0x%x",
-				 members[i].path, sb->feature_map);
-			return -EINVAL;
-		}
+		if (sb->level != 0)
+			return msg_why(e, -EINVAL,
+				       "%s: RAID level %d, not RAID0",
+				       members[i].path, (int)sb->level);
+		if (sb->feature_map & ~(uint32_t)MD_FEATURE_RAID0_LAYOUT_BIT)
+			return msg_why(e, -EINVAL,
+				       "%s: unsupported features 0x%x",
+				       members[i].path, sb->feature_map);
 		if (!sb->chunk_sectors ||
-		    (sb->chunk_sectors & (sb->chunk_sectors - 1))) {
-			snprintf(why, whylen, "%s: bad chunk size %u sectors",
-				 members[i].path, sb->chunk_sectors);
-			return -EINVAL;
-		}
-		if (sb->raid_disks > MD_MAX_DEVS) {
-			snprintf(why, whylen, "%s: %u devices, more than %u",
-				 members[i].path, sb->raid_disks, MD_MAX_DEVS);
-			return -EINVAL;
-		}
+		    (sb->chunk_sectors & (sb->chunk_sectors - 1)))
+			return msg_why(e, -EINVAL,
+				       "%s: bad chunk size %u sectors",
+				       members[i].path, sb->chunk_sectors);
+		if (sb->raid_disks > MD_MAX_DEVS)
+			return msg_why(
+				e, -EINVAL, "%s: %u devices, more than %u",
+				members[i].path, sb->raid_disks, MD_MAX_DEVS);
 		diff = geometry_diff(ref, sb);
-		if (diff) {
-			snprintf(why, whylen, "%s and %s disagree on the %s",
-				 members[0].path, members[i].path, diff);
-			return -EINVAL;
-		}
+		if (diff)
+			return msg_why(e, -EINVAL,
+				       "%s and %s disagree on the %s",
+				       members[0].path, members[i].path, diff);
 	}
 	for (i = 0; i < n; i++) {
 		unsigned role = md_sb_role(&members[i].sb);
 
-		if (role >= ref->raid_disks) {
-			snprintf(why, whylen, "%s is not an active member (%s)",
-				 members[i].path,
-				 role == MD_ROLE_SPARE ? "spare"
-				 : role == MD_ROLE_FAULTY
-					 ? "faulty"
-					 : "role out of range");
-			return -EINVAL;
-		}
-		if (slot[role]) {
-			snprintf(
-				why, whylen,
+		if (role >= ref->raid_disks)
+			return msg_why(
+				e, -EINVAL, "%s is not an active member (%s)",
+				members[i].path,
+				role == MD_ROLE_SPARE	 ? "spare"
+				: role == MD_ROLE_FAULTY ? "faulty"
+							 : "role out of range");
+		if (slot[role])
+			return msg_why(
+				e, -EEXIST,
 				"%s and %s both claim slot %u: one is a copy of "
 				"the other (a restored snapshot?)",
 				slot[role]->path, members[i].path, role);
-			return -EEXIST;
-		}
 		slot[role] = &members[i];
 	}
 	for (i = 0; i < ref->raid_disks; i++) {
@@ -399,24 +384,20 @@ int md_check_members(const struct md_member *members, unsigned n, char *why,
 						 sizeof(missing) - mlen, "%s%u",
 						 mlen ? ", " : "", i);
 	}
-	if (nmissing) {
-		snprintf(why, whylen, "%s %s of %u missing (%u found)",
-			 nmissing > 1 ? "slots" : "slot", missing,
-			 ref->raid_disks, n);
-		return -ENODEV;
-	}
-	for (i = 1; i < n; i++) {
-		if (members[i].sb.events != ref->events) {
-			snprintf(why, whylen,
-				 "%s has events %llu but %s has %llu: one is a "
-				 "stale copy",
-				 members[0].path,
-				 (unsigned long long)ref->events,
-				 members[i].path,
-				 (unsigned long long)members[i].sb.events);
-			return -EINVAL;
-		}
-	}
+	if (nmissing)
+		return msg_why(e, -ENODEV, "%s %s of %u missing (%u found)",
+			       nmissing > 1 ? "slots" : "slot", missing,
+			       ref->raid_disks, n);
+	for (i = 1; i < n; i++)
+		if (members[i].sb.events != ref->events)
+			return msg_why(
+				e, -EINVAL,
+				"%s has events %llu but %s has %llu: one is a "
+				"stale copy",
+				members[0].path,
+				(unsigned long long)ref->events,
+				members[i].path,
+				(unsigned long long)members[i].sb.events);
 	return 0;
 }
 

@@ -577,6 +577,16 @@ out_close:
 	return r;
 }
 
+int tab_error_msg(const struct tab_error *te, int err, const char *path,
+		  struct msg_error *e)
+{
+	msg_what(e, "read %s", path);
+	if (te->line)
+		return msg_why(e, err, "line %u: '%s': %s", te->line, te->word,
+			       te->why);
+	return msg_why(e, err, "%s", te->why[0] ? te->why : strerror(-err));
+}
+
 const struct tab_volume *tab_find(const struct tab *t, const char *name)
 {
 	size_t i;

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+struct msg_error; /* lib/msg.h */
+
 enum {
 	TAB_MAX_VOLUMES = 16,
 	TAB_MAX_DEVICES = 16,
@@ -89,6 +91,15 @@ int tab_parse(const char *text, size_t len, struct tab *t,
  * or -errno from opening/reading with ERR->why naming the cause.
  */
 int tab_load(const char *path, struct tab *t, struct tab_error *err);
+
+/*
+ * ERR, what tab_load(PATH) returned with TE, in the one error shape
+ * (lib/msg.h): E->what "read PATH", E->why "line N: 'WORD': WHY" (or TE's
+ * why without a line, or strerror(ERR) when TE has none), E->err ERR.
+ * Returns ERR.
+ */
+int tab_error_msg(const struct tab_error *te, int err, const char *path,
+		  struct msg_error *e);
 
 /* The volume called NAME in T, or NULL. */
 const struct tab_volume *tab_find(const struct tab *t, const char *name);

@@ -196,7 +196,7 @@ out_err:
  * expiry (an instance role's rotate). 0, or -errno with C->error set. */
 static int load_creds(struct aws_client *c)
 {
-	char why[300];
+	struct msg_error e;
 	int err;
 
 	if (c->have_creds && !creds_expiring(c->creds, time(NULL)))
@@ -205,11 +205,10 @@ static int load_creds(struct aws_client *c)
 		c->creds = secret_alloc(c->arena, sizeof(*c->creds));
 	if (!c->creds)
 		return -ENOMEM;
-	err = creds_load(c->creds, &c->imds, c->opts.profile, c->deadline, why,
-			 sizeof(why));
+	err = creds_load(c->creds, &c->imds, c->opts.profile, c->deadline, &e);
 	if (err) {
 		aws_set_error(c, err == -ENOKEY ? -EACCES : err, "credentials",
-			      NULL, why,
+			      NULL, e.why,
 			      err == -ENOKEY ? "on EC2, attach an instance "
 					       "profile; elsewhere set "
 					       "AWS_ACCESS_KEY_ID/"

@@ -11,6 +11,7 @@
 
 #include "crypto/secret.h"
 #include "kms/json.h"
+#include "lib/msg.h"
 
 static int copy(char *dst, size_t cap, const char *src, size_t n)
 {
@@ -108,7 +109,7 @@ static int read_line(FILE *f, char *buf, size_t cap)
 
 /* The INI-style shared credentials file: [profile] then key = value. */
 static int from_file(struct aws_creds *c, const char *profile, int named,
-		     char *why, size_t whysz)
+		     struct msg_error *e)
 {
 	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
 	char def[512], line[4096 + 64];
@@ -123,12 +124,10 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 		path = def;
 	}
 	f = fopen(path, "re");
-	if (!f && errno == ENOENT && named) {
-		snprintf(why, whysz,
-			 "profile %s: no shared credentials file %s", profile,
-			 path);
-		return -ENOKEY;
-	}
+	if (!f && errno == ENOENT && named)
+		return msg_why(e, -ENOKEY,
+			       "profile %s: no shared credentials file %s",
+			       profile, path);
 	if (!f)
 		return errno == ENOENT ? -ENOKEY : -errno;
 	/* The file holds secrets: no stdio buffering to leave copies. */
@@ -179,13 +178,13 @@ static int from_file(struct aws_creds *c, const char *profile, int named,
 	}
 	if (!c->access_key[0] || !c->secret_key[0]) {
 		if (seen)
-			snprintf(why, whysz,
-				 "profile %s in %s lacks aws_access_key_id "
-				 "or aws_secret_access_key",
-				 profile, path);
+			msg_why(e, -ENOKEY,
+				"profile %s in %s lacks aws_access_key_id "
+				"or aws_secret_access_key",
+				profile, path);
 		else if (named)
-			snprintf(why, whysz, "profile %s not found in %s",
-				 profile, path);
+			msg_why(e, -ENOKEY, "profile %s not found in %s",
+				profile, path);
 		creds_wipe(c);
 		return -ENOKEY;
 	}
@@ -268,7 +267,7 @@ int creds_parse_imds(struct aws_creds *c, const char *doc, size_t len,
 #define IMDS_ROLE_PATH "/latest/meta-data/iam/security-credentials/"
 
 static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
-		     char *why, size_t whysz)
+		     struct msg_error *e)
 {
 	char code[64], *role, *path, *doc;
 	int n, err;
@@ -279,15 +278,14 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	path = m->sec->path;
 	n = imds_get(m, IMDS_ROLE_PATH, role, sizeof(m->sec->role), deadline);
 	if (n == -ENOENT) {
-		snprintf(why, whysz,
-			 "no instance role: attach an IAM instance profile "
-			 "to the instance (IMDS has no "
-			 "iam/security-credentials)");
-		n = -ENOKEY;
+		n = msg_why(e, -ENOKEY,
+			    "no instance role: attach an IAM instance profile "
+			    "to the instance (IMDS has no "
+			    "iam/security-credentials)");
 		goto out_wipe;
 	}
 	if (n < 0) {
-		snprintf(why, whysz, "%s", m->why);
+		msg_why(e, n, "%s", m->why);
 		goto out_wipe;
 	}
 	role[strcspn(role, "\r\n")] = 0; /* the first role listed */
@@ -296,8 +294,7 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	if (!role[0] || role[strspn(role, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					  "abcdefghijklmnopqrstuvwxyz"
 					  "0123456789_+=,.@-")]) {
-		snprintf(why, whysz, "IMDS lists no usable instance role");
-		n = -ENOKEY;
+		n = msg_why(e, -ENOKEY, "IMDS lists no usable instance role");
 		goto out_wipe;
 	}
 	/* memcpy, not snprintf: musl formats through an unwiped buffer on
@@ -312,19 +309,18 @@ static int from_imds(struct aws_creds *c, struct imds *m, int64_t deadline,
 	}
 	n = imds_get(m, path, doc, IMDS_DOC_MAX, deadline);
 	if (n < 0) {
-		snprintf(why, whysz, "%s", m->why);
-		err = n;
+		err = msg_why(e, n, "%s", m->why);
 		goto out_free;
 	}
 	err = creds_parse_imds(c, doc, (size_t)n, code, sizeof(code));
 	if (err == -ENOKEY) {
-		snprintf(why, whysz, "instance role %s credentials: Code %s",
-			 role, code);
+		msg_why(e, err, "instance role %s credentials: Code %s", role,
+			code);
 		goto out_free;
 	}
 	if (err) {
-		snprintf(why, whysz,
-			 "IMDS credentials for role %s are malformed", role);
+		msg_why(e, err, "IMDS credentials for role %s are malformed",
+			role);
 		goto out_free;
 	}
 	n = (int)strnlen(role, 80);
@@ -344,16 +340,12 @@ out_wipe:
 }
 
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
-	       int64_t deadline, char *why, size_t whysz)
+	       int64_t deadline, struct msg_error *e)
 {
-	char tmp[256] = "";
 	int err, named;
 
-	if (!why) {
-		why = tmp;
-		whysz = sizeof(tmp);
-	}
-	why[0] = 0;
+	e->err = 0;
+	e->why[0] = 0;
 	creds_wipe(c);
 	if (!profile || !*profile)
 		profile = getenv("AWS_PROFILE");
@@ -362,35 +354,37 @@ int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
 		profile = "default";
 	err = from_env(c);
 	if (err == -EILSEQ)
-		snprintf(
-			why, whysz,
-			"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
-			"AWS_SESSION_TOKEN holds a blank or control character");
+		return msg_why(e, err,
+			       "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
+			       "AWS_SESSION_TOKEN holds a blank or control "
+			       "character");
 	if (err != -ENOKEY)
-		return err;
-	err = from_file(c, profile, named, why, whysz);
-	if (err != -ENOKEY) {
-		if (err == -EILSEQ)
-			snprintf(why, whysz,
-				 "cannot read the shared credentials file: "
-				 "a NUL, blank or control character in a "
-				 "key or token (profile %s)",
-				 profile);
-		else if (err)
-			snprintf(why, whysz,
-				 "cannot read the shared "
-				 "credentials file: %s",
-				 strerror(-err));
-		return err;
-	}
-	if (why[0]) /* a named profile is missing or incomplete */
+		return err ? msg_errno(e, err) : 0; /* -EMSGSIZE */
+	err = from_file(c, profile, named, e);
+	if (err == -EILSEQ)
+		return msg_why(e, err,
+			       "cannot read the shared credentials file: a "
+			       "NUL, blank or control character in a key or "
+			       "token (profile %s)",
+			       profile);
+	if (err != -ENOKEY)
+		return err ? msg_why(e, err,
+				     "cannot read the shared credentials "
+				     "file: %s",
+				     strerror(-err))
+			   : 0;
+	if (e->why[0]) /* a named profile is missing or incomplete */
 		return -ENOKEY;
-	err = from_imds(c, m, deadline, why, whysz);
+	err = from_imds(c, m, deadline, e);
 	if (err == -ENODEV)
-		snprintf(why, whysz,
-			 "no credentials: none in the environment or the "
-			 "shared credentials file, and IMDS is disabled");
-	if (err)
-		creds_wipe(c);
+		msg_why(e, err,
+			"no credentials: none in the environment or the "
+			"shared credentials file, and IMDS is disabled");
+	if (!err)
+		return 0;
+	creds_wipe(c);
+	if (!e->why[0]) /* out of memory, or IMDS said nothing more */
+		return msg_errno(e, err);
+	e->err = err;
 	return err;
 }

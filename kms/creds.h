@@ -14,6 +14,8 @@
 
 #include "kms/imds.h"
 
+struct msg_error; /* lib/msg.h */
+
 /* Credentials: allocate in the secret arena; creds_wipe() when done. */
 struct aws_creds {
 	char access_key[128];
@@ -30,14 +32,14 @@ struct aws_creds {
  * file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials) for profile
  * PROFILE (NULL: AWS_PROFILE, else "default"); then the instance role
  * from IMDS. A profile named explicitly (PROFILE or AWS_PROFILE) must
- * exist: no silent fallback to the instance role. Returns 0, or -errno:
- * -ENOKEY when no source has any (WHY says what was tried), -EILSEQ when
- * the environment or the file gives a key or token that is not visible
- * ASCII (it goes into header lines), or an IMDS error. WHY (may be NULL)
- * gets a one-line reason on failure.
+ * exist: no silent fallback to the instance role. Returns 0, or -errno
+ * with E's err and why (one line) filled: -ENOKEY when no source has any
+ * (E->why says what was tried), -EILSEQ when the environment or the file
+ * gives a key or token that is not visible ASCII (it goes into header
+ * lines), or an IMDS error (E->why is then IMDS's reason).
  */
 int creds_load(struct aws_creds *c, struct imds *m, const char *profile,
-	       int64_t deadline, char *why, size_t whysz);
+	       int64_t deadline, struct msg_error *e);
 
 /*
  * Parse DOC (LEN bytes), an instance role's credentials document from

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kms/json.h"
+#include "lib/msg.h"
 
 void aws_error_fill(struct aws_error *e, int err, const char *where,
 		    const char *code, const char *msg, const char *hint)
@@ -225,4 +226,11 @@ void aws_error_format(const struct aws_error *e, char *out, size_t cap)
 						   : strerror(-e->err));
 	if (e->hint && n < cap)
 		snprintf(out + n, cap - n, "; hint: %s", e->hint);
+}
+
+int aws_error_msg(const struct aws_error *a, struct msg_error *e)
+{
+	aws_error_format(a, e->why, sizeof(e->why));
+	e->err = a->err ? a->err : -EIO;
+	return e->err;
 }

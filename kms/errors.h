@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+struct msg_error; /* lib/msg.h */
+
 /* A failure as the user should see it. */
 struct aws_error {
 	int err;	   /* -errno class: -EACCES, -ETIMEDOUT, ... */
@@ -59,5 +61,12 @@ const char *aws_error_hint(const char *target, const char *code);
 
 /* "KMS AccessDeniedException: message (at host)" and a hint, for users. */
 void aws_error_format(const struct aws_error *e, char *out, size_t cap);
+
+/*
+ * A as the user sees it, in the one error shape (lib/msg.h): E->why gets
+ * aws_error_format() of A, E->err A's -errno (-EIO when it has none).
+ * E->what stays the caller's: it says what it was doing. Returns E->err.
+ */
+int aws_error_msg(const struct aws_error *a, struct msg_error *e);
 
 #endif

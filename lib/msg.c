@@ -196,6 +196,31 @@ int msg_failed(struct msg_ctx *m, int code, const char *what, const char *why)
 	return code;
 }
 
+void msg_what(struct msg_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof(e->what), fmt, ap);
+	va_end(ap);
+}
+
+int msg_why(struct msg_error *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->why, sizeof(e->why), fmt, ap);
+	va_end(ap);
+	e->err = err;
+	return err;
+}
+
+int msg_errno(struct msg_error *e, int err)
+{
+	return msg_why(e, err, "%s", strerror(-err));
+}
+
 int msg_report(struct msg_ctx *m, const struct msg_error *e)
 {
 	return msg_failed(m, msg_exit_class(e->err ? e->err : -EIO), e->what,

@@ -127,6 +127,20 @@ struct msg_error {
 	char why[MSG_MAX]; /* "KMS AccessDeniedException: ... (at host)" */
 };
 
+/* E->what: printf FMT, cut to fit. The caller says what it was doing. */
+void msg_what(struct msg_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* E->why (printf FMT, cut to fit) and E->err = ERR; returns ERR, so a
+ * module can `return msg_why(e, -EIO, "read %s: short", dev);`. Whoever
+ * failed says why; E->what is left to the caller. */
+int msg_why(struct msg_error *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* E->why strerror(ERR) and E->err ERR (-errno), for a failure with
+ * nothing to add to the errno's text. Returns ERR. */
+int msg_errno(struct msg_error *e, int err);
+
 /* Report E with msg_failed(); returns its exit code: msg_exit_class() of
  * E->err (-EIO when it is 0). */
 int msg_report(struct msg_ctx *m, const struct msg_error *e);

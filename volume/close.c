@@ -124,19 +124,20 @@ static int our_running_array(const struct vol_env *env,
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e)
 {
-	char w[256] = "", md[64] = "";
+	struct msg_error me; /* md's, said after ours */
+	char md[64] = "";
 	int r, stop;
 
 	memset(e, 0, sizeof(*e));
-	vol_what(e, "close %s", v->name);
+	msg_what(e, "close %s", v->name);
 	r = mapping_mounted(v);
 	if (r < 0)
-		return vol_why(e, r, "cannot read the mount table: %s",
+		return msg_why(e, r, "cannot read the mount table: %s",
 			       strerror(-r));
 	if (r) {
 		r = fs_umount(v->mountpoint);
 		if (r < 0)
-			return vol_why(e, r, "cannot unmount %s: %s%s",
+			return msg_why(e, r, "cannot unmount %s: %s%s",
 				       v->mountpoint, strerror(-r),
 				       r == -EBUSY
 					       ? " (stop what uses it: fuser "
@@ -148,14 +149,14 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	/* Learnt before closing: afterwards nothing says what it sat on. */
 	stop = our_running_array(env, v, md, sizeof(md));
 	if (stop < 0)
-		return vol_why(e, stop,
+		return msg_why(e, stop,
 			       "cannot tell which RAID0 array is its own: %s",
 			       strerror(-stop));
 	r = luks_is_active(v->name, NULL);
 	if (r == 1) {
 		r = luks_deactivate(v->name);
 		if (r < 0)
-			return vol_why(e, r, "cannot close /dev/mapper/%s: %s",
+			return msg_why(e, r, "cannot close /dev/mapper/%s: %s",
 				       v->name,
 				       r == -EBUSY
 					       ? "in use (mounted elsewhere?)"
@@ -164,15 +165,15 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 			v->name);
 	}
 	if (stop) {
-		r = md_stop(md, w, sizeof(w));
+		r = md_stop(md, &me);
 		if (r == 0)
 			vol_say(env, MSG_INFO,
 				"%s: stopped its RAID0 array /dev/%s", v->name,
 				md);
 		else if (r != -ENOENT)
-			return vol_why(
+			return msg_why(
 				e, r, "cannot stop its RAID0 array /dev/%s: %s",
-				md, w[0] ? w : strerror(-r));
+				md, me.why);
 	}
 	return 0;
 }

@@ -50,11 +50,11 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	vol_what(e, "find the devices of %s", v->name);
+	msg_what(e, "find the devices of %s", v->name);
 	if (!v->ephemeral) {
 		for (i = 0; i < v->ndevices; i++) {
 			if (!rdev_of(v->devices[i]))
-				return vol_why(e, -ENODEV,
+				return msg_why(e, -ENODEV,
 					       "%s is not a block device "
 					       "(check the devices field)",
 					       v->devices[i]);
@@ -66,30 +66,30 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	}
 	l = malloc(sizeof(*l));
 	if (!l)
-		return vol_why(e, -ENOMEM, "out of memory");
+		return msg_why(e, -ENOMEM, "out of memory");
 	r = istore_find(&q, l);
 	imds_bdm_fini(&b);
 	if (r < 0 && l->failed == ISTORE_ROOT)
-		r = vol_why(e, r, "cannot tell the root disk: %s",
+		r = msg_why(e, r, "cannot tell the root disk: %s",
 			    strerror(-r));
 	else if (r < 0 && l->failed == ISTORE_MAPPING)
 		/* Temporary (exit 75) unless IMDS refused. */
-		r = vol_why(e, r,
+		r = msg_why(e, r,
 			    "cannot list instance-store disks: read IMDS "
 			    "block-device-mapping: %s",
 			    b.m.why[0] ? b.m.why : strerror(-r));
 	else if (r < 0)
-		r = vol_why(e, r, "cannot list instance-store disks: %s",
+		r = msg_why(e, r, "cannot list instance-store disks: %s",
 			    strerror(-r));
 	else if (r == 0)
-		r = vol_why(e, -ENODEV,
+		r = msg_why(e, -ENODEV,
 			    "no instance-store disk found (NVMe model \"%s\" "
 			    "or IMDS block-device-mapping/ephemeralN): does "
 			    "this instance type have instance storage?",
 			    env->ephemeral_model ? env->ephemeral_model
 						 : ISTORE_NVME_MODEL);
 	else if (r > VOL_MAX_DEVS)
-		r = vol_why(
+		r = msg_why(
 			e, -E2BIG,
 			"%d instance-store disks, more than the %d a volume "
 			"takes: name the devices instead of `ephemeral`",
@@ -138,25 +138,25 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	const char *devs[VOL_MAX_DEVS];
 	struct md_ident id = {.name = v->name};
 	struct md_member *m = calloc(VOL_MAX_DEVS, sizeof(*m));
-	char w[512] = "";
+	struct msg_error me; /* md's, said after ours */
 	unsigned i;
 	int r;
 
 	if (!m)
-		return vol_why(e, -ENOMEM, "out of memory");
+		return msg_why(e, -ENOMEM, "out of memory");
 	for (i = 0; i < d->n; i++)
 		devs[i] = d->path[i];
 	/* None of the devices in the array: blank, or somebody else's. */
-	r = md_find_members(&id, devs, d->n, 0, m, VOL_MAX_DEVS, w, sizeof(w));
+	r = md_find_members(&id, devs, d->n, 0, m, VOL_MAX_DEVS, &me);
 	free(m);
 	if (r == 0)
 		return 0;
-	r = md_assemble(&id, devs, d->n, 0, arr, w, sizeof(w));
+	r = md_assemble(&id, devs, d->n, 0, arr, &me);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return vol_why(e, r, "cannot assemble its RAID0 array: %s",
-			       w[0] ? w : strerror(-r));
+		return msg_why(e, r, "cannot assemble its RAID0 array: %s",
+			       me.why);
 	vol_say(env, MSG_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
 		array_path(arr), arr->reused ? "already running" : "assembled",
 		arr->ndevs);

@@ -28,23 +28,12 @@ enum {
 void vol_say(const struct vol_env *env, enum msg_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* E->what: "unable to WHAT". */
-void vol_what(struct msg_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* E->why and E->err; returns ERR, so `return vol_why(e, -EIO, "...")`. */
-int vol_why(struct msg_error *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Tell ENV's step callback (none: nothing) that step NAME is done. */
 void vol_step_done(const struct vol_env *env, const char *name);
 
 /* The LUKS header on DEV fails the policy (REFUSED, escaped already, says
  * where): -EPROTO with E saying so and what to do. */
 int refuse_header(struct msg_error *e, const char *dev, const char *refused);
-
-/* The AWS error of ENV's last call, as one line in OUT (CAP bytes). */
-void vol_aws_why(const struct vol_env *env, char *out, size_t cap);
 
 /* ---- devices.c: the devices and their array ----------------------------- */
 

@@ -54,7 +54,7 @@ int mount_volume(const struct vol_env *env, const struct tab_volume *v,
 	r = fs_mount(mapper_path(v->name, mp, sizeof(mp)), v->mountpoint,
 		     fstype_of(v), v->mount_opts[0] ? v->mount_opts : NULL);
 	if (r < 0)
-		return vol_why(e, r, "cannot mount %s on %s: %s%s", mp,
+		return msg_why(e, r, "cannot mount %s on %s: %s%s", mp,
 			       v->mountpoint, strerror(-r),
 			       r == -EBUSY
 				       ? " (something else is mounted there)"
@@ -78,7 +78,7 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
 	size_t i;
 
 	if (r < 0)
-		return vol_why(
+		return msg_why(
 			e, r == -EINVAL ? -EEXIST : r,
 			"/dev/mapper/%s is open, but not as a LUKS volume "
 			"luksbox can read (%s); nothing was changed: close "
@@ -86,7 +86,7 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
 			v->name, strerror(-r), v->name);
 	r = luks_probe(dev, li);
 	if (r < 0)
-		return vol_why(
+		return msg_why(
 			e, r == -EINVAL ? -EEXIST : r,
 			"/dev/mapper/%s is open on %s, whose LUKS header "
 			"cannot be read (%s); nothing was changed",
@@ -99,7 +99,7 @@ int mapping_header(const struct tab_volume *v, struct luks_info *li, char *dev,
 				   ? li->label[i]
 				   : '?';
 	label[i] = '\0';
-	return vol_why(e, -EEXIST,
+	return msg_why(e, -EEXIST,
 		       "/dev/mapper/%s is open on %s, which holds the luksbox "
 		       "volume \"%s\", not \"%s\"; nothing was changed (close "
 		       "it: cryptsetup close %s)",
@@ -122,11 +122,11 @@ int close_half_made(const struct vol_env *env, const struct tab_volume *v,
 	int r = rdev ? fs_dev_in_use(rdev) : 0;
 
 	if (r < 0)
-		return vol_why(e, r, "cannot read the mount table: %s",
+		return msg_why(e, r, "cannot read the mount table: %s",
 			       strerror(-r));
 	/* Mounted by hand: it may hold data now; redoing it would lose it. */
 	if (r)
-		return vol_why(
+		return msg_why(
 			e, -EEXIST,
 			"%s is open and MOUNTED, but its header on %s says "
 			"its setup never finished: it may hold data, so it "
@@ -136,9 +136,9 @@ int close_half_made(const struct vol_env *env, const struct tab_volume *v,
 			mp, dev, v->name, v->name);
 	r = fs_ever_mounted(mp);
 	if (r < 0)
-		return vol_why(e, r, "cannot read %s: %s", mp, strerror(-r));
+		return msg_why(e, r, "cannot read %s: %s", mp, strerror(-r));
 	if (r)
-		return vol_why(
+		return msg_why(
 			e, -EEXIST,
 			"%s is open and its header on %s says its setup "
 			"never finished, but its file system was mounted "
@@ -149,7 +149,7 @@ int close_half_made(const struct vol_env *env, const struct tab_volume *v,
 			mp, dev, v->name, v->name);
 	r = luks_deactivate(v->name);
 	if (r < 0)
-		return vol_why(e, r,
+		return msg_why(e, r,
 			       "cannot close the half-made %s: %s; nothing was "
 			       "changed (fuser -v %s tells who holds it)",
 			       mp, strerror(-r), mp);

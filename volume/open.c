@@ -35,17 +35,17 @@ static int blank_or_refuse(const struct vol_env *env,
 	int r = all_blank(check, w, sizeof(w));
 
 	if (r < 0)
-		return vol_why(e, r, "cannot read its devices: %s",
+		return msg_why(e, r, "cannot read its devices: %s",
 			       strerror(-r));
 	if (r == 0)
-		return vol_why(
+		return msg_why(
 			e, -ENOENT,
 			"%s, and %s; nothing was changed (is this the right "
 			"device? to make a new volume there, luks-setup "
 			"--force)",
 			missing, w);
 	if (v->on_blank != TAB_ON_BLANK_FORMAT)
-		return vol_why(
+		return msg_why(
 			e, -ENOENT,
 			"%s: every device is blank (instance store after a "
 			"stop/start?) and on-blank=fail; nothing was changed",
@@ -98,12 +98,12 @@ static int unlock_with_kms(const struct vol_env *env,
 	struct kms_context ctx;
 	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
 	const char *json, *vol, *field;
-	char msg[600];
+	struct msg_error ae; /* the KMS failure of one token */
 	int i, r, n;
 
 	if (!t || !secret) {
 		free(t);
-		return vol_why(e, -ENOMEM, "out of memory");
+		return msg_why(e, -ENOMEM, "out of memory");
 	}
 	for (i = 0; i < luks_token_max(); i++) {
 		if (luks_token_get(l, i, &json) < 0)
@@ -147,11 +147,11 @@ static int unlock_with_kms(const struct vol_env *env,
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
 				t->blob_len, secret, SECRET_CAP, NULL, 0);
 		if (n < 0) {
-			vol_aws_why(env, msg, sizeof(msg));
+			aws_error_msg(&env->aws->error, &ae);
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
-				     msg);
+				     ae.why);
 			vol_say(env, MSG_WARN, "%s: token %d (%s): %s", v->name,
-				i, t->key_id, msg);
+				i, t->key_id, ae.why);
 			continue;
 		}
 		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
@@ -168,7 +168,7 @@ static int unlock_with_kms(const struct vol_env *env,
 			continue;
 		}
 		if (r < 0) {
-			r = vol_why(
+			r = msg_why(
 				e, r, "cannot activate /dev/mapper/%s: %s%s",
 				v->name, strerror(-r),
 				r == -ENOENT || r == -ENODEV
@@ -182,14 +182,14 @@ static int unlock_with_kms(const struct vol_env *env,
 		goto out_free;
 	}
 	if (!a.tried)
-		r = vol_why(e, -ENOKEY,
+		r = msg_why(e, -ENOKEY,
 			    "its LUKS header has no aws-kms token (not made "
 			    "by luksbox? open it with --key-file)");
 	else if (a.temp_err)
-		r = vol_why(e, a.temp_err, "%s%s%s", a.temp,
+		r = msg_why(e, a.temp_err, "%s%s%s", a.temp,
 			    a.perm_err ? "; also " : "", a.perm);
 	else
-		r = vol_why(e, a.perm_err, "%s", a.perm);
+		r = msg_why(e, a.perm_err, "%s", a.perm);
 out_free:
 	secret_wipe(t, sizeof(*t));
 	free(t);
@@ -207,10 +207,10 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	vol_what(e, "open %s", v->name);
+	msg_what(e, "open %s", v->name);
 	r = luks_is_active(v->name, uuid);
 	if (r < 0)
-		return vol_why(e, r, "cannot ask device-mapper about %s: %s",
+		return msg_why(e, r, "cannot ask device-mapper about %s: %s",
 			       v->name, strerror(-r));
 	if (r == 1) {
 		/* Open already: used only when its header says ready. */
@@ -226,7 +226,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		} else {
 			r = mapping_mounted(v);
 			if (r < 0)
-				return vol_why(
+				return msg_why(
 					e, r, "cannot read the mount table: %s",
 					strerror(-r));
 			if (r || !has_mount(v)) {
@@ -234,19 +234,19 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 					v->name, r ? " and mounted" : "");
 				return VOL_DONE_NOTHING;
 			}
-			vol_what(e, "mount %s", v->name);
+			msg_what(e, "mount %s", v->name);
 			/* Opened by someone else: mounted only if the kernel's
 			 * table is what luks-setup makes. */
 			r = luks_check_active(v->name, t, sizeof(t));
 			if (r == -EPROTO)
-				return vol_why(
+				return msg_why(
 					e, r,
 					"/dev/mapper/%s is open with a table "
 					"luks-setup does not make (%s); not "
 					"mounted",
 					v->name, t);
 			if (r < 0)
-				return vol_why(e, r,
+				return msg_why(e, r,
 					       "cannot read the table of "
 					       "/dev/mapper/%s: %s",
 					       v->name, strerror(-r));
@@ -283,12 +283,12 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	if (r == -EPROTO)
 		return refuse_header(e, target, l.refused);
 	if (r < 0)
-		return vol_why(e, r, "cannot read the LUKS header of %s: %s",
+		return msg_why(e, r, "cannot read the LUKS header of %s: %s",
 			       target, strerror(-r));
 	r = luks_info(&l, &li);
 	if (r < 0) {
 		luks_fini(&l);
-		return vol_why(e, r, "cannot read the LUKS header of %s: %s",
+		return msg_why(e, r, "cannot read the LUKS header of %s: %s",
 			       target, strerror(-r));
 	}
 	/* A setup cut short (a power cut after the format, before the
@@ -303,7 +303,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				v->name, target);
 			return vol_provision(env, v, d, e);
 		}
-		return vol_why(e, -EINVAL,
+		return msg_why(e, -EINVAL,
 			       "%s holds a half-provisioned volume (setup was "
 			       "interrupted); finish it with: luks-setup %s",
 			       target, v->name);
@@ -318,13 +318,13 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	 * labelled with another name is another volume, never mounted here. */
 	if (li.state != LUKS_STATE_FOREIGN && strcmp(li.label, v->name)) {
 		luks_fini(&l);
-		return vol_why(
+		return msg_why(
 			e, -EINVAL,
 			"%s holds the luksbox volume \"%s\", not \"%s\" "
 			"(did device names change? fix the devices field)",
 			target, li.label, v->name);
 	}
-	vol_what(e, "unlock %s", v->name);
+	msg_what(e, "unlock %s", v->name);
 	if (key) {
 		r = luks_activate(&l, v->name, -1, key, key_len);
 		if (r == -EPROTO) {
@@ -338,7 +338,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				"file)",
 				v->name, r);
 		r = r >= 0 ? 0
-			   : vol_why(e, r, "%s",
+			   : msg_why(e, r, "%s",
 				     r == -EPERM
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
@@ -348,7 +348,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	luks_fini(&l);
 	if (r)
 		return r;
-	vol_what(e, "mount %s", v->name);
+	msg_what(e, "mount %s", v->name);
 	r = mount_volume(env, v, e);
 	return r ? r : VOL_DONE_OPENED;
 }

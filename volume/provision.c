@@ -69,28 +69,28 @@ static int check_devices(const struct vol_env *env, const struct tab_volume *v,
 		r = probe_dev_name(sys_of(env, &s), d->path[i], name,
 				   sizeof(name));
 		if (r < 0)
-			return vol_why(e, r, "%s: %s", d->path[i],
+			return msg_why(e, r, "%s: %s", d->path[i],
 				       strerror(-r));
 		r = probe_in_use(&s, name, w, sizeof(w));
 		if (r < 0)
-			return vol_why(e, r,
+			return msg_why(e, r,
 				       "%s: cannot tell whether it is in "
 				       "use: %s",
 				       d->path[i], strerror(-r));
 		/* Refused for good (not -EBUSY: waiting would not help). */
 		if (r)
-			return vol_why(e, -EPERM,
+			return msg_why(e, -EPERM,
 				       "%s is in use (%s); nothing was changed",
 				       d->path[i], w);
 		r = probe_blank(d->path[i], &pr);
 		if (r < 0)
-			return vol_why(e, r, "cannot read %s: %s", d->path[i],
+			return msg_why(e, r, "cannot read %s: %s", d->path[i],
 				       strerror(-r));
 		if (r)
 			continue;
 		probe_describe(&pr, desc, sizeof(desc));
 		if (!env->force)
-			return vol_why(
+			return msg_why(
 				e, -EEXIST,
 				"%s holds %s; nothing was changed. If its "
 				"contents may be destroyed, run again with "
@@ -142,36 +142,36 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 			struct msg_error *e)
 {
 	struct kms_context ctx = {0};
-	char msg[600];
+	struct msg_error ae;
 	const char *region;
 	size_t i, k;
 	int n;
 
 	if (!env->aws)
-		return vol_why(e, -EINVAL,
+		return msg_why(e, -EINVAL,
 			       "provisioning needs AWS KMS, and no "
 			       "AWS client was set up");
 	kms_context_add(&ctx, TOKEN_CONTEXT_VOLUME, uuid);
 	for (i = 0; i < v->ncontext; i++)
 		if (kms_context_add(&ctx, v->context[i].key,
 				    v->context[i].value))
-			return vol_why(e, -EINVAL, "context %s given twice",
+			return msg_why(e, -EINVAL, "context %s given twice",
 				       v->context[i].key);
 	for (k = 0; k < v->nkeys; k++) {
 		struct kms_token *t = &w[k].tok;
 
 		w[k].secret = secret_alloc(env->arena, SECRET_BYTES);
 		if (!w[k].secret)
-			return vol_why(e, -ENOMEM, "secret memory full");
+			return msg_why(e, -ENOMEM, "secret memory full");
 		region = v->keys[k].region[0] ? v->keys[k].region : NULL;
 		n = kms_generate_data_key(env->aws, v->keys[k].key_id, region,
 					  &ctx, SECRET_BYTES, w[k].secret,
 					  t->blob, sizeof(t->blob), t->key_id,
 					  sizeof(t->key_id));
 		if (n < 0) {
-			vol_aws_why(env, msg, sizeof(msg));
-			return vol_why(e, n, "KMS GenerateDataKey with %s: %s",
-				       v->keys[k].key_id, msg);
+			aws_error_msg(&env->aws->error, &ae);
+			return msg_why(e, n, "KMS GenerateDataKey with %s: %s",
+				       v->keys[k].key_id, ae.why);
 		}
 		t->blob_len = (size_t)n;
 		if (!t->key_id[0])
@@ -179,7 +179,7 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 				 v->keys[k].key_id);
 		if (aws_arn_region(t->key_id, t->region, sizeof(t->region)) &&
 		    !(region = region ? region : aws_region(env->aws)))
-			return vol_why(e, -EINVAL, "no region for %s",
+			return msg_why(e, -EINVAL, "no region for %s",
 				       v->keys[k].key_id);
 		if (!t->region[0])
 			snprintf(t->region, sizeof(t->region), "%s", region);
@@ -208,14 +208,14 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_DIRECT);
 	if (fd < 0)
-		return vol_why(e, -errno, "cannot open %s to wipe it: %s", path,
+		return msg_why(e, -errno, "cannot open %s to wipe it: %s", path,
 			       strerror(errno));
 	end = lseek(fd, 0, SEEK_END);
 	total = end > 0 ? (unsigned long long)end : 0;
 	lseek(fd, 0, SEEK_SET);
 	if (posix_memalign((void **)&buf, 4096, WIPE_CHUNK)) {
 		close(fd);
-		return vol_why(e, -ENOMEM, "no memory for the wipe buffer");
+		return msg_why(e, -ENOMEM, "no memory for the wipe buffer");
 	}
 	memset(buf, 0, WIPE_CHUNK);
 	while (done < total) {
@@ -234,7 +234,7 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 	free(buf);
 	close(fd);
 	if (err)
-		return vol_why(e, err,
+		return msg_why(e, err,
 			       "wiping %s failed after %llu of %llu bytes: "
 			       "%s",
 			       path, done, total, strerror(-err));
@@ -255,7 +255,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 
 	r = uuid_random(u);
 	if (r)
-		return vol_why(e, r, "cannot make a UUID: getrandom failed");
+		return msg_why(e, r, "cannot make a UUID: getrandom failed");
 	uuid_text(u, uuid);
 	r = wrap_secrets(env, v, uuid, w, e);
 	if (r)
@@ -277,14 +277,14 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		v->name, target, uuid);
 	r = luks_format(&l, target, &fp);
 	if (r < 0)
-		return vol_why(e, r, "LUKS2 format of %s failed: %s", target,
+		return msg_why(e, r, "LUKS2 format of %s failed: %s", target,
 			       strerror(-r));
 	vol_step_done(env, "format");
 	for (k = 0; k < v->nkeys; k++) {
 		slot = luks_add_secret_slot(&l, NULL, 0, w[k].secret,
 					    SECRET_BYTES);
 		if (slot < 0) {
-			r = vol_why(e, slot, "cannot add a keyslot: %s",
+			r = msg_why(e, slot, "cannot add a keyslot: %s",
 				    strerror(-slot));
 			goto out_fini;
 		}
@@ -293,7 +293,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		if (r >= 0)
 			r = luks_token_add(&l, json);
 		if (r < 0) {
-			r = vol_why(e, r, "cannot store the aws-kms token: %s",
+			r = msg_why(e, r, "cannot store the aws-kms token: %s",
 				    strerror(-r));
 			goto out_fini;
 		}
@@ -314,7 +314,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		r = io_write_replace(v->blob_file, w[0].tok.blob,
 				     w[0].tok.blob_len, -1, 0600);
 		if (r) {
-			r = vol_why(e, r, "cannot write the blob file %s: %s",
+			r = msg_why(e, r, "cannot write the blob file %s: %s",
 				    v->blob_file, strerror(-r));
 			goto out_fini;
 		}
@@ -324,7 +324,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	if (env->header_backup) {
 		r = luks_header_backup(&l, env->header_backup);
 		if (r < 0) {
-			r = vol_why(e, r, "cannot back the header up to %s: %s",
+			r = msg_why(e, r, "cannot back the header up to %s: %s",
 				    env->header_backup, strerror(-r));
 			goto out_fini;
 		}
@@ -338,7 +338,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		goto out_fini;
 	}
 	if (r < 0) {
-		r = vol_why(e, r, "cannot open %s as /dev/mapper/%s: %s",
+		r = msg_why(e, r, "cannot open %s as /dev/mapper/%s: %s",
 			    target, v->name, strerror(-r));
 		goto out_fini;
 	}
@@ -358,7 +358,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	r = fs_mkfs(mapper_path(v->name, mp, sizeof(mp)), fstype_of(v), v->name,
 		    v->mkfs_opts[0] ? v->mkfs_opts : NULL);
 	if (r < 0) {
-		r = vol_why(e, r, "mkfs.%s on %s failed%s", fstype_of(v), mp,
+		r = msg_why(e, r, "mkfs.%s on %s failed%s", fstype_of(v), mp,
 			    r == -ENOENT ? ": the program is not installed"
 					 : " (its messages are above)");
 		goto out_fini;
@@ -366,7 +366,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 	vol_step_done(env, "mkfs");
 	r = luks_set_ready(&l);
 	if (r < 0) {
-		r = vol_why(e, r, "cannot mark the header ready: %s",
+		r = msg_why(e, r, "cannot mark the header ready: %s",
 			    strerror(-r));
 		goto out_fini;
 	}
@@ -402,7 +402,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	/* Never format under an open mapping: see what it is first. */
 	r = luks_is_active(v->name, NULL);
 	if (r < 0)
-		return vol_why(e, r, "cannot ask device-mapper about %s: %s",
+		return msg_why(e, r, "cannot ask device-mapper about %s: %s",
 			       v->name, strerror(-r));
 	if (r == 1) {
 		r = mapping_header(v, &li, odev, sizeof(odev), e);
@@ -416,7 +416,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 			return 2;
 		}
 		if (li.state != LUKS_STATE_PROVISIONING)
-			return vol_why(
+			return msg_why(
 				e, -EEXIST,
 				"/dev/mapper/%s is open on %s, a LUKS "
 				"volume not made by luksbox; nothing was "
@@ -473,7 +473,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 			return 1;
 		}
 		if (r == 0)
-			return vol_why(
+			return msg_why(
 				e, -EEXIST,
 				"the RAID0 array %s named %s holds something "
 				"(%s); nothing was changed",
@@ -490,19 +490,20 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	struct wrapped w[TAB_MAX_KEYS];
 	struct md_create mc = {.name = v->name};
 	struct md_array arr;
-	char target[TAB_PATH], mw[512] = "";
+	struct msg_error me; /* md's, said after ours */
+	char target[TAB_PATH];
 	unsigned i;
 	int r;
 
 	memset(e, 0, sizeof(*e));
 	memset(w, 0, sizeof(w));
-	vol_what(e, "provision %s", v->name);
+	msg_what(e, "provision %s", v->name);
 	if (d->n > 1 && md_name_valid(v->name))
-		return vol_why(e, -EINVAL,
+		return msg_why(e, -EINVAL,
 			       "a RAID0 volume's name is also its array's: at "
 			       "most 31 of A-Z a-z 0-9 . _ -");
 	if (env->header_backup && access(env->header_backup, F_OK) == 0)
-		return vol_why(e, -EEXIST,
+		return msg_why(e, -EEXIST,
 			       "the header backup file %s exists already; "
 			       "choose another name",
 			       env->header_backup);
@@ -522,7 +523,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 		for (i = 0; env->force && i < d->n; i++) {
 			r = clear_edges(d->path[i]);
 			if (r)
-				return vol_why(e, r, "cannot clear %s: %s",
+				return msg_why(e, r, "cannot clear %s: %s",
 					       d->path[i], strerror(-r));
 		}
 		if (d->n > 1) {
@@ -531,12 +532,12 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 			vol_say(env, MSG_INFO,
 				"%s: creating RAID0 over %u devices", v->name,
 				d->n);
-			r = md_create(&mc, devs, d->n, 0, &arr, mw, sizeof(mw));
+			r = md_create(&mc, devs, d->n, 0, &arr, &me);
 			if (r < 0)
-				return vol_why(e, r,
+				return msg_why(e, r,
 					       "cannot create the RAID0 "
 					       "array: %s",
-					       mw[0] ? mw : strerror(-r));
+					       me.why);
 			snprintf(target, sizeof(target), "%s",
 				 array_path(&arr));
 			vol_step_done(env, "md");

@@ -79,7 +79,7 @@ static unsigned recovery_kib(void)
 
 int recovery_exists(const struct tab_volume *v, struct msg_error *e)
 {
-	return vol_why(e, -EEXIST,
+	return msg_why(e, -EEXIST,
 		       "the recovery key file %s exists already: move it off "
 		       "this machine and remove it, or choose another path "
 		       "(an old recovery key is never kept or replaced)",
@@ -98,7 +98,7 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	int n = 0, i, r, slot;
 
 	if (!pass || !again || !raw)
-		return vol_why(e, -ENOMEM, "secret memory full");
+		return msg_why(e, -ENOMEM, "secret memory full");
 	if (!strcmp(v->recovery, "prompt")) {
 		if (!env->interactive) {
 			vol_say(env, MSG_WARN,
@@ -110,7 +110,7 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		}
 		n = ask_pass("Recovery passphrase: ", pass, PASS_MAX);
 		if (n >= 0 && n < 8)
-			return vol_why(
+			return msg_why(
 				e, -EINVAL,
 				"the recovery passphrase needs at least 8 "
 				"characters");
@@ -118,18 +118,18 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 			  : ask_pass("Recovery passphrase again: ", again,
 				     PASS_MAX);
 		if (n < 0 || r < 0)
-			return vol_why(
+			return msg_why(
 				e, n < 0 ? n : r,
 				"cannot read the recovery passphrase: %s",
 				strerror(-(n < 0 ? n : r)));
 		if (r != n || secret_cmp(pass, again, (size_t)n))
-			return vol_why(e, -EINVAL,
+			return msg_why(e, -EINVAL,
 				       "the two recovery passphrases differ");
 	} else {
 		/* A generated key: 64 hex digits in groups of 8, typeable and
 		 * usable as `cryptsetup open --key-file FILE` (no newline). */
 		if (getrandom(raw, RECOVERY_BYTES, 0) != RECOVERY_BYTES)
-			return vol_why(e, -EIO, "getrandom failed");
+			return msg_why(e, -EIO, "getrandom failed");
 		for (i = 0; i < RECOVERY_BYTES; i++) {
 			if (i && i % 4 == 0)
 				pass[n++] = '-';
@@ -147,14 +147,14 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 	slot = luks_add_recovery_slot(l, secret, SECRET_BYTES, pass, (size_t)n,
 				      recovery_kib());
 	if (slot < 0)
-		return vol_why(e, slot, "cannot add the recovery keyslot: %s",
+		return msg_why(e, slot, "cannot add the recovery keyslot: %s",
 			       strerror(-slot));
 	if (strcmp(v->recovery, "prompt")) {
 		/* Created, never replacing anything (an old key is never
 		 * overwritten), whole and synced or not at all. */
 		r = io_write_new(v->recovery, pass, (size_t)n, 0400);
 		if (r < 0)
-			return vol_why(
+			return msg_why(
 				e, r, "cannot write the recovery key to %s: %s",
 				v->recovery, strerror(-r));
 		vol_say(env, MSG_WARN,

@@ -22,26 +22,6 @@ void vol_say(const struct vol_env *env, enum msg_level lv, const char *fmt, ...)
 	env->log.fn(env->log.arg, lv, buf);
 }
 
-void vol_what(struct msg_error *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->what, sizeof(e->what), fmt, ap);
-	va_end(ap);
-}
-
-int vol_why(struct msg_error *e, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->why, sizeof(e->why), fmt, ap);
-	va_end(ap);
-	e->err = err;
-	return err;
-}
-
 void vol_step_done(const struct vol_env *env, const char *name)
 {
 	if (env->step.fn)
@@ -52,17 +32,11 @@ void vol_step_done(const struct vol_env *env, const char *name)
  * and what was found there (REFUSED is escaped already), and what to do. */
 int refuse_header(struct msg_error *e, const char *dev, const char *refused)
 {
-	return vol_why(
+	return msg_why(
 		e, -EPROTO,
 		"the LUKS header of %s is not one luks-setup writes (%s); "
 		"nothing was opened or changed (was the disk tampered "
 		"with? restore a header backup with cryptsetup "
 		"luksHeaderRestore)",
 		dev, refused);
-}
-
-/* The AWS error of the last call, as one line. */
-void vol_aws_why(const struct vol_env *env, char *out, size_t cap)
-{
-	aws_error_format(&env->aws->error, out, cap);
 }

@@ -133,7 +133,7 @@ int volrun_init(struct volrun *r, struct msg_ctx *m, enum msg_level level,
 
 int volrun_aws(struct volrun *r)
 {
-	char why[800];
+	struct msg_error e;
 	int err;
 
 	if (r->aws)
@@ -144,12 +144,12 @@ int volrun_aws(struct volrun *r)
 				  "out of memory");
 	err = aws_init(r->aws, &r->arena, &r->aws_opts);
 	if (err) {
-		aws_error_format(&r->aws->error, why, sizeof(why));
+		aws_error_msg(&r->aws->error, &e);
 		aws_fini(r->aws);
 		free(r->aws);
 		r->aws = NULL;
 		return msg_failed(r->msg, msg_exit_class(err),
-				  "set up the AWS client", why);
+				  "set up the AWS client", e.why);
 	}
 	r->env.aws = r->aws;
 	return 0;
@@ -196,7 +196,7 @@ int volrun_table(struct volrun *r, const char *path, int allow_missing,
 		 struct tab *t)
 {
 	struct tab_error te = {0};
-	char text[MSG_MAX];
+	struct msg_error e;
 	int err;
 
 	err = tab_load(path, t, &te);
@@ -206,13 +206,6 @@ int volrun_table(struct volrun *r, const char *path, int allow_missing,
 	}
 	if (!err)
 		return 0;
-	if (te.line)
-		snprintf(text, sizeof(text),
-			 "unable to read %s: line %u: '%s': %s", path, te.line,
-			 te.word, te.why);
-	else
-		snprintf(text, sizeof(text), "unable to read %s: %s", path,
-			 te.why[0] ? te.why : strerror(-err));
-	msg_put(r->msg, MSG_ERR, text);
-	return EXIT_FAIL;
+	tab_error_msg(&te, err, path, &e);
+	return msg_failed(r->msg, EXIT_FAIL, e.what, e.why);
 }

@@ -1,6 +1,6 @@
 /* fuzz_creds.c - libFuzzer target: the shared credentials file.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c crypto/secret.c
+ * Sources: kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c lib/msg.c crypto/secret.c
  *
  * Input read from disk: ~/.aws/credentials or AWS_SHARED_CREDENTIALS_FILE
  * (INI-style: [profile] lines, key = value lines, comments), which may be
@@ -25,6 +25,7 @@
 
 #include "kms/creds.h"
 #include "lib/clock.h"
+#include "lib/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct aws_creds c;
 	struct imds m;
 	const char *profile;
-	char why[300], want[100];
+	struct msg_error e;
+	char want[100];
 	int r;
 
 	if (size < 1)
@@ -102,9 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0x5a, sizeof(c));
 	if (imds_init(&m, 0))
 		__builtin_trap();
-	r = creds_load(&c, &m, profile, now_ms() + 1000, why, sizeof(why));
+	r = creds_load(&c, &m, profile, now_ms() + 1000, &e);
 	imds_fini(&m);
-	if (!memchr(why, 0, sizeof(why)))
+	if (!memchr(e.why, 0, sizeof(e.why)) || (r && e.err != r))
 		__builtin_trap();
 	if (r) {
 		if (r != -ENOKEY && r != -ENODEV && r != -EMSGSIZE &&

@@ -1,7 +1,7 @@
 /* fuzz_imds.c - libFuzzer target: what the instance metadata service
  * answers: the role credentials document and the IMDSv2 token.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c crypto/secret.c
+ * Sources: kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c lib/msg.c crypto/secret.c
  *
  * Untrusted input: IMDS answers reach us over plain HTTP on a link-local
  * address (anything in a container or on the path can answer). Input: a

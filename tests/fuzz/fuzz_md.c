@@ -1,6 +1,6 @@
 /* fuzz_md.c - libFuzzer target: md v1.x superblock decoding.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: block/md_sb.c block/md_members.c lib/io.c lib/uuid.c
+ * Sources: block/md_sb.c block/md_members.c lib/io.c lib/msg.c lib/uuid.c
  *
  * Untrusted input: any disk's first kilobytes, read by assemble's scan and
  * by examine. The decoder must never read past LEN, and whatever it accepts
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "block/md.h"
+#include "lib/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t buf[MD_SB_BYTES];
 	uint64_t dev = 0;
 	unsigned minor;
-	char why[256];
+	struct msg_error e;
 	int r;
 
 	/* The first 9 bytes choose the place and the device size. */
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)md_name_matches(&sb, "x");
 	m[0].sb = sb;
 	m[1].sb = sb;
-	(void)md_check_members(m, 2, why, sizeof(why));
+	(void)md_check_members(m, 2, &e);
 	if (md_sb_encode(&sb, buf) == 0 &&
 	    md_sb_decode(buf, sizeof(buf), minor, dev, &again) != 0 &&
 	    sb.max_dev <= MD_SB_MAX_ROLES && !r)

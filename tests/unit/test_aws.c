@@ -16,6 +16,7 @@
 #include "crypto/secret.h"
 #include "kms/aws.h"
 #include "lib/clock.h"
+#include "lib/msg.h"
 
 static struct aws_client c;
 static struct secret_arena arena;
@@ -415,6 +416,31 @@ static void test_error_format(void)
 	      !strncmp(tiny, "127.0.0.1: ", 11));
 }
 
+/* aws_error_msg(): the same line as the why of a struct msg_error, the
+ * errno as its err (-EIO when none was recorded), the what untouched. */
+static void test_error_msg(void)
+{
+	struct aws_error a = {0};
+	struct msg_error e = {0, "decrypt with KMS", ""};
+
+	a.err = -EACCES;
+	strcpy(a.code, "AccessDeniedException");
+	strcpy(a.message, "denied");
+	strcpy(a.where, "kms.eu-west-1.amazonaws.com");
+	a.hint = "the role needs kms:Decrypt";
+	CHECK(aws_error_msg(&a, &e) == -EACCES && e.err == -EACCES);
+	CHECKF(!strcmp(e.why, "AccessDeniedException: denied (at "
+			      "kms.eu-west-1.amazonaws.com); hint: the role "
+			      "needs kms:Decrypt"),
+	       "%s", e.why);
+	CHECK(!strcmp(e.what, "decrypt with KMS"));
+	memset(&a, 0, sizeof(a));
+	strcpy(a.where, "luksbox");
+	strcpy(a.message, "secret arena full");
+	CHECK(aws_error_msg(&a, &e) == -EIO && e.err == -EIO);
+	CHECKF(!strcmp(e.why, "luksbox: secret arena full"), "%s", e.why);
+}
+
 /* --- aws_call() against the loopback fake --- */
 
 static struct fake_http fk;
@@ -623,6 +649,7 @@ int main(void)
 	T_RUN(test_parse_error);
 	T_RUN(test_error_class);
 	T_RUN(test_error_format);
+	T_RUN(test_error_msg);
 	have_fake = fake_start(&fk) == 0;
 	if (have_fake) {
 		T_RUN(test_call_ok_keepalive);

@@ -17,10 +17,11 @@
 #include "crypto/secret.h"
 #include "kms/creds.h"
 #include "kms/net.h"
+#include "lib/msg.h"
 
 static struct aws_creds cr;
 static struct imds m;
-static char why[300];
+static struct msg_error me; /* creds_load()'s reason */
 static char dir[] = "/tmp/luksbox-creds-XXXXXX";
 static char path[64];
 
@@ -56,9 +57,16 @@ static void put_file(const char *text, size_t n)
 
 static int load(const char *profile)
 {
-	why[0] = 0;
+	int r;
+
+	me.why[0] = 0;
 	imds_init(&m, 0);
-	return creds_load(&cr, &m, profile, now_ms() + 2000, why, sizeof(why));
+	r = creds_load(&cr, &m, profile, now_ms() + 2000, &me);
+	/* Every failure says why, and its errno is the one returned. */
+	if (r)
+		CHECKF(me.err == r && me.why[0], "%d %d '%s'", r, me.err,
+		       me.why);
+	return r;
 }
 
 static void test_env(void)
@@ -82,8 +90,8 @@ static void test_env(void)
 	setenv("AWS_SECRET_ACCESS_KEY", "secretenv", 1);
 	setenv("AWS_SESSION_TOKEN", "tok\r\nX-Evil: 1", 1);
 	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
-	CHECKF(strstr(why, "AWS_SESSION_TOKEN holds a blank or control"), "%s",
-	       why);
+	CHECKF(strstr(me.why, "AWS_SESSION_TOKEN holds a blank or control"),
+	       "%s", me.why);
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	/* Too long is an error, never a cut key. */
@@ -170,10 +178,10 @@ static void test_file_incomplete(void)
 	 * it - even when another section follows - not a silent fall to
 	 * IMDS. */
 	CHECK(load(NULL) == -ENOKEY);
-	CHECKF(strstr(why, "profile default in ") &&
-		       strstr(why, "lacks aws_access_key_id or "
-				   "aws_secret_access_key"),
-	       "%s", why);
+	CHECKF(strstr(me.why, "profile default in ") &&
+		       strstr(me.why, "lacks aws_access_key_id or "
+				      "aws_secret_access_key"),
+	       "%s", me.why);
 	CHECK(cr.access_key[0] == 0); /* wiped */
 	CHECK(load("other") == 0 && !strcmp(cr.access_key, "A"));
 	clean_env();
@@ -193,8 +201,8 @@ static void test_file_hostile(void)
 			     1);
 	put_file(big, n);
 	CHECK(load(NULL) == -EMSGSIZE);
-	CHECKF(strstr(why, "cannot read the shared credentials file"), "%s",
-	       why);
+	CHECKF(strstr(me.why, "cannot read the shared credentials file"), "%s",
+	       me.why);
 	/* A line longer than the reader's buffer: refused, its tail is not
 	 * read as a line of its own. */
 	n = (size_t)snprintf(big, sizeof(big), "[default]\n# %05000d", 0);
@@ -214,8 +222,9 @@ static void test_file_hostile(void)
 
 		put_file(nul, sizeof(nul) - 1);
 		CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
-		CHECKF(strstr(why, "cannot read the shared credentials file"),
-		       "%s", why);
+		CHECKF(strstr(me.why,
+			      "cannot read the shared credentials file"),
+		       "%s", me.why);
 		put_file(nul_last, sizeof(nul_last) - 1);
 		CHECK(load(NULL) == -EILSEQ && cr.secret_key[0] == 0);
 	}
@@ -224,9 +233,9 @@ static void test_file_hostile(void)
 	PUT("[default]\naws_access_key_id = AKID\rX-Evil: 1\n"
 	    "aws_secret_access_key = S\n");
 	CHECK(load(NULL) == -EILSEQ && cr.access_key[0] == 0);
-	CHECKF(strstr(why, "control character in a key or token (profile "
-			   "default)"),
-	       "%s", why);
+	CHECKF(strstr(me.why, "control character in a key or token (profile "
+			      "default)"),
+	       "%s", me.why);
 	PUT("[default]\naws_access_key_id = A\naws_secret_access_key = S\n"
 	    "aws_session_token = T\x1bT\n");
 	CHECK(load(NULL) == -EILSEQ && cr.token[0] == 0);
@@ -248,8 +257,8 @@ static void test_file_hostile(void)
 	unlink(path);
 	mkdir(path, 0700);
 	CHECK(load(NULL) == -EIO);
-	CHECKF(strstr(why, "cannot read the shared credentials file"), "%s",
-	       why);
+	CHECKF(strstr(me.why, "cannot read the shared credentials file"), "%s",
+	       me.why);
 	rmdir(path);
 	clean_env();
 }
@@ -430,7 +439,7 @@ static void test_imds_role_credentials(void)
 	CHECKF(!strcmp(cr.access_key, "ASIAIMDS") &&
 		       !strcmp(cr.secret_key, "imdssecret") &&
 		       !strcmp(cr.token, "imdstoken"),
-	       "%s / %s", why, st.bad_hdr);
+	       "%s / %s", me.why, st.bad_hdr);
 	CHECK(!strcmp(cr.source, "instance role luksbox-role"));
 	CHECK(cr.expiration == 1893456000);    /* 2030-01-01T00:00:00Z */
 	CHECK(st.tokens == 1 && fk.nreq == 3); /* PUT, list, document */
@@ -468,7 +477,7 @@ static void *fetch_on_stack(void *arg)
 
 	imds_init(&m, 0);
 	m.sec = secret_alloc(sr->arena, sizeof(*m.sec));
-	sr->r = creds_load(&cr, &m, NULL, now_ms() + 2000, why, sizeof(why));
+	sr->r = creds_load(&cr, &m, NULL, now_ms() + 2000, &me);
 	return NULL;
 }
 
@@ -507,7 +516,7 @@ static void test_imds_secrets_locked(void)
 	CHECK(pthread_create(&th, &at, fetch_on_stack, &sr) == 0 &&
 	      pthread_join(th, NULL) == 0);
 	CHECKF(sr.r == 0 && !strcmp(cr.source, "instance role stack-role"),
-	       "%d %s", sr.r, why);
+	       "%d %s", sr.r, me.why);
 	sec = m.sec;
 	/* In the arena, as the token that opens the role's keys. */
 	CHECK((unsigned char *)sec >= arena.base &&
@@ -548,8 +557,9 @@ static void test_imds_failures(void)
 	imds_env();
 	st.doc = doc_ok;
 	CHECK(load(NULL) == -ENOKEY);
-	CHECKF(strstr(why, "no instance role: attach an IAM instance profile"),
-	       "%s", why);
+	CHECKF(strstr(me.why,
+		      "no instance role: attach an IAM instance profile"),
+	       "%s", me.why);
 	/* A listing that is no role name never reaches the path. */
 	static const char *const roles[] = {"../../latest/user-data",
 					    "role?x=1", "role name", "r%2f"};
@@ -560,7 +570,7 @@ static void test_imds_failures(void)
 		st.role = roles[i];
 		st.doc = doc_ok;
 		CHECKF(load(NULL) == -ENOKEY && fk.nreq == 2, "%s: %s",
-		       roles[i], why);
+		       roles[i], me.why);
 	}
 	/* The role says no. */
 	imds_env();
@@ -568,14 +578,15 @@ static void test_imds_failures(void)
 	st.doc =
 		"{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"Message\":\"x\"}";
 	CHECK(load(NULL) == -ENOKEY);
-	CHECKF(strstr(why, "Code AssumeRoleUnauthorizedAccess"), "%s", why);
+	CHECKF(strstr(me.why, "Code AssumeRoleUnauthorizedAccess"), "%s",
+	       me.why);
 	/* A malformed document. */
 	imds_env();
 	st.role = "r";
 	st.doc = "{\"AccessKeyId\":\"A\"}";
 	CHECK(load(NULL) == -EBADMSG && cr.access_key[0] == 0);
-	CHECKF(strstr(why, "IMDS credentials for role r are malformed"), "%s",
-	       why);
+	CHECKF(strstr(me.why, "IMDS credentials for role r are malformed"),
+	       "%s", me.why);
 	/* The token PUT never answered (a container behind the hop limit):
 	 * the deadline holds and the hint names the hop limit. */
 	imds_env();
@@ -583,12 +594,13 @@ static void test_imds_failures(void)
 	t0 = now_ms();
 	CHECK(load(NULL) == -ETIMEDOUT);
 	CHECK(now_ms() - t0 < 3000);
-	CHECKF(strstr(why, "no answer to the IMDSv2 token PUT"), "%s", why);
+	CHECKF(strstr(me.why, "no answer to the IMDSv2 token PUT"), "%s",
+	       me.why);
 	/* Disabled: no request at all. */
 	imds_env();
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	CHECK(load(NULL) == -ENODEV && fk.nreq == 0);
-	CHECKF(strstr(why, "IMDS is disabled"), "%s", why);
+	CHECKF(strstr(me.why, "IMDS is disabled"), "%s", me.why);
 }
 
 int main(void)

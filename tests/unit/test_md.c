@@ -14,6 +14,7 @@
 #include "t.h"
 #include "fake_tree.h"
 #include "block/md.h"
+#include "lib/msg.h"
 #include "lib/uuid.h"
 
 #define GIB (1024ULL * 1024 * 1024)
@@ -239,7 +240,8 @@ static void test_mdadm_examine(void)
 static void test_find_and_check(void)
 {
 	uint64_t sizes[3] = {GIB, GIB, GIB};
-	char paths[4][64], why[256];
+	char paths[4][64];
+	struct msg_error e = {0};
 	const char *cands[5];
 	static struct md_member m[8];
 	static struct md_sb sbs[3], tmp;
@@ -256,20 +258,21 @@ static void test_find_and_check(void)
 	cands[0] = paths[2];
 	cands[1] = paths[0];
 	cands[2] = paths[1];
-	n = md_find_members(&byname, cands, 3, 1, m, 8, why, sizeof(why));
-	CHECKF(n == 3, "find %d: %s", n, why);
-	CHECKF(md_check_members(m, 3, why, sizeof(why)) == 0, "%s", why);
-	n = md_find_members(&byuuid, cands, 3, 0, m, 8, why, sizeof(why));
+	n = md_find_members(&byname, cands, 3, 1, m, 8, &e);
+	CHECKF(n == 3, "find %d: %s", n, e.why);
+	CHECKF(md_check_members(m, 3, &e) == 0, "%s", e.why);
+	n = md_find_members(&byuuid, cands, 3, 0, m, 8, &e);
 	CHECK(n == 3);
 
 	/* A missing member: the slot is named. */
 	cands[0] = paths[0];
 	cands[1] = paths[2];
-	n = md_find_members(&byname, cands, 2, 1, m, 8, why, sizeof(why));
+	n = md_find_members(&byname, cands, 2, 1, m, 8, &e);
 	CHECK(n == 2);
-	r = md_check_members(m, 2, why, sizeof(why));
-	CHECKF(r == -ENODEV && strstr(why, "slot 1 of 3 missing"), "%d %s", r,
-	       why);
+	r = md_check_members(m, 2, &e);
+	CHECKF(r == -ENODEV && strstr(e.why, "slot 1 of 3 missing"), "%d %s", r,
+	       e.why);
+	CHECK(e.err == -ENODEV);
 
 	/* A restored snapshot of member 1 beside the original. */
 	fd = image(paths[3], GIB);
@@ -282,11 +285,12 @@ static void test_find_and_check(void)
 	cands[1] = paths[1];
 	cands[2] = paths[2];
 	cands[3] = paths[3];
-	n = md_find_members(&byname, cands, 4, 1, m, 8, why, sizeof(why));
+	n = md_find_members(&byname, cands, 4, 1, m, 8, &e);
 	CHECK(n == 4);
-	r = md_check_members(m, 4, why, sizeof(why));
-	CHECKF(r == -EEXIST && strstr(why, "slot 1") && strstr(why, paths[3]),
-	       "%d %s", r, why);
+	r = md_check_members(m, 4, &e);
+	CHECKF(r == -EEXIST && strstr(e.why, "slot 1") &&
+		       strstr(e.why, paths[3]),
+	       "%d %s", r, e.why);
 
 	/* Geometry disagreement: one member says another chunk size. */
 	tmp = sbs[2];
@@ -295,9 +299,9 @@ static void test_find_and_check(void)
 	CHECK(fd >= 0 && md_write_sb(fd, GIB >> 9, &tmp) == 0);
 	if (fd >= 0)
 		close(fd);
-	n = md_find_members(&byname, cands, 3, 1, m, 8, why, sizeof(why));
-	r = md_check_members(m, 3, why, sizeof(why));
-	CHECKF(r == -EINVAL && strstr(why, "chunk size"), "%d %s", r, why);
+	n = md_find_members(&byname, cands, 3, 1, m, 8, &e);
+	r = md_check_members(m, 3, &e);
+	CHECKF(r == -EINVAL && strstr(e.why, "chunk size"), "%d %s", r, e.why);
 
 	/* A stale member: events differ. */
 	tmp = sbs[2];
@@ -306,9 +310,9 @@ static void test_find_and_check(void)
 	CHECK(fd >= 0 && md_write_sb(fd, GIB >> 9, &tmp) == 0);
 	if (fd >= 0)
 		close(fd);
-	n = md_find_members(&byname, cands, 3, 1, m, 8, why, sizeof(why));
-	r = md_check_members(m, 3, why, sizeof(why));
-	CHECKF(r == -EINVAL && strstr(why, "stale"), "%d %s", r, why);
+	n = md_find_members(&byname, cands, 3, 1, m, 8, &e);
+	r = md_check_members(m, 3, &e);
+	CHECKF(r == -EINVAL && strstr(e.why, "stale"), "%d %s", r, e.why);
 
 	/* Strict: a named device that is not a member is refused; a scan
 	 * skips it. */
@@ -316,13 +320,13 @@ static void test_find_and_check(void)
 	fd = image(paths[3], GIB);
 	if (fd >= 0)
 		close(fd);
-	n = md_find_members(&byname, cands, 4, 1, m, 8, why, sizeof(why));
-	CHECKF(n == -ENODEV && strstr(why, "no md superblock"), "%d %s", n,
-	       why);
-	n = md_find_members(&byname, cands, 4, 0, m, 8, why, sizeof(why));
+	n = md_find_members(&byname, cands, 4, 1, m, 8, &e);
+	CHECKF(n == -ENODEV && strstr(e.why, "no md superblock"), "%d %s", n,
+	       e.why);
+	n = md_find_members(&byname, cands, 4, 0, m, 8, &e);
 	CHECK(n == 3);
 	byname.name = "other";
-	n = md_find_members(&byname, cands, 4, 0, m, 8, why, sizeof(why));
+	n = md_find_members(&byname, cands, 4, 0, m, 8, &e);
 	CHECK(n == 0);
 	drop(paths, 4);
 }

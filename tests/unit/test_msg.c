@@ -90,6 +90,25 @@ static void test_level_parse(void)
 	CHECK(msg_level_parse("", &l) == -EINVAL);
 }
 
+/* msg_what() and msg_why() fill a struct msg_error, cut to fit;
+ * msg_why() returns the code it stored. */
+static void test_error_fill(void)
+{
+	struct msg_error e = {0};
+	char longer[1500];
+
+	msg_what(&e, "open %s", "cassandra");
+	CHECK(!strcmp(e.what, "open cassandra"));
+	CHECK(msg_why(&e, -EIO, "disk %d failed", 3) == -EIO);
+	CHECK(e.err == -EIO && !strcmp(e.why, "disk 3 failed"));
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	msg_what(&e, "%s", longer);
+	CHECK(strlen(e.what) == sizeof(e.what) - 1);
+	CHECK(msg_why(&e, -ENOSPC, "%s", longer) == -ENOSPC);
+	CHECK(strlen(e.why) == sizeof(e.why) - 1 && e.err == -ENOSPC);
+}
+
 /* Read what a sink got: the file, or every datagram (one a line). */
 static size_t slurp_file(const char *path, char *buf, size_t cap)
 {
@@ -194,6 +213,7 @@ int main(void)
 	T_RUN(test_is_control);
 	T_RUN(test_exit_class);
 	T_RUN(test_level_parse);
+	T_RUN(test_error_fill);
 	T_RUN(test_sinks);
 	T_RUN(test_missing_sinks);
 	return T_END();

@@ -8,6 +8,7 @@
 
 #include "t.h"
 #include "conf/tab.h"
+#include "lib/msg.h"
 
 static struct tab *t;
 static struct tab_error e;
@@ -295,6 +296,28 @@ static void test_load_file(void)
 	CHECK(tab_load(path, t, &e) == -ENOENT && strstr(e.why, "No such"));
 }
 
+/* tab_error_msg(): what the applets say, "unable to read PATH: line N:
+ * 'WORD': WHY", as a struct msg_error. */
+static void test_error_msg(void)
+{
+	struct msg_error m = {0};
+	struct tab_error none = {0};
+	int r = parse("vol /dev/sdb /data ext4 kms-key=alias/k,bogus\n");
+
+	CHECK(r == -EINVAL);
+	CHECK(tab_error_msg(&e, r, "/etc/luksbox.tab", &m) == -EINVAL);
+	CHECK(m.err == -EINVAL && !strcmp(m.what, "read /etc/luksbox.tab"));
+	CHECKF(!strcmp(m.why, "line 1: 'bogus': unknown option"), "%s", m.why);
+	/* Not about a line: the reason alone, or the errno's text. */
+	snprintf(none.why, sizeof(none.why), "larger than 256 KiB");
+	CHECK(tab_error_msg(&none, -E2BIG, "/t", &m) == -E2BIG);
+	CHECK(!strcmp(m.why, "larger than 256 KiB") &&
+	      !strcmp(m.what, "read /t"));
+	none.why[0] = 0;
+	tab_error_msg(&none, -ENOENT, "/t", &m);
+	CHECK(!strcmp(m.why, "No such file or directory") && m.err == -ENOENT);
+}
+
 int main(void)
 {
 	t = calloc(1, sizeof(*t));
@@ -310,6 +333,7 @@ int main(void)
 	T_RUN(test_hostile_sizes);
 	T_RUN(test_set_option_for_cli);
 	T_RUN(test_load_file);
+	T_RUN(test_error_msg);
 	free(t);
 	return T_END();
 }
