@@ -241,6 +241,38 @@ static int wipe_mapping(const struct vol_env *env, const char *path,
 	return 0;
 }
 
+/* The header of L to ENV->header_backup, a new file (libcryptsetup
+ * creates it O_EXCL, readable by root alone): -EEXIST when it is there. */
+static int save_header(const struct vol_env *env, const struct tab_volume *v,
+		       struct luks *l, struct msg_error *e)
+{
+	int r = luks_header_backup(l, env->header_backup);
+
+	if (r < 0)
+		return msg_why(e, r, "cannot back the header up to %s: %s",
+			       env->header_backup, strerror(-r));
+	vol_say(env, MSG_INFO, "%s: LUKS header saved to %s", v->name,
+		env->header_backup);
+	return 0;
+}
+
+/* An existing volume's header on DEV to ENV->header_backup (luks-setup
+ * --header-backup run again on a volume that is already made). */
+static int save_existing_header(const struct vol_env *env,
+				const struct tab_volume *v, const char *dev,
+				struct msg_error *e)
+{
+	struct luks l = {0};
+	int r = luks_load(&l, dev);
+
+	if (r < 0)
+		return msg_why(e, r, "cannot read the LUKS header on %s: %s",
+			       dev, strerror(-r));
+	r = save_header(env, v, &l, e);
+	luks_fini(&l);
+	return r;
+}
+
 /* Format TARGET and finish the volume. Secrets come from W (one per key). */
 static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		       const char *target, struct wrapped *w,
@@ -322,14 +354,9 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 			v->name, v->blob_file);
 	}
 	if (env->header_backup) {
-		r = luks_header_backup(&l, env->header_backup);
-		if (r < 0) {
-			r = msg_why(e, r, "cannot back the header up to %s: %s",
-				    env->header_backup, strerror(-r));
+		r = save_header(env, v, &l, e);
+		if (r < 0)
 			goto out_fini;
-		}
-		vol_say(env, MSG_INFO, "%s: LUKS header saved to %s", v->name,
-			env->header_backup);
 	}
 	r = luks_activate(&l, v->name, w[0].tok.keyslot, w[0].secret,
 			  SECRET_BYTES);
@@ -386,7 +413,8 @@ out_fini:
  * array of ours (named like the volume) holding nothing or a LUKS header
  * still "provisioning"; or a single device whose LUKS header, labelled
  * with the volume's name, is still "provisioning". Returns 1 (TARGET set:
- * redo), 2 (already provisioned: leave it), 0 (not ours), or -errno.
+ * redo), 2 (already provisioned: leave it; TARGET is its LUKS device),
+ * 0 (not ours), or -errno.
  */
 static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		     const struct vol_devs *d, char *target, size_t cap,
@@ -413,6 +441,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 				"%s: already provisioned and open on %s (LUKS "
 				"UUID %s); nothing changed",
 				v->name, odev, li.uuid);
+			snprintf(target, cap, "%s", odev);
 			return 2;
 		}
 		if (li.state != LUKS_STATE_PROVISIONING)
@@ -514,6 +543,13 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	r = half_made(env, v, d, target, sizeof(target), e);
 	if (r < 0)
 		return r;
+	/* Already made: a header backup asked for is still taken. */
+	if (r == 2 && env->header_backup) {
+		r = save_existing_header(env, v, target, e);
+		if (r < 0)
+			return r;
+		return VOL_DONE_NOTHING;
+	}
 	if (r == 2)
 		return VOL_DONE_NOTHING;
 	if (r == 0) {
