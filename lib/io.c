@@ -85,17 +85,26 @@ int io_read_line(const char *path, char *buf, size_t len)
 	return r;
 }
 
-/* PATH.luksbox-RANDOM, created O_EXCL beside PATH: its fd, or -errno. */
-static int open_temp(const char *path, char *tmp, size_t cap, unsigned mode)
+/* TMP (CAP bytes) = PATH.luksbox-RANDOM, a name beside PATH for a file or
+ * link that is then renamed or linked onto it. 0 or -ENAMETOOLONG. */
+static int temp_name(const char *path, char *tmp, size_t cap)
 {
 	unsigned rnd;
-	int len, fd;
+	int len;
 
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (unsigned)getpid();
 	len = snprintf(tmp, cap, "%s.luksbox-%08x", path, rnd);
-	if (len < 0 || (size_t)len >= cap)
-		return -ENAMETOOLONG;
+	return len < 0 || (size_t)len >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* The temporary file TMP beside PATH, created O_EXCL: its fd, or -errno. */
+static int open_temp(const char *path, char *tmp, size_t cap, unsigned mode)
+{
+	int fd = temp_name(path, tmp, cap);
+
+	if (fd < 0)
+		return fd;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 		  mode & 07777);
 	return fd < 0 ? -errno : fd;
@@ -172,14 +181,10 @@ int io_write_replace(const char *path, const void *p, size_t n, int in_fd,
 int io_symlink_replace(const char *target, const char *path)
 {
 	char tmp[4096];
-	unsigned rnd;
-	int len, r;
+	int r = temp_name(path, tmp, sizeof(tmp));
 
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = (unsigned)getpid();
-	len = snprintf(tmp, sizeof(tmp), "%s.luksbox-%08x", path, rnd);
-	if (len < 0 || (size_t)len >= sizeof(tmp))
-		return -ENAMETOOLONG;
+	if (r < 0)
+		return r;
 	if (symlink(target, tmp) < 0)
 		return -errno;
 	if (rename(tmp, path) < 0) {
