@@ -207,7 +207,7 @@ static int do_open(struct volrun *run, const struct opts *o,
 	unsigned char *key = NULL;
 	size_t key_len = 0;
 	unsigned i, need_md = 0;
-	int64_t overall, until;
+	int64_t overall;
 	int rc = EXIT_OK, r, one;
 
 	if (!d)
@@ -223,8 +223,8 @@ static int do_open(struct volrun *run, const struct opts *o,
 		 * the run's deadline, so one slow volume cannot starve the
 		 * volumes after it. */
 		if (run->aws && sel[i]->timeout) {
-			until = now_ms() + (int64_t)sel[i]->timeout * 1000;
-			run->aws->deadline = until < overall ? until : overall;
+			run->aws->deadline = deadline_within(
+				(int64_t)sel[i]->timeout * 1000, overall);
 		} else if (run->aws) {
 			run->aws->deadline = overall;
 		}

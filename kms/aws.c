@@ -28,7 +28,7 @@ int aws_init(struct aws_client *c, struct secret_arena *arena,
 		c->opts.timeout_s = DEFAULT_TIMEOUT_S;
 	if (c->opts.max_attempts <= 0)
 		c->opts.max_attempts = DEFAULT_ATTEMPTS;
-	c->deadline = now_ms() + (int64_t)c->opts.timeout_s * 1000;
+	c->deadline = deadline_in((int64_t)c->opts.timeout_s * 1000);
 	for (int i = 0; i < AWS_CONNS; i++)
 		c->conns[i].net.fd = -1;
 	c->rs = secret_alloc(arena, sizeof(*c->rs));

@@ -266,9 +266,9 @@ static void backoff(struct aws_client *c, unsigned attempt)
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = (uint32_t)now_ms();
 	ms = (int64_t)(r % (uint32_t)cap);
-	left = c->deadline - now_ms();
+	left = deadline_left(c->deadline);
 	if (ms > left)
-		ms = left > 0 ? left : 0;
+		ms = left;
 	if (ms > 0) {
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
@@ -342,12 +342,10 @@ static int attempt_once(struct aws_client *c, struct aws_conn *k,
 static int64_t attempt_deadline(const struct aws_client *c)
 {
 	int64_t per = (int64_t)c->opts.timeout_s * 1000 / c->opts.max_attempts;
-	int64_t until;
 
 	if (per < AWS_ATTEMPT_MIN_MS)
 		per = AWS_ATTEMPT_MIN_MS;
-	until = now_ms() + per;
-	return until < c->deadline ? until : c->deadline;
+	return deadline_within(per, c->deadline);
 }
 
 int aws_call(struct aws_client *c, const char *service, const char *region,

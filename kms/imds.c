@@ -81,11 +81,9 @@ static int imds_exchange(struct imds *m, const char *method, const char *path,
 	struct net_conn c;
 	struct stream s;
 	struct http_request rq = {method, path, m->host, h, nh, NULL, 0};
-	int64_t until = now_ms() + IMDS_ATTEMPT_MS;
+	int64_t until = deadline_within(IMDS_ATTEMPT_MS, deadline);
 	int err;
 
-	if (until > deadline)
-		until = deadline;
 	err = net_connect(&c, m->host, m->port, until);
 	if (err)
 		return err;
@@ -153,7 +151,7 @@ static int imds_token(struct imds *m, struct http_response *rs,
 		return -EPROTO;
 	}
 	/* Refresh well before the 6 hour TTL ends. */
-	m->token_deadline = now_ms() + 5LL * 3600 * 1000;
+	m->token_deadline = deadline_in(5LL * 3600 * 1000);
 	return 0;
 }
 
@@ -267,9 +265,8 @@ int imds_bdm_get(void *arg, const char *key, char *buf, size_t cap)
 		if (r)
 			return r; /* a bad endpoint: b->m.why says which */
 		b->ready = 1;
-		b->deadline = now_ms() + IMDS_BDM_MS;
-		if (b->limit && b->limit < b->deadline)
-			b->deadline = b->limit;
+		b->deadline = b->limit ? deadline_within(IMDS_BDM_MS, b->limit)
+				       : deadline_in(IMDS_BDM_MS);
 	}
 	if (b->m.disabled)
 		return -ENOENT; /* AWS_EC2_METADATA_DISABLED: no mapping */

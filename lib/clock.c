@@ -19,6 +19,13 @@ int64_t deadline_in(int64_t ms)
 	return now_ms() + (ms > 0 ? ms : 0);
 }
 
+int64_t deadline_within(int64_t ms, int64_t limit)
+{
+	int64_t d = deadline_in(ms);
+
+	return d < limit ? d : limit;
+}
+
 int64_t deadline_left(int64_t deadline)
 {
 	int64_t left = deadline - now_ms();

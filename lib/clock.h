@@ -19,6 +19,10 @@ int64_t now_ms(void);
 /* The deadline MS milliseconds from now (MS >= 0). */
 int64_t deadline_in(int64_t ms);
 
+/* The deadline MS milliseconds from now, but no later than LIMIT (a
+ * deadline already set, e.g. the whole run's): the earlier of the two. */
+int64_t deadline_within(int64_t ms, int64_t limit);
+
 /* Milliseconds left before DEADLINE: 0 once it has passed. */
 int64_t deadline_left(int64_t deadline);
 

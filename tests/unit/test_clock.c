@@ -24,6 +24,12 @@ static void test_clock(void)
 	CHECK(deadline_in(-5) <= now_ms());
 	CHECK(deadline_left(now_ms() - 1000) == 0);
 	CHECK(deadline_left(0) == 0);
+	/* Within a limit: the earlier of the two. */
+	d = deadline_in(10000);
+	CHECK(deadline_within(200, d) <= deadline_in(200) &&
+	      deadline_within(200, d) < d);
+	CHECK(deadline_within(60000, d) == d);
+	CHECK(deadline_within(1000, 0) == 0);
 }
 
 int main(void)
