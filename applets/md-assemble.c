@@ -805,7 +805,7 @@ static int cmd_list_ephemeral(const struct opts *o)
 			r = fail(msg_exit_class(r),
 				 "list instance-store disks: read IMDS "
 				 "block-device-mapping: %s",
-				 b.m.why[0] ? b.m.why : strerror(-r));
+				 imds_bdm_why(&b, r));
 		else if (r == -E2BIG)
 			r = fail(EXIT_FAIL,
 				 "list instance-store disks: more than %d, the "

@@ -281,3 +281,8 @@ void imds_bdm_fini(struct imds_bdm *b)
 		imds_fini(&b->m);
 	b->ready = 0;
 }
+
+const char *imds_bdm_why(const struct imds_bdm *b, int err)
+{
+	return b->m.why[0] ? b->m.why : strerror(-err);
+}

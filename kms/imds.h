@@ -115,4 +115,9 @@ int imds_bdm_get(void *arg, const char *key, char *buf, size_t cap);
 
 void imds_bdm_fini(struct imds_bdm *b);
 
+/* Why reading the mapping failed with ERR (a -errno from
+ * block/instance_store.h): the IMDS client's own reason when it gave one,
+ * else ERR's text. Still valid after imds_bdm_fini(). */
+const char *imds_bdm_why(const struct imds_bdm *b, int err);
+
 #endif

@@ -77,7 +77,7 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		r = msg_why(e, r,
 			    "cannot list instance-store disks: read IMDS "
 			    "block-device-mapping: %s",
-			    b.m.why[0] ? b.m.why : strerror(-r));
+			    imds_bdm_why(&b, r));
 	else if (r < 0)
 		r = msg_why(e, r, "cannot list instance-store disks: %s",
 			    strerror(-r));
