@@ -410,7 +410,7 @@ static int parse_key(const char *spec, struct tab_key *k, struct msg_error *e)
 	return r;
 }
 
-/* Is W the way KEY names: its token number ("token:N"), its keyslot
+/* Is W the way KEY names: its token number ("token:N" or N), its keyslot
  * ("slot:N", for a keyslot with no token see remove()), its key ARN, its
  * key id, or an alias that DescribeKey resolves to its ARN? */
 static int names(const struct way *w, const char *key, const char *arn)
@@ -418,7 +418,8 @@ static int names(const struct way *w, const char *key, const char *arn)
 	size_t n = strlen(key), m = strlen(w->t.key_id);
 	int i;
 
-	if (sscanf(key, "token:%d", &i) == 1)
+	if (sscanf(key, "token:%d", &i) == 1 ||
+	    (key[0] && strspn(key, "0123456789") == n && sscanf(key, "%d", &i)))
 		return i == w->token;
 	if (sscanf(key, "slot:%d", &i) == 1)
 		return i == w->t.keyslot;
