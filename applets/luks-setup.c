@@ -147,6 +147,15 @@ static int check_keyop(struct opts *o)
 	if (o->k.from && o->k.op != VOL_KEY_REWRAP)
 		return usage_error("--from goes with --rewrap");
 	o->k.force = o->force;
+	/* KEY[@REGION] as the table would read it, before any device. */
+	if (o->keyop && (o->k.op == VOL_KEY_ADD || o->k.op == VOL_KEY_REWRAP)) {
+		struct tab_volume *scratch = calloc(1, sizeof(*scratch));
+		int r = scratch ? set(scratch, "kms-key", o->k.key)
+				: fail(EXIT_FAIL, "start: out of memory");
+
+		free(scratch);
+		return r;
+	}
 	return 0;
 }
 

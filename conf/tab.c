@@ -149,6 +149,12 @@ static int set_key(struct tab_volume *v, const char *val, struct tab_error *err)
 		return seterr(err, val, "kms-key needs a key id, ARN or alias");
 	if (copy(k->key_id, sizeof(k->key_id), val, idlen))
 		return seterr(err, val, "kms-key is too long");
+	/* Key ids, ARNs and aliases use no other characters. */
+	if (strspn(k->key_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+			      "wxyz0123456789:/_-") != idlen)
+		return seterr(err, val,
+			      "kms-key is a key id, key ARN or alias/NAME: "
+			      "letters, digits and : / _ - only");
 	if (at) {
 		if (copy(k->region, sizeof(k->region), at + 1,
 			 strlen(at + 1)) ||

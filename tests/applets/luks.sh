@@ -30,6 +30,27 @@ check "luks-mount --help: exit codes 0/1/2/75 and status 3" \
 
 run "$setup"
 check "luks-setup without a volume: exit 2, asks which" '[ "$rc" = 2 ] && grep -q "which volume" <<<"$err"'
+# Key changes: which options go together.
+run "$setup" --rewrap v
+check "luks-setup --rewrap without --to: exit 2, says so" '[ "$rc" = 2 ] && grep -q "needs --to" <<<"$err"'
+run "$setup" --rotate --to alias/x v
+check "luks-setup --to without --rewrap: exit 2" '[ "$rc" = 2 ] && grep -q "goes with --rewrap" <<<"$err"'
+run "$setup" --rotate --add-key alias/x v
+check "luks-setup: two key changes at once: exit 2" '[ "$rc" = 2 ] && grep -q "one of --add-key" <<<"$err"'
+run "$setup" --key-file /dev/null v
+check "luks-setup --key-file without a key change: exit 2" '[ "$rc" = 2 ] && grep -q "go with --add-key" <<<"$err"'
+run "$setup" --add-key alias/x --wipe v
+check "luks-setup --add-key --wipe: exit 2 (a key change touches no data)" '[ "$rc" = 2 ] && grep -q "no --wipe" <<<"$err"'
+run "$setup" --add-key alias/x --force v
+check "luks-setup --add-key --force: exit 2 (only --remove-key takes it)" '[ "$rc" = 2 ] && grep -q "or --force" <<<"$err"'
+run "$setup" --rewrap --from alias/x v
+check "luks-setup --from without --to: exit 2" '[ "$rc" = 2 ]'
+run "$setup" --rotate --from alias/x v
+check "luks-setup --from with --rotate: exit 2" '[ "$rc" = 2 ]'
+printf 'v /dev/null none ext4 kms-key=alias/x\n' >"$t/keys.tab"
+run "$setup" --config "$t/keys.tab" --add-key 'bad key' v
+check "luks-setup --add-key with a malformed key id: exit 2 before any device is read" \
+	'[ "$rc" = 2 ] && grep -q "bad key" <<<"$err"'
 run "$setup" --bogus
 check "luks-setup unknown option: exit 2" '[ "$rc" = 2 ]'
 run "$setup" --kms-key alias/x /dev/null
