@@ -116,8 +116,8 @@ static void test_empty_and_comments(void)
 
 static void test_rejects_bad_words(void)
 {
-	CHECK(rejects("a /dev/x /m ext4 kms-key=alias/a;b\n", 1,
-		      "alias/a;b", "letters, digits"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=alias/a;b\n", 1, "alias/a;b",
+		      "letters, digits"));
 	CHECK(rejects("a /dev/x /m ext4 kms-key=key\\x07@us-east-1\n", 1,
 		      "key\\x07@us-east-1", "letters, digits"));
 	CHECK(rejects("a /dev/x /m ext4 kms-key=k,colour=blue\n", 1,
