@@ -40,8 +40,10 @@
 #include <stdint.h>
 
 enum {
-	LUKS_POLICY_MAX_KEYSLOTS = 5, /* 4 KMS keys + 1 recovery slot */
-	LUKS_POLICY_MAX_TOKENS = 4,   /* one aws-kms token per KMS key */
+	/* 4 KMS keys + 1 SSM parameter + 1 recovery slot */
+	LUKS_POLICY_MAX_KEYSLOTS = 6,
+	/* one aws-kms token per KMS key, one luksbox-ssm token */
+	LUKS_POLICY_MAX_TOKENS = 5,
 	LUKS_POLICY_PBKDF2_MIN = 1000,
 	LUKS_POLICY_PBKDF2_MAX = 1 << 25, /* minutes of boot at most */
 	LUKS_POLICY_ARGON2_MAX_TIME = 1000,

@@ -32,9 +32,9 @@ enum {
 };
 
 /* The header policy counts what luks-setup makes: one keyslot and token
- * per KMS key, and a recovery keyslot. */
-_Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
-		       (int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_TOKENS,
+ * per KMS key and for the SSM parameter, and a recovery keyslot. */
+_Static_assert((int)TAB_MAX_KEYS + 2 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
+		       (int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_TOKENS,
 	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
 
 /* Kernel >= 5.9 keeps no_read/no_write_workqueue as dm-crypt flags. */
