@@ -190,8 +190,7 @@ static const char *ssm_name_problem(const char *s, size_t n)
 			if (++levels > 15)
 				return "more than 15 levels in the parameter "
 				       "name";
-		} else if (!((c >= 'a' && c <= 'z') ||
-			     (c >= 'A' && c <= 'Z') ||
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			     (c >= '0' && c <= '9') || c == '_' || c == '.' ||
 			     c == '-')) {
 			return "a parameter name holds only A-Z a-z 0-9 _ . "

@@ -330,8 +330,7 @@ int token_ssm_decode(const char *json, size_t len, struct ssm_token *t,
 	}
 	if (!r) {
 		bad = "kms_key";
-		r = get_str(j, 0, "kms_key", t->kms_key, sizeof(t->kms_key),
-			    1);
+		r = get_str(j, 0, "kms_key", t->kms_key, sizeof(t->kms_key), 1);
 	}
 out:
 	free(j);

@@ -234,12 +234,13 @@ static void test_too_many_keyslots_and_tokens(void)
 			 "\"type\":\"pbkdf2\",\"hash\":\"sha256\","
 			 "\"iterations\":1000}}",
 			 i ? "," : "", i, 32768 + i * 258048);
-	snprintf(json, sizeof(json),
-		 "{\"keyslots\":{%s},\"tokens\":{},\"segments\":{" SEGMENT0
-		 "},\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":["
-		 "\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"],\"segments\":[\"0\"],"
-		 "\"hash\":\"sha256\",\"iterations\":1000}}," CONFIG "}",
-		 slots);
+	snprintf(
+		json, sizeof(json),
+		"{\"keyslots\":{%s},\"tokens\":{},\"segments\":{" SEGMENT0
+		"},\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":["
+		"\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"],\"segments\":[\"0\"],"
+		"\"hash\":\"sha256\",\"iterations\":1000}}," CONFIG "}",
+		slots);
 	r = check(json, "data", DEV, why);
 	CHECKF(r == -EPROTO && !strcmp(why, "keyslots.count=7"), "%d %s", r,
 	       why);

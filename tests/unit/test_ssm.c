@@ -60,7 +60,8 @@ static void test_get_parameter(void)
 			"\"SecureString\",\"Value\":\"s3cr3t \\\"v\\\"\","
 			"\"Version\":3,\"ARN\":\"arn:aws:ssm:eu-west-1:1:"
 			"parameter/luksbox/db\",\"DataType\":\"text\"}}");
-	CHECK(ssm_get_parameter(&c, "/luksbox/db", NULL, out, sizeof(out)) == 10);
+	CHECK(ssm_get_parameter(&c, "/luksbox/db", NULL, out, sizeof(out)) ==
+	      10);
 	CHECK(!strcmp(out, "s3cr3t \"v\""));
 	CHECK(fk.nreq == 1 &&
 	      strstr(fk.req[0],
@@ -184,8 +185,8 @@ static void test_put_refused_and_malformed(void)
 	      "parameter already exists.\"}");
 	CHECK(ssm_put_parameter(&c, "/p", NULL, NULL, NULL, "v", 1, 0) ==
 	      -EEXIST);
-	CHECK(!strcmp(c.error.code, "ParameterAlreadyExists") &&
-	      c.error.hint && strstr(c.error.hint, "--force"));
+	CHECK(!strcmp(c.error.code, "ParameterAlreadyExists") && c.error.hint &&
+	      strstr(c.error.hint, "--force"));
 	serve("400 Bad Request", "{\"__type\":\"AccessDeniedException\"}");
 	CHECK(ssm_put_parameter(&c, "/p", NULL, NULL, NULL, "v", 1, 0) ==
 	      -EACCES);

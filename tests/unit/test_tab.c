@@ -362,7 +362,8 @@ static void test_ssm_param(void)
 		      "region like"));
 	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a,ssm-param=/b\n", 1, "/b",
 		      "one ssm-param"));
-	CHECK(rejects("db /dev/x /m ext4 ssm-param\n", 1, NULL, "needs a value"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param\n", 1, NULL,
+		      "needs a value"));
 	memset(big, 'a', sizeof(big));
 	big[0] = '/';
 	snprintf(big + 300, sizeof(big) - 300, "\n");
@@ -375,8 +376,9 @@ static void test_ssm_param(void)
 	}
 	CHECK(rejects("db /dev/x /m ext4 kms-key=k,ssm-kms-key=alias/x\n", 1,
 		      "ssm-kms-key", "without ssm-param"));
-	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a,ssm-kms-key=k@us-east-1\n",
-		      1, NULL, "no @REGION"));
+	CHECK(rejects(
+		"db /dev/x /m ext4 ssm-param=/a,ssm-kms-key=k@us-east-1\n", 1,
+		NULL, "no @REGION"));
 	/* Instance store re-made at each stop/start: never an SSM way in. */
 	CHECK(rejects("db ephemeral /m ext4 kms-key=k,ssm-param=/a\n", 1,
 		      "ssm-param", "on-blank=format"));
