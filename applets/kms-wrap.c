@@ -1,4 +1,5 @@
-/* kms-wrap.c - wrap and unwrap secrets with AWS KMS; read SSM SecureStrings.
+/* kms-wrap.c - wrap and unwrap secrets with AWS KMS; read and write SSM
+ * SecureStrings.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: docs/design.md "Applets", kms/kms.h, kms/ssm.h.
  */
@@ -20,8 +21,8 @@
 const char kms_wrap_usage[] =
 	"Usage: kms-wrap COMMAND [OPTIONS]\n"
 	"\n"
-	"Encrypt and decrypt small secrets with AWS KMS and read SSM\n"
-	"SecureString parameters through luksbox's own HTTPS + SigV4 client\n"
+	"Encrypt and decrypt small secrets with AWS KMS and read and write\n"
+	"SSM SecureString parameters through luksbox's own HTTPS + SigV4 client\n"
 	"(no AWS CLI, no Python). Input is stdin or --in, output stdout or\n"
 	"--out, binary-safe.\n"
 	"\n"
@@ -35,6 +36,10 @@ const char kms_wrap_usage[] =
 	"           blob -> blob under NEWKEY (KMS ReEncrypt, same context)\n"
 	"  describe -k KEY    key ARN, state, usage, spec, description\n"
 	"  ssm-get  -N NAME [-o F]   a parameter's value, decrypted\n"
+	"  ssm-put  -N NAME [-k KEY] [-i F] [-b] [-f]\n"
+	"           stdin (or -i F; one trailing newline dropped) -> the\n"
+	"           SecureString NAME under KMS key KEY (default\n"
+	"           alias/aws/ssm); an existing NAME is refused unless -f\n"
 	"\n"
 	"  -k, --key-id KEY      key id, key ARN, alias/NAME or alias ARN\n"
 	"  -c, --context K=V     encryption context pair (repeatable, up to 16);\n"
@@ -46,7 +51,10 @@ const char kms_wrap_usage[] =
 	"  -b, --base64          blobs in and out as base64 text (one line), and\n"
 	"                        plaintexts and data keys out as base64, as\n"
 	"                        `aws kms ... --output text --query\n"
-	"                        CiphertextBlob` (or Plaintext) prints them\n"
+	"                        CiphertextBlob` (or Plaintext) prints them;\n"
+	"                        ssm-put: store the input's base64 text (how\n"
+	"                        luks-setup stores a volume's secret)\n"
+	"  -f, --force           ssm-put: overwrite an existing parameter\n"
 	"  -n, --bytes N         data key length, 1-1024 (default 32)\n"
 	"  -P, --plain-out F     where the data key goes (new file, 0600)\n"
 	"  -B, --blob-out F      where its blob goes (new file, 0600)\n"
@@ -83,7 +91,7 @@ const char kms_wrap_usage[] =
 struct opts {
 	const char *cmd, *key_id, *in, *out, *plain_out, *blob_out, *name;
 	struct kms_context ctx;
-	int base64, bytes, verbose;
+	int base64, bytes, verbose, force;
 	struct aws_opts aws;
 };
 
@@ -106,13 +114,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"imds-v1", no_argument, NULL, 'I'},
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"force", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, err;
 	char *eq, *end;
 
 	o->bytes = 32;
-	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:p:It:v",
+	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:p:It:vf",
 				longs, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -153,6 +162,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'f':
+			o->force = 1;
 			break;
 		case 'c':
 			eq = strchr(optarg, '=');
@@ -254,6 +266,41 @@ static int aws_fail(struct aws_client *c, const char *what)
 	return msg_failed(&applet_msg, msg_exit_class(e.err), what, e.why);
 }
 
+/* ssm-put: IN (N bytes, or its base64 text) as the SecureString --name. */
+static int ssm_put(const struct opts *o, struct secret_arena *a,
+		   struct aws_client *c, unsigned char *in, int n)
+{
+	char *text = (char *)in;
+	int len;
+
+	if (o->base64) {
+		text = secret_alloc(a, B64_ENC_LEN(n));
+		if (!text)
+			return fail(EXIT_FAIL, "allocate secret memory");
+		n = b64_encode(text, B64_ENC_LEN(n), in, (size_t)n);
+	} else if (in[n - 1] == '\n') {
+		n--; /* as `echo` and here-documents add it */
+	}
+	if (n <= 0 || n > SSM_VALUE_MAX || memchr(text, 0, (size_t)n))
+		return fail(EXIT_FAIL,
+			    "ssm-put %s: the value must be 1-%d bytes of text "
+			    "without NUL (-b stores binary input as base64)",
+			    o->name, SSM_VALUE_MAX);
+	len = ssm_put_parameter(c, o->name, NULL, o->key_id,
+				"written by luksbox kms-wrap ssm-put", text,
+				(size_t)n, o->force);
+	if (len == -EEXIST)
+		return fail(EXIT_FAIL,
+			    "put the SSM parameter %s: it exists already "
+			    "and was left as it is; --force overwrites it",
+			    o->name);
+	if (len < 0)
+		return aws_fail(c, "put the SSM parameter");
+	if (o->verbose)
+		note("%s: version %d", o->name, len);
+	return EXIT_OK;
+}
+
 static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 {
 	unsigned char *in = NULL, *out;
@@ -263,7 +310,7 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 	if (!out)
 		return fail(EXIT_FAIL, "allocate secret memory");
 	if (!strcmp(o->cmd, "encrypt") || !strcmp(o->cmd, "decrypt") ||
-	    !strcmp(o->cmd, "rewrap")) {
+	    !strcmp(o->cmd, "rewrap") || !strcmp(o->cmd, "ssm-put")) {
 		in = secret_alloc(a, IN_MAX);
 		if (!in)
 			return fail(EXIT_FAIL, "allocate secret memory");
@@ -271,7 +318,8 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 		if (n < 0)
 			return fail_err(EXIT_FAIL, n, "read %s",
 					o->in ? o->in : "stdin");
-		if (o->base64 && strcmp(o->cmd, "encrypt")) {
+		if (o->base64 && strcmp(o->cmd, "encrypt") &&
+		    strcmp(o->cmd, "ssm-put")) {
 			n = unb64(in, n);
 			if (n < 0)
 				return fail(EXIT_FAIL,
@@ -351,10 +399,14 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 	} else if (!strcmp(o->cmd, "ssm-get")) {
 		if (!o->name)
 			return usage_error("ssm-get needs --name");
-		n = ssm_get_parameter(c, o->name, (char *)out, IN_MAX);
+		n = ssm_get_parameter(c, o->name, NULL, (char *)out, IN_MAX);
 		if (n < 0)
 			return aws_fail(c, "get the SSM parameter");
 		err = emit(a, o, o->out, out, (size_t)n, 0);
+	} else if (!strcmp(o->cmd, "ssm-put")) {
+		if (!o->name)
+			return usage_error("ssm-put needs --name");
+		return ssm_put(o, a, c, in, n);
 	} else {
 		return usage_error("%s: unknown command", o->cmd);
 	}

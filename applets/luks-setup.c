@@ -17,7 +17,8 @@
 const char luks_setup_usage[] =
 	"Usage: luks-setup [--config FILE] [OPTIONS] NAME\n"
 	"       luks-setup --name NAME --kms-key KEY [--kms-key KEY@REGION]...\n"
-	"                  [OPTIONS] DEV... | ephemeral\n"
+	"                  [--ssm-param /NAME[@REGION]] [OPTIONS] DEV... |\n"
+	"                  ephemeral\n"
 	"       luks-setup --add-key KEY[@REGION] | --remove-key KEY |\n"
 	"                  --rotate | --rewrap --to KEY[@REGION] [--from KEY]\n"
 	"                  [--key-file FILE] [--header-backup FILE] NAME\n"
@@ -26,7 +27,10 @@ const char luks_setup_usage[] =
 	"several, LUKS2 (aes-xts-plain64, 512-bit key) whose keyslot secret is\n"
 	"a random 32-byte key from AWS KMS GenerateDataKey, stored wrapped in\n"
 	"the LUKS header as an aws-kms token (one keyslot and token per KMS\n"
-	"key; any one unlocks), then mkfs and mount. The first form takes the\n"
+	"key; any one unlocks), then mkfs and mount. With --ssm-param a 32-byte\n"
+	"secret made locally opens one more keyslot (luksbox-ssm token) and is\n"
+	"stored, as base64 text, in that SSM SecureString: another way in, or\n"
+	"the only one. The first form takes the\n"
 	"volume from the table; the second from options alone. Running it again\n"
 	"on a volume it made changes nothing; an interrupted run is redone.\n"
 	"\n"
@@ -40,6 +44,13 @@ const char luks_setup_usage[] =
 	"  -n, --name NAME         volume name: /dev/mapper/NAME, LUKS label\n"
 	"  -k, --kms-key KEY[@REGION]  KMS key id, ARN or alias/NAME (repeat\n"
 	"                          for more keys; any one unlocks)\n"
+	"  -s, --ssm-param /NAME[@REGION]  an SSM SecureString to hold a\n"
+	"                          keyslot's secret; an existing parameter is\n"
+	"                          refused (nothing written) unless --force,\n"
+	"                          or an interrupted run of this volume wrote it\n"
+	"      --ssm-kms-key KEY   the KMS key SSM encrypts it under (default\n"
+	"                          alias/aws/ssm: independent of the volume's\n"
+	"                          own KMS keys)\n"
 	"  -x, --context K=V       extra encryption context (repeatable); the\n"
 	"                          pair luksbox:volume=UUID is always there\n"
 	"  -t, --fstype ext4|xfs   file system (default ext4)\n"
@@ -57,10 +68,11 @@ const char luks_setup_usage[] =
 	"  -w, --wipe              overwrite the whole device with encrypted\n"
 	"                          zeros before mkfs (slow: shows progress)\n"
 	"  -f, --force             DESTROY what the devices hold: format them\n"
-	"                          even when they are not blank\n"
+	"                          even when they are not blank; overwrite an\n"
+	"                          existing --ssm-param parameter\n"
 	"  -r, --region R          default AWS region (else AWS_REGION, IMDS)\n"
-	"  -e, --endpoint URL      https:// KMS endpoint (else\n"
-	"                          AWS_ENDPOINT_URL_KMS)\n"
+	"  -e, --endpoint URL      https:// KMS and SSM endpoint (else\n"
+	"                          AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_SSM)\n"
 	"  -C, --ca-file PEM       trust these CAs too (as AWS_CA_BUNDLE)\n"
 	"  -T, --timeout SEC       deadline for KMS, retries included (60)\n"
 	"  -l, --log-level LEVEL   debug, info (default), warning, error\n"
@@ -88,7 +100,9 @@ const char luks_setup_usage[] =
 	"then the instance role (IMDSv2). The IAM policy needs\n"
 	"kms:GenerateDataKey and kms:Decrypt on each key (--rewrap:\n"
 	"kms:ReEncrypt* on both keys; --remove-key KEY by alias:\n"
-	"kms:DescribeKey).\n"
+	"kms:DescribeKey); with --ssm-param, ssm:GetParameter and\n"
+	"ssm:PutParameter on the parameter (and kms:Encrypt/kms:Decrypt on a\n"
+	"customer-managed --ssm-kms-key).\n"
 	"Exit: 0 provisioned or already so, 1 failed, 2 usage, 75 temporary\n"
 	"(KMS unreachable: nothing was written).\n";
 
@@ -99,6 +113,7 @@ enum {
 	OPT_REWRAP,
 	OPT_TO,
 	OPT_FROM,
+	OPT_SSM_KMS_KEY,
 };
 
 struct opts {
@@ -166,6 +181,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"name", required_argument, NULL, 'n'},
 		{"kms-key", required_argument, NULL, 'k'},
 		{"context", required_argument, NULL, 'x'},
+		{"ssm-param", required_argument, NULL, 's'},
+		{"ssm-kms-key", required_argument, NULL, OPT_SSM_KMS_KEY},
 		{"fstype", required_argument, NULL, 't'},
 		{"mount", required_argument, NULL, 'm'},
 		{"recovery", required_argument, NULL, 'R'},
@@ -192,8 +209,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->level = MSG_INFO;
 	o->aws.timeout_s = 60;
 	while ((c = getopt_long(argc, argv,
-				"c:n:k:x:t:m:R:b:H:o:wfK:" VOLRUN_SHORT, longs,
-				NULL)) != -1) {
+				"c:n:k:x:s:t:m:R:b:H:o:wfK:" VOLRUN_SHORT,
+				longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -211,6 +228,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'x':
 			r = set(&o->v, "context", optarg);
+			o->from_cli = 1;
+			break;
+		case 's':
+			r = set(&o->v, "ssm-param", optarg);
+			o->from_cli = 1;
+			break;
+		case OPT_SSM_KMS_KEY:
+			r = set(&o->v, "ssm-kms-key", optarg);
 			o->from_cli = 1;
 			break;
 		case 't':

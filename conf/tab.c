@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conf/tab.h"
@@ -174,6 +175,63 @@ static int set_key(struct tab_volume *v, const char *val, struct tab_error *err)
 	return 0;
 }
 
+/* AWS's rules for a parameter name, fully qualified as luksbox wants it:
+ * "/a/b", at most 15 levels, A-Z a-z 0-9 _ . - between the slashes, and
+ * not under the reserved "/aws" or "/ssm" (any case). NULL or why not. */
+static const char *ssm_name_problem(const char *s, size_t n)
+{
+	size_t i, levels = 0;
+
+	if (n == 0 || s[0] != '/')
+		return "an SSM parameter name is fully qualified: it starts "
+		       "with '/' (ssm-param=/luksbox/NAME)";
+	if (!strncasecmp(s + 1, "aws", 3) || !strncasecmp(s + 1, "ssm", 3))
+		return "SSM reserves names starting with aws or ssm";
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '/') {
+			if (i + 1 == n || s[i + 1] == '/')
+				return "an empty level in the parameter name";
+			if (++levels > 15)
+				return "more than 15 levels in the parameter "
+				       "name";
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+			     c == '-')) {
+			return "a parameter name holds only A-Z a-z 0-9 _ . "
+			       "- and '/'";
+		}
+	}
+	return NULL;
+}
+
+static int set_ssm(struct tab_volume *v, const char *val, struct tab_error *err)
+{
+	const char *at = strrchr(val, '@');
+	size_t n = at ? (size_t)(at - val) : strlen(val);
+	const char *why;
+
+	if (v->ssm_param[0])
+		return seterr(err, val, "one ssm-param per volume");
+	if (copy(v->ssm_param, sizeof(v->ssm_param), val, n))
+		return seterr(err, val, "ssm-param is longer than %d bytes",
+			      TAB_SSM_NAME - 1);
+	if ((why = ssm_name_problem(v->ssm_param, n))) {
+		v->ssm_param[0] = '\0';
+		return seterr(err, val, "%s", why);
+	}
+	if (at && (copy(v->ssm_region, sizeof(v->ssm_region), at + 1,
+			strlen(at + 1)) ||
+		   !valid_region(v->ssm_region))) {
+		v->ssm_param[0] = v->ssm_region[0] = '\0';
+		return seterr(err, val,
+			      "NAME@REGION needs a region like us-east-1 "
+			      "after '@'");
+	}
+	return 0;
+}
+
 static int set_context(struct tab_volume *v, const char *val,
 		       struct tab_error *err)
 {
@@ -241,7 +299,8 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 		    !strcmp(name, "on-blank") || !strcmp(name, "fstype") ||
 		    !strcmp(name, "mkfs-opts") || !strcmp(name, "mount-opts") ||
 		    !strcmp(name, "recovery") || !strcmp(name, "blob-file") ||
-		    !strcmp(name, "sector-size") || !strcmp(name, "timeout"))
+		    !strcmp(name, "sector-size") || !strcmp(name, "timeout") ||
+		    !strcmp(name, "ssm-param") || !strcmp(name, "ssm-kms-key"))
 			return seterr(err, opt, "%s needs a value (%s=...)",
 				      name, name);
 		return seterr(err, opt, "unknown option");
@@ -250,6 +309,20 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 		return set_key(v, val, err);
 	if (!strcmp(name, "context"))
 		return set_context(v, val, err);
+	if (!strcmp(name, "ssm-param"))
+		return set_ssm(v, val, err);
+	if (!strcmp(name, "ssm-kms-key")) {
+		/* SSM calls KMS in the parameter's own region. */
+		if (strchr(val, '@'))
+			return seterr(err, val,
+				      "ssm-kms-key takes no @REGION: the key "
+				      "is in the parameter's region "
+				      "(ssm-param=NAME@REGION)");
+		if (copy(v->ssm_kms_key, sizeof(v->ssm_kms_key), val,
+			 strlen(val)))
+			return seterr(err, val, "ssm-kms-key is too long");
+		return 0;
+	}
 	if (!strcmp(name, "on-blank")) {
 		if (!strcmp(val, "format"))
 			v->on_blank = TAB_ON_BLANK_FORMAT;
@@ -312,10 +385,27 @@ int tab_check_volume(const struct tab_volume *v, struct tab_error *err)
 	if (v->fstype[0] && strcmp(v->fstype, "ext4") &&
 	    strcmp(v->fstype, "xfs"))
 		return seterr(err, v->fstype, "fstype must be ext4 or xfs");
-	if (v->nkeys == 0)
+	if (v->nkeys == 0 && !v->ssm_param[0])
 		return seterr(err, v->name,
-			      "no kms-key option: every volume needs at "
-			      "least one KMS key to unlock it at boot");
+			      "no kms-key or ssm-param option: every volume "
+			      "needs a KMS key or an SSM parameter to unlock "
+			      "it at boot");
+	if (v->ssm_kms_key[0] && !v->ssm_param[0])
+		return seterr(err, "ssm-kms-key",
+			      "ssm-kms-key without ssm-param");
+	/* The blob file is the first KMS key's blob. */
+	if (v->blob_file[0] && v->nkeys == 0)
+		return seterr(err, "blob-file",
+			      "blob-file needs a kms-key (it holds the KMS "
+			      "blob of the first one)");
+	/* Each stop/start would need the parameter overwritten, and
+	 * luks-mount must never overwrite one that may be another volume's. */
+	if (v->ssm_param[0] && v->on_blank == TAB_ON_BLANK_FORMAT)
+		return seterr(err, "ssm-param",
+			      "ssm-param with on-blank=format (instance "
+			      "store) would overwrite the parameter at each "
+			      "stop/start; use it on EBS volumes (on-blank="
+			      "fail)");
 	/* Each stop/start would write a new plaintext key to the root disk
 	 * for data that is gone anyway: instance store is re-provisioned,
 	 * not recovered. */

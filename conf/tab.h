@@ -25,6 +25,7 @@ enum {
 	TAB_MAX_CONTEXT = 8,
 	TAB_MAX_LINE = 4096,
 	TAB_PATH = 256,
+	TAB_SSM_NAME = 256, /* our cap on an SSM parameter name (AWS: 2048) */
 };
 
 enum tab_on_blank {
@@ -64,6 +65,13 @@ struct tab_volume {
 	int no_perf_flags;
 	unsigned timeout; /* seconds; 0 = the applet's default */
 	int nofail;
+	/* ssm-param=/NAME[@REGION]: an SSM SecureString holding a keyslot's
+	 * secret (base64 text), a way in besides (or instead of) the KMS
+	 * keys; "" when none. Trusted config: luks-mount reads the name from
+	 * here, never from the header. */
+	char ssm_param[TAB_SSM_NAME];
+	char ssm_region[32];   /* "" when not given with @REGION */
+	char ssm_kms_key[256]; /* ssm-kms-key=KEY; "": alias/aws/ssm */
 };
 
 struct tab {

@@ -44,7 +44,8 @@ struct aws_conn {
  * key material: RESP should be in the arena) is in RESP, NUL-terminated,
  * and its length is returned. Otherwise -errno with C->error set:
  * -EACCES (access denied, bad signature, no credentials), -ENOENT (not
- * found), -EINVAL (validation, disabled key, bad ciphertext),
+ * found), -EEXIST (SSM ParameterAlreadyExists), -EINVAL (validation,
+ * disabled key, bad ciphertext),
  * -ETIMEDOUT / -ECONNREFUSED / -ECONNRESET / -ECONNABORTED /
  * -EHOSTUNREACH / -EAGAIN (temporary: what the SDKs retry - throttling,
  * 5xx, transport errors, truncated responses - still failing when the

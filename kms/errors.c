@@ -131,6 +131,7 @@ static int errno_of_code(const char *code, int status)
 		{"NotFoundException", -ENOENT},
 		{"ParameterNotFound", -ENOENT},
 		{"ParameterVersionNotFound", -ENOENT},
+		{"ParameterAlreadyExists", -EEXIST},
 	};
 	size_t i;
 
@@ -175,6 +176,9 @@ static const char *access_hint(const char *target)
 		{"AmazonSSM.GetParameter",
 		 "the role needs ssm:GetParameter on the parameter (and "
 		 "kms:Decrypt on its key for a SecureString)"},
+		{"AmazonSSM.PutParameter",
+		 "the role needs ssm:PutParameter on the parameter (and "
+		 "kms:Encrypt on its key for a SecureString)"},
 	};
 	size_t i;
 
@@ -205,6 +209,8 @@ const char *aws_error_hint(const char *target, const char *code)
 		return "check the key id, alias and region";
 	if (!strcmp(code, "ParameterNotFound"))
 		return "check the parameter name and region";
+	if (!strcmp(code, "ParameterAlreadyExists"))
+		return "it is never overwritten unless asked (--force)";
 	if (!strcmp(code, "DisabledException") ||
 	    !strcmp(code, "KMSInvalidStateException"))
 		return "the KMS key is disabled or pending deletion: "

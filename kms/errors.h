@@ -46,6 +46,7 @@ void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
 /*
  * How aws_call() treats an error answer with CODE and HTTP STATUS: returns
  * -EACCES (credentials, signature, permission), -ENOENT (not found),
+ * -EEXIST (SSM ParameterAlreadyExists),
  * -EAGAIN (throttling, transient, 5xx) or -EINVAL (anything else: a request
  * that cannot succeed as it is). *RETRY (may be NULL) is set to 1 when the
  * SDKs' standard mode retries it (throttling and transient codes, 5xx).

@@ -1,4 +1,4 @@
-/* token.c - encode and decode the `aws-kms` LUKS2 token.
+/* token.c - encode and decode the `aws-kms` and `luksbox-ssm` LUKS2 tokens.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: token.h, docs/design.md "On-disk contract".
  */
@@ -251,6 +251,91 @@ out:
 	free(j);
 	if (r)
 		secret_wipe(t, sizeof(*t));
+	if (field)
+		*field = r ? bad : "";
+	return r;
+}
+
+int token_ssm_encode(const struct ssm_token *t, char *out, size_t cap)
+{
+	char slot[16];
+	struct jw w;
+
+	if (t->keyslot < 0 || t->keyslot > 31 || !t->parameter[0])
+		return -EINVAL;
+	if (has_control(t->parameter) || has_control(t->region) ||
+	    has_control(t->kms_key))
+		return -EILSEQ;
+	snprintf(slot, sizeof(slot), "%d", t->keyslot);
+	jw_init(&w, out, cap);
+	jw_obj_begin(&w);
+	jw_key(&w, "type");
+	jw_str(&w, TOKEN_SSM_TYPE);
+	jw_key(&w, "keyslots");
+	jw_arr_begin(&w);
+	jw_str(&w, slot);
+	jw_arr_end(&w);
+	jw_key(&w, "parameter");
+	jw_str(&w, t->parameter);
+	jw_key(&w, "region");
+	jw_str(&w, t->region);
+	jw_key(&w, "kms_key");
+	jw_str(&w, t->kms_key);
+	jw_key(&w, "version");
+	jw_int(&w, TOKEN_VERSION);
+	jw_obj_end(&w);
+	return jw_finish(&w);
+}
+
+int token_ssm_decode(const char *json, size_t len, struct ssm_token *t,
+		     const char **field)
+{
+	struct json *j;
+	char type[32];
+	const char *bad = "";
+	long long ver;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	j = malloc(sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	r = json_parse(j, json, len);
+	if (r)
+		goto out;
+	r = json_get_string(j, 0, "type", type, sizeof(type));
+	if (r < 0 || strcmp(type, TOKEN_SSM_TYPE)) {
+		r = r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
+		goto out;
+	}
+	bad = "version";
+	r = json_int(j, json_find(j, 0, "version"), &ver);
+	if (r || ver != TOKEN_VERSION) {
+		r = -EINVAL;
+		goto out;
+	}
+	t->version = (int)ver;
+	bad = "keyslots";
+	r = get_keyslot(j, &t->keyslot);
+	if (!r) {
+		bad = "parameter";
+		r = get_str(j, 0, "parameter", t->parameter,
+			    sizeof(t->parameter), 0);
+	}
+	if (!r && !t->parameter[0])
+		r = -EINVAL;
+	if (!r) {
+		bad = "region";
+		r = get_str(j, 0, "region", t->region, sizeof(t->region), 1);
+	}
+	if (!r) {
+		bad = "kms_key";
+		r = get_str(j, 0, "kms_key", t->kms_key, sizeof(t->kms_key), 1);
+	}
+out:
+	free(j);
+	if (r)
+		memset(t, 0, sizeof(*t));
 	if (field)
 		*field = r ? bad : "";
 	return r;

@@ -1,4 +1,5 @@
-/* token.h - the `aws-kms` LUKS2 token: a KMS-wrapped keyslot secret.
+/* token.h - the `aws-kms` LUKS2 token (a KMS-wrapped keyslot secret) and
+ * the `luksbox-ssm` token (which keyslot an SSM parameter opens).
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: docs/design.md "On-disk contract", LUKS2 on-disk format (tokens),
  *      AWS KMS Developer Guide "Encryption context".
@@ -74,5 +75,35 @@ const char *token_context(const struct kms_token *t, const char *k);
  * or -E2BIG.
  */
 int token_kms_context(const struct kms_token *t, struct kms_context *x);
+
+/*
+ * The `luksbox-ssm` token: which keyslot an SSM SecureString opens, for
+ * --status and key removal, and for luks-setup to recognise a parameter
+ * an interrupted run of this volume wrote. It is never trusted to choose
+ * a parameter or an endpoint: luks-mount takes the name and region from
+ * the table. No secret in it.
+ *
+ *   {"type":"luksbox-ssm","keyslots":["2"],"parameter":"/luksbox/db",
+ *    "region":"us-east-1","kms_key":"alias/aws/ssm","version":1}
+ */
+#define TOKEN_SSM_TYPE "luksbox-ssm"
+
+struct ssm_token {
+	int keyslot;
+	char parameter[256]; /* the parameter's name */
+	char region[32];     /* where it is */
+	char kms_key[256];   /* the key SSM encrypts it under */
+	int version;
+};
+
+/* The JSON of T into OUT: its length, or -EMSGSIZE, -EINVAL (no keyslot
+ * or parameter), -EILSEQ (a control character). */
+int token_ssm_encode(const struct ssm_token *t, char *out, size_t cap);
+
+/* Decode a luksbox-ssm token strictly, as token_decode() an aws-kms one:
+ * 0, -EMEDIUMTYPE (another type), -EINVAL, -EILSEQ, -EMSGSIZE; *FIELD
+ * names the member refused. */
+int token_ssm_decode(const char *json, size_t len, struct ssm_token *t,
+		     const char **field);
 
 #endif

@@ -1,8 +1,8 @@
 /* internal.h - what the volume sequences share: reporting, the devices and
- * their array, the mapping and its mount, the recovery slot.
+ * their array, the mapping and its mount, the recovery slot, the SSM way in.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: volume.h (the API these serve); report.c, devices.c, mapping.c,
- *      recovery.c define what is declared here.
+ *      recovery.c, ssm.c define what is declared here.
  *
  * Private to volume/: the applets and other modules use volume.h only.
  * Every function that fills a struct msg_error returns its -errno.
@@ -158,5 +158,33 @@ int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		      const char *target, struct luks *l,
 		      const struct luks_info *li, int skip,
 		      const struct vol_use *use, struct msg_error *e);
+
+/* ---- ssm.c: the SSM parameter way in ------------------------------------ */
+
+/*
+ * Before anything is written: may V's parameter be put? Not when it
+ * exists (-EEXIST, E says --force overwrites), unless ENV->force, or HALF
+ * (the device of this volume's half-made header, or NULL) proves an
+ * interrupted run wrote it (its luksbox-ssm token names it and the value
+ * opens that keyslot). *OVERWRITE says whether PutParameter may replace.
+ * 0 or -errno with E filled.
+ */
+int vol_ssm_check(const struct vol_env *env, const struct tab_volume *v,
+		  const char *half, int *overwrite, struct msg_error *e);
+
+/*
+ * Add V's SSM way in to L (just formatted): a fresh SECRET_BYTES secret
+ * (*SECRET, in the arena: the caller wipes it), its keyslot and
+ * luksbox-ssm token, then PutParameter of its base64 text. Returns the
+ * keyslot, or -errno with E filled.
+ */
+int vol_ssm_add(const struct vol_env *env, const struct tab_volume *v,
+		struct luks *l, const char *uuid, int overwrite,
+		unsigned char **secret, struct msg_error *e);
+
+/* Open L (on TARGET) as /dev/mapper/NAME with V's parameter. 0, or -errno
+ * with E naming the parameter (temporary when SSM was unreachable). */
+int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
+		   const char *target, struct luks *l, struct msg_error *e);
 
 #endif

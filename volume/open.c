@@ -1,6 +1,6 @@
 /* open.c - open a volume: its array, its LUKS header checked, unlocked
- * through its aws-kms tokens (or a key file), mounted; blank devices
- * provisioned or refused by the on-blank policy.
+ * through its aws-kms tokens, its SSM parameter (or a key file), mounted;
+ * blank devices provisioned or refused by the on-blank policy.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: volume.h (vol_open), internal.h, kms/token.h, crypto/luks.h,
  *      crypto/luks_policy.h.
@@ -72,6 +72,28 @@ static int activate(void *arg, struct luks *l, int token, int slot,
 		       r == -ENOENT || r == -ENODEV
 			       ? " (is the dm_crypt module loaded?)"
 			       : "");
+}
+
+/* Every KMS token failed (E says why): V's SSM parameter is the other way
+ * in. Temporary when either could not be reached (a retry may work). */
+static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
+			const char *target, struct luks *l, struct msg_error *e)
+{
+	struct msg_error se = *e;
+	char kms[500];
+	int r;
+
+	snprintf(kms, sizeof(kms), "%.499s", e->why);
+	vol_say(env, MSG_WARN,
+		"%s: no KMS token opened it (%s); trying the SSM parameter %s",
+		v->name, kms, v->ssm_param);
+	r = vol_ssm_unlock(env, v, target, l, &se);
+	if (!r || r == -EPROTO) {
+		*e = se;
+		return r;
+	}
+	return msg_why(e, err_temporary(e->err) ? e->err : r, "%s; and %s", kms,
+		       se.why);
 }
 
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
@@ -220,11 +242,15 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				     r == -EPERM
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
+	} else if (!v->nkeys) {
+		r = vol_ssm_unlock(env, v, target, &l, e);
 	} else {
 		struct activate act = {v};
 		struct vol_use use = {activate, &act};
 
 		r = vol_unlock_tokens(env, v, target, &l, &li, -1, &use, e);
+		if (r && r != -EPROTO && v->ssm_param[0])
+			r = kms_then_ssm(env, v, target, &l, e);
 	}
 	luks_fini(&l);
 	if (r)

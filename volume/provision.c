@@ -32,8 +32,8 @@ enum {
 };
 
 /* The header policy counts what luks-setup makes: one keyslot and token
- * per KMS key, and a recovery keyslot. */
-_Static_assert((int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_WAYS,
+ * per KMS key and for the SSM parameter, and a recovery keyslot. */
+_Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_WAYS,
 	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
 
 /* Kernel >= 5.9 keeps no_read/no_write_workqueue as dm-crypt flags. */
@@ -232,15 +232,16 @@ static int save_existing_header(const struct vol_env *env,
 
 /* Format TARGET and finish the volume. Secrets come from W (one per key). */
 static int make_volume(const struct vol_env *env, const struct tab_volume *v,
-		       const char *target, struct wrapped *w,
+		       const char *target, struct wrapped *w, int ssm_overwrite,
 		       struct msg_error *e)
 {
 	struct luks_format_params fp = {0};
 	struct luks l = {0};
 	char uuid[UUID_TEXT], json[TOKEN_JSON_MAX], mp[128];
 	uint8_t u[UUID_BYTES];
+	unsigned char *first = NULL, *ssm = NULL; /* a secret that opens it */
 	size_t k;
-	int r, slot;
+	int r, slot, first_slot = -1;
 
 	r = uuid_random(u);
 	if (r)
@@ -292,8 +293,21 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 			v->name, slot, r, w[k].tok.key_id);
 	}
 	vol_step_done(env, "keyslots");
+	if (v->nkeys) {
+		first = w[0].secret;
+		first_slot = w[0].tok.keyslot;
+	}
+	if (v->ssm_param[0]) {
+		r = vol_ssm_add(env, v, &l, uuid, ssm_overwrite, &ssm, e);
+		if (r < 0)
+			goto out_fini;
+		if (!first) {
+			first = ssm;
+			first_slot = r;
+		}
+	}
 	if (v->recovery[0]) {
-		r = add_recovery(env, v, &l, w[0].secret, e);
+		r = add_recovery(env, v, &l, first, e);
 		if (r)
 			goto out_fini;
 	}
@@ -315,8 +329,7 @@ static int make_volume(const struct vol_env *env, const struct tab_volume *v,
 		if (r < 0)
 			goto out_fini;
 	}
-	r = luks_activate(&l, v->name, w[0].tok.keyslot, w[0].secret,
-			  SECRET_BYTES);
+	r = luks_activate(&l, v->name, first_slot, first, SECRET_BYTES);
 	if (r == -EPROTO) {
 		r = refuse_header(e, target, l.refused);
 		goto out_fini;
@@ -360,6 +373,8 @@ out_fini:
 	for (k = 0; k < v->nkeys; k++)
 		if (w[k].secret)
 			secret_wipe(w[k].secret, SECRET_BYTES);
+	if (ssm)
+		secret_wipe(ssm, SECRET_BYTES);
 	if (r && luks_is_active(v->name, NULL) == 1)
 		luks_deactivate(v->name);
 	return r;
@@ -499,7 +514,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	struct msg_error me; /* md's, said after ours */
 	char target[TAB_PATH];
 	unsigned i;
-	int r;
+	int r, overwrite = 0;
 
 	memset(e, 0, sizeof(*e));
 	memset(w, 0, sizeof(w));
@@ -529,6 +544,17 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	}
 	if (r == 2)
 		return VOL_DONE_NOTHING;
+	/* Before anything is written: an existing parameter is refused,
+	 * unless an interrupted run of this very volume wrote it. */
+	if (v->ssm_param[0]) {
+		int half = r;
+
+		r = vol_ssm_check(env, v, half == 1 ? target : NULL, &overwrite,
+				  e);
+		if (r)
+			return r;
+		r = half;
+	}
 	if (r == 0) {
 		r = check_devices(env, v, d, e);
 		if (r)
@@ -558,7 +584,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 			snprintf(target, sizeof(target), "%s", d->path[0]);
 		}
 	}
-	r = make_volume(env, v, target, w, e);
+	r = make_volume(env, v, target, w, overwrite, e);
 	if (r)
 		return r;
 	r = mount_volume(env, v, e);

@@ -292,7 +292,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		text = malloc(4096);
-		r = ssm_get_parameter(&c, f.key_id, text, 4096);
+		r = ssm_get_parameter(&c, f.key_id, NULL, text, 4096);
 		check_result(r, 4095, &c);
 		if (r >= 0 && strlen(text) != (size_t)r)
 			__builtin_trap();

@@ -322,6 +322,88 @@ static void test_error_msg(void)
 	CHECK(!strcmp(m.why, "No such file or directory") && m.err == -ENOENT);
 }
 
+/* ssm-param: AWS's naming rules, a region, a key; with or without KMS. */
+static void test_ssm_param(void)
+{
+	const struct tab_volume *v;
+	char big[400];
+
+	CHECK(parse("db /dev/x /m ext4 ssm-param=/luksbox/db\n") == 0 &&
+	      (v = tab_find(t, "db")) && !strcmp(v->ssm_param, "/luksbox/db") &&
+	      !v->ssm_region[0] && !v->ssm_kms_key[0] && v->nkeys == 0);
+	CHECK(parse("db /dev/x /m ext4 kms-key=k,ssm-param=/luksbox/a.b-c_1"
+		    "@eu-west-1,ssm-kms-key=alias/ssmkey\n") == 0 &&
+	      (v = tab_find(t, "db")) &&
+	      !strcmp(v->ssm_param, "/luksbox/a.b-c_1") &&
+	      !strcmp(v->ssm_region, "eu-west-1") &&
+	      !strcmp(v->ssm_kms_key, "alias/ssmkey") && v->nkeys == 1);
+	CHECK(parse("db /dev/x /m ext4 ssm-param=/a/b/c/d/e/f/g/h/i/j/k/l/m/n/"
+		    "o\n") == 0);
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=luksbox/db\n", 1,
+		      "luksbox/db", "starts with '/'"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luksbox//db\n", 1, NULL,
+		      "empty level"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luksbox/db/\n", 1, NULL,
+		      "empty level"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/\n", 1, "/",
+		      "empty level"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luks box\n", 1, NULL,
+		      "too many fields"));
+	CHECK(rejects("db /dev/x /m ext4 \"ssm-param=/luks box\"\n", 1,
+		      "/luks box", "only A-Z"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luksbox/d$b\n", 1, NULL,
+		      "only A-Z"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/AWS/x\n", 1, NULL,
+		      "reserves"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/ssmx\n", 1, NULL,
+		      "reserves"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a/b/c/d/e/f/g/h/i/j/k/l/m/"
+		      "n/o/p\n",
+		      1, NULL, "15 levels"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luksbox/db@Mars\n", 1,
+		      "/luksbox/db@Mars", "region like us-east-1"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/luksbox/db@\n", 1, NULL,
+		      "region like"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a,ssm-param=/b\n", 1, "/b",
+		      "one ssm-param"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param\n", 1, NULL,
+		      "needs a value"));
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	snprintf(big + 300, sizeof(big) - 300, "\n");
+	{
+		char line[500];
+
+		snprintf(line, sizeof(line), "db /dev/x /m ext4 ssm-param=%s",
+			 big);
+		CHECK(rejects(line, 1, NULL, "longer than 255"));
+	}
+	CHECK(rejects("db /dev/x /m ext4 kms-key=k,ssm-kms-key=alias/x\n", 1,
+		      "ssm-kms-key", "without ssm-param"));
+	CHECK(rejects(
+		"db /dev/x /m ext4 ssm-param=/a,ssm-kms-key=k@us-east-1\n", 1,
+		NULL, "no @REGION"));
+	/* Instance store re-made at each stop/start: never an SSM way in. */
+	CHECK(rejects("db ephemeral /m ext4 kms-key=k,ssm-param=/a\n", 1,
+		      "ssm-param", "on-blank=format"));
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a,on-blank=format\n", 1,
+		      "ssm-param", "on-blank=fail"));
+	/* The blob file is a KMS blob. */
+	CHECK(rejects("db /dev/x /m ext4 ssm-param=/a,blob-file=/root/b\n", 1,
+		      "blob-file", "needs a kms-key"));
+	/* The command line's option goes through the same checks. */
+	{
+		struct tab_volume cv = {0};
+		struct tab_error ce = {0};
+
+		CHECK(tab_set_option(&cv, "ssm-param=/x/y@us-west-2", &ce) ==
+			      0 &&
+		      !strcmp(cv.ssm_param, "/x/y") &&
+		      !strcmp(cv.ssm_region, "us-west-2"));
+		CHECK(tab_set_option(&cv, "ssm-param=x", &ce) == -EINVAL);
+	}
+}
+
 int main(void)
 {
 	t = calloc(1, sizeof(*t));
@@ -338,6 +420,7 @@ int main(void)
 	T_RUN(test_set_option_for_cli);
 	T_RUN(test_load_file);
 	T_RUN(test_error_msg);
+	T_RUN(test_ssm_param);
 	free(t);
 	return T_END();
 }

@@ -1,4 +1,5 @@
-/* test_token.c - the aws-kms LUKS2 token: encode, decode, hostile JSON.
+/* test_token.c - the aws-kms and luksbox-ssm LUKS2 tokens: encode, decode,
+ * hostile JSON.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -221,6 +222,83 @@ static void test_encode_needs_volume_context(void)
 	CHECK(token_encode(&tok, json, sizeof(json)) == -EINVAL);
 }
 
+/* The luksbox-ssm token: round trip, json-c's spelling, hostile. */
+static void test_ssm_token(void)
+{
+	static const struct {
+		const char *json, *field;
+		int err;
+	} bad[] = {
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"/p\"}",
+		 "version", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"/p\",\"version\":2}",
+		 "version", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\",\"3\"],"
+		 "\"parameter\":\"/p\",\"version\":1}",
+		 "keyslots", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"02\"],"
+		 "\"parameter\":\"/p\",\"version\":1}",
+		 "keyslots", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"version\":1}",
+		 "parameter", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"\",\"version\":1}",
+		 "parameter", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":5,\"version\":1}",
+		 "parameter", -EINVAL},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"/p\\u001b[2J\",\"version\":1}",
+		 "parameter", -EILSEQ},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"/p\",\"region\":\"us\\nx\",\"version\":1}",
+		 "region", -EILSEQ},
+		{"{\"type\":\"luksbox-ssm\",\"keyslots\":[\"2\"],"
+		 "\"parameter\":\"/p\",\"parameter\":\"/q\",\"version\":1}",
+		 "", -EINVAL},
+	};
+	struct ssm_token t = {0}, b;
+	const char *field;
+	size_t i;
+	int n, r;
+
+	t.keyslot = 4;
+	strcpy(t.parameter, "/luksbox/db");
+	strcpy(t.region, "eu-west-1");
+	strcpy(t.kms_key, "alias/aws/ssm");
+	n = token_ssm_encode(&t, json, sizeof(json));
+	CHECK(n > 0 && token_ssm_decode(json, (size_t)n, &b, &field) == 0 &&
+	      b.keyslot == 4 && !strcmp(b.parameter, "/luksbox/db") &&
+	      !strcmp(b.region, "eu-west-1") &&
+	      !strcmp(b.kms_key, "alias/aws/ssm") && b.version == 1);
+	CHECK(strstr(json, "\"type\":\"luksbox-ssm\",\"keyslots\":[\"4\"]"));
+	/* As libcryptsetup hands it back: json-c escapes '/'. */
+	field = "{ \"type\": \"luksbox-ssm\", \"keyslots\": [ \"4\" ], "
+		"\"parameter\": \"\\/luksbox\\/db\", \"version\": 1 }";
+	CHECK(token_ssm_decode(field, strlen(field), &b, NULL) == 0 &&
+	      !strcmp(b.parameter, "/luksbox/db") && !b.region[0]);
+	/* The two token types never read each other. */
+	CHECK(token_decode(json, (size_t)n, &back, NULL) == -EMEDIUMTYPE);
+	make(&tok);
+	n = token_encode(&tok, json, sizeof(json));
+	CHECK(n > 0 &&
+	      token_ssm_decode(json, (size_t)n, &b, NULL) == -EMEDIUMTYPE);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = token_ssm_decode(bad[i].json, strlen(bad[i].json), &b,
+				     &field);
+		CHECKF(r == bad[i].err && (!bad[i].field[0] ||
+					   !strcmp(field, bad[i].field)),
+		       "%zu: %d %s", i, r, field);
+	}
+	strcpy(t.parameter, "/p\n");
+	CHECK(token_ssm_encode(&t, json, sizeof(json)) == -EILSEQ);
+	t.parameter[0] = 0;
+	CHECK(token_ssm_encode(&t, json, sizeof(json)) == -EINVAL);
+}
+
 int main(void)
 {
 	T_RUN(test_round_trip);
@@ -229,5 +307,6 @@ int main(void)
 	T_RUN(test_hostile);
 	T_RUN(test_control_chars);
 	T_RUN(test_encode_needs_volume_context);
+	T_RUN(test_ssm_token);
 	return T_END();
 }
