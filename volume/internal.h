@@ -182,9 +182,11 @@ int vol_ssm_add(const struct vol_env *env, const struct tab_volume *v,
 		struct luks *l, const char *uuid, int overwrite,
 		unsigned char **secret, struct msg_error *e);
 
-/* Open L (on TARGET) as /dev/mapper/NAME with V's parameter. 0, or -errno
- * with E naming the parameter (temporary when SSM was unreachable). */
+/* V's parameter handed to USE (as vol_unlock_tokens() does, token and
+ * keyslot -1: any keyslot) for L on TARGET. 0, or -errno with E naming
+ * the parameter (temporary when SSM was unreachable). */
 int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
-		   const char *target, struct luks *l, struct msg_error *e);
+		   const char *target, struct luks *l,
+		   const struct vol_use *use, struct msg_error *e);
 
 #endif

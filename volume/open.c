@@ -53,21 +53,18 @@ static int blank_or_refuse(const struct vol_env *env,
 	return vol_provision(env, v, d, e);
 }
 
-struct activate {
-	const struct tab_volume *v;
-};
-
-/* Open the volume with the secret of token TOKEN (vol_unlock_tokens()). */
+/* Open the volume ARG (its struct tab_volume) with the secret of token
+ * TOKEN (vol_unlock_tokens(), vol_ssm_unlock()). */
 static int activate(void *arg, struct luks *l, int token, int slot,
 		    const unsigned char *secret, size_t n, struct msg_error *e)
 {
-	const struct activate *a = arg;
-	int r = luks_activate(l, a->v->name, slot, secret, n);
+	const struct tab_volume *v = arg;
+	int r = luks_activate(l, v->name, slot, secret, n);
 
 	(void)token;
 	if (r >= 0 || r == -EPROTO || r == -EPERM)
 		return r < 0 ? r : 0;
-	return msg_why(e, r, "cannot activate /dev/mapper/%s: %s%s", a->v->name,
+	return msg_why(e, r, "cannot activate /dev/mapper/%s: %s%s", v->name,
 		       strerror(-r),
 		       r == -ENOENT || r == -ENODEV
 			       ? " (is the dm_crypt module loaded?)"
@@ -77,7 +74,8 @@ static int activate(void *arg, struct luks *l, int token, int slot,
 /* Every KMS token failed (E says why): V's SSM parameter is the other way
  * in. Temporary when either could not be reached (a retry may work). */
 static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
-			const char *target, struct luks *l, struct msg_error *e)
+			const char *target, struct luks *l,
+			const struct vol_use *use, struct msg_error *e)
 {
 	struct msg_error se = *e;
 	char kms[500];
@@ -87,7 +85,7 @@ static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
 	vol_say(env, MSG_WARN,
 		"%s: no KMS token opened it (%s); trying the SSM parameter %s",
 		v->name, kms, v->ssm_param);
-	r = vol_ssm_unlock(env, v, target, l, &se);
+	r = vol_ssm_unlock(env, v, target, l, use, &se);
 	if (!r || r == -EPROTO) {
 		*e = se;
 		return r;
@@ -104,6 +102,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	struct luks l = {0};
 	struct md_array arr;
 	char uuid[40], target[TAB_PATH], t[LUKS_POLICY_REASON];
+	struct vol_use use = {activate, (void *)v};
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -243,14 +242,11 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
 	} else if (!v->nkeys) {
-		r = vol_ssm_unlock(env, v, target, &l, e);
+		r = vol_ssm_unlock(env, v, target, &l, &use, e);
 	} else {
-		struct activate act = {v};
-		struct vol_use use = {activate, &act};
-
 		r = vol_unlock_tokens(env, v, target, &l, &li, -1, &use, e);
 		if (r && r != -EPROTO && v->ssm_param[0])
-			r = kms_then_ssm(env, v, target, &l, e);
+			r = kms_then_ssm(env, v, target, &l, &use, e);
 	}
 	luks_fini(&l);
 	if (r)

@@ -239,7 +239,8 @@ int vol_ssm_add(const struct vol_env *env, const struct tab_volume *v,
 }
 
 int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
-		   const char *target, struct luks *l, struct msg_error *e)
+		   const char *target, struct luks *l,
+		   const struct vol_use *use, struct msg_error *e)
 {
 	unsigned char *secret = secret_alloc(env->arena, SECRET_BYTES);
 	char why[400];
@@ -256,7 +257,7 @@ int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
 	if (r < 0)
 		return msg_why(e, r, "SSM parameter %s: %s", v->ssm_param, why);
 	/* Any keyslot: the header is untrusted, the secret proves itself. */
-	r = luks_activate(l, v->name, -1, secret, SECRET_BYTES);
+	r = use->fn(use->arg, l, -1, -1, secret, SECRET_BYTES, e);
 	secret_wipe(secret, SECRET_BYTES);
 	if (r == -EPROTO)
 		return refuse_header(e, target, l->refused);
@@ -266,10 +267,8 @@ int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
 			       "(overwritten, or another volume's?)",
 			       v->ssm_param);
 	if (r < 0)
-		return msg_why(e, r, "cannot activate /dev/mapper/%s: %s",
-			       v->name, strerror(-r));
-	vol_say(env, MSG_INFO,
-		"%s: unlocked with keyslot %d (SSM parameter %s)", v->name, r,
+		return r;
+	vol_say(env, MSG_INFO, "%s: unlocked with SSM parameter %s", v->name,
 		v->ssm_param);
 	return 0;
 }
