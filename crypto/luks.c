@@ -528,6 +528,51 @@ int luks_token_get(struct luks *l, int token, const char **json)
 	return crypt_token_json_get(l->cd, token, json) < 0 ? -EINVAL : 0;
 }
 
+int luks_token_type(struct luks *l, int token, char *type, size_t cap)
+{
+	const char *t = NULL;
+	crypt_token_info st = crypt_token_status(l->cd, token, &t);
+
+	if (st == CRYPT_TOKEN_INACTIVE)
+		return -ENOENT;
+	if (st == CRYPT_TOKEN_INVALID || !t)
+		return -EINVAL;
+	snprintf(type, cap, "%s", t);
+	return 0;
+}
+
+int luks_token_keyslot(struct luks *l, int token)
+{
+	int s, n = crypt_keyslot_max(CRYPT_LUKS2);
+
+	for (s = 0; s < n; s++)
+		if (crypt_token_is_assigned(l->cd, token, s) == 0)
+			return s;
+	return -ENOENT;
+}
+
+int luks_keyslot_max(void)
+{
+	int n = crypt_keyslot_max(CRYPT_LUKS2);
+
+	return n > 0 ? n : 32;
+}
+
+int luks_keyslot_kdf(struct luks *l, int slot, char *kdf, size_t cap)
+{
+	struct crypt_pbkdf_type p;
+	crypt_keyslot_info st = crypt_keyslot_status(l->cd, slot);
+
+	if (st == CRYPT_SLOT_INACTIVE)
+		return -ENOENT;
+	if (st == CRYPT_SLOT_INVALID)
+		return -EINVAL;
+	if (crypt_keyslot_get_pbkdf(l->cd, slot, &p) < 0 || !p.type)
+		return -EINVAL;
+	snprintf(kdf, cap, "%s", p.type);
+	return 0;
+}
+
 int luks_set_ready(struct luks *l)
 {
 	const char *cur = crypt_get_label(l->cd);

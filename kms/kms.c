@@ -314,7 +314,8 @@ int kms_describe_key(struct aws_client *c, const char *key_id,
 	meta = json_find(&j, 0, "KeyMetadata");
 	t = meta < 0 ? -1 : json_find(&j, meta, "DeletionDate");
 	if (meta < 0 ||
-	    json_get_string(&j, meta, "Arn", info->arn, sizeof(info->arn)) < 0 ||
+	    json_get_string(&j, meta, "Arn", info->arn, sizeof(info->arn)) <
+		    0 ||
 	    json_get_string(&j, meta, "KeyState", info->state,
 			    sizeof(info->state)) <= 0 ||
 	    !letters(info->state) ||

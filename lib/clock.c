@@ -39,7 +39,8 @@ const char *utc_iso8601(long long secs, char *buf, size_t cap)
 	time_t t = (time_t)secs;
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, cap, "@%lld", secs);
 	return buf;
 }

@@ -102,4 +102,14 @@ int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		 struct luks *l, const unsigned char *secret,
 		 struct msg_error *e);
 
+/* ---- status.c: the ways in and their keys ------------------------------ */
+
+/* The ways into the loaded header L of the volume UUID into W (W->n set;
+ * device and unread untouched). 0 or -ENOMEM. */
+int read_ways(struct luks *l, const char *uuid, struct vol_ways *w);
+
+/* DescribeKey for the aws-kms way X (no problem) within ENV->aws's
+ * deadline: X->state and the rest filled; never fails. */
+void check_key(const struct vol_env *env, struct vol_way *x);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,13 @@
 #include "crypto/secret.h"
 #include "kms/kms.h"
 #include "kms/token.h"
+#include "lib/clock.h"
 #include "lib/msg.h"
 #include "volume/internal.h"
 
 enum {
-	SECRET_CAP = 64, /* what a Decrypt answer may hold */
+	SECRET_CAP = 64,      /* what a Decrypt answer may hold */
+	BOOT_CHECK_MS = 3000, /* warn_keys(): at most this after the mount */
 };
 
 /* D cannot be opened as it is: provision it when the devices in CHECK are
@@ -87,11 +90,12 @@ static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
  * Try every aws-kms token of L in order until one opens the volume.
  * Returns 0 (activated), or -errno with E filled: temporary when some
  * token could not reach KMS (a retry may succeed), permanent otherwise.
+ * *UNREACHED gets a bit per token (below 32) whose KMS was not reached.
  */
 static int unlock_with_kms(const struct vol_env *env,
 			   const struct tab_volume *v, const char *target,
 			   struct luks *l, const struct luks_info *li,
-			   struct msg_error *e)
+			   uint32_t *unreached, struct msg_error *e)
 {
 	struct kms_token *t = malloc(sizeof(*t));
 	struct attempt a = {0};
@@ -147,6 +151,8 @@ static int unlock_with_kms(const struct vol_env *env,
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
 				t->blob_len, secret, SECRET_CAP, NULL, 0);
 		if (n < 0) {
+			if (err_temporary(n) && i < 32)
+				*unreached |= 1u << i;
 			aws_error_msg(&env->aws->error, &ae);
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
 				     ae.why);
@@ -196,6 +202,59 @@ out_free:
 	return r;
 }
 
+/*
+ * After an unlock: a key that is disabled or pending deletion is a warning
+ * at every boot, while another way still opens the volume, not on the day
+ * the last one fails. Best effort, within BOOT_CHECK_MS after the mount
+ * (and the run's deadline): kms:DescribeKey is optional, so a denial or
+ * any other failure is a debug note. Tokens whose KMS was not reached
+ * (UNREACHED) are not asked again.
+ */
+static void warn_keys(const struct vol_env *env, const struct tab_volume *v,
+		      struct luks *l, const char *uuid, uint32_t unreached)
+{
+	struct vol_ways *w = malloc(sizeof(*w));
+	int64_t overall = env->aws->deadline;
+	struct vol_way *x;
+	char st[80];
+	unsigned i;
+
+	if (!w || read_ways(l, uuid, w) < 0) {
+		free(w);
+		return;
+	}
+	env->aws->deadline = deadline_within(BOOT_CHECK_MS, overall);
+	for (i = 0; i < w->n && deadline_left(env->aws->deadline); i++) {
+		x = &w->way[i];
+		if (strcmp(x->type, TOKEN_TYPE) || x->problem[0] ||
+		    (x->token < 32 && (unreached >> x->token & 1)))
+			continue;
+		check_key(env, x);
+		vol_key_state_text(x, st, sizeof(st));
+		if (x->state == VOL_KEY_DISABLED ||
+		    x->state == VOL_KEY_PENDING_DELETION)
+			vol_say(env, MSG_WARN,
+				"%s: KMS key %s (token %d, %s) is %s: %s",
+				v->name, x->key, x->token, x->region, st,
+				x->state == VOL_KEY_DISABLED
+					? "this way in no longer opens the "
+					  "volume; enable the key (aws kms "
+					  "enable-key) or replace the token"
+					: "after that date it never opens the "
+					  "volume again; cancel the deletion "
+					  "(aws kms cancel-key-deletion, then "
+					  "enable-key) or move to another key");
+		else if (x->state != VOL_KEY_ENABLED)
+			vol_say(env, MSG_DEBUG,
+				"%s: token %d: cannot check KMS key %s (%s: %s); "
+				"kms:DescribeKey is optional, it lets luks-mount "
+				"warn about keys disabled or pending deletion",
+				v->name, x->token, x->key, st, x->why);
+	}
+	env->aws->deadline = overall;
+	free(w);
+}
+
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	     const struct vol_devs *d, const void *key, size_t key_len,
 	     struct msg_error *e)
@@ -204,6 +263,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	struct luks l = {0};
 	struct md_array arr;
 	char uuid[40], target[TAB_PATH], t[LUKS_POLICY_REASON];
+	uint32_t unreached = 0;
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -343,12 +403,16 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
 	} else {
-		r = unlock_with_kms(env, v, target, &l, &li, e);
+		r = unlock_with_kms(env, v, target, &l, &li, &unreached, e);
 	}
-	luks_fini(&l);
-	if (r)
+	if (r) {
+		luks_fini(&l);
 		return r;
+	}
 	msg_what(e, "mount %s", v->name);
 	r = mount_volume(env, v, e);
+	if (!key)
+		warn_keys(env, v, &l, li.uuid, unreached);
+	luks_fini(&l);
 	return r ? r : VOL_DONE_OPENED;
 }

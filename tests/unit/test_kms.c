@@ -18,7 +18,7 @@
 
 #define ARN "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab"
 #define X10 "xxxxxxxxxx"
-#define LONG300                                                            \
+#define LONG300                                                             \
 	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 \
 		X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 #define UUID "2f1d1ae4-7d5c-4c8e-9b7a-0d1e2f3a4b5c"
@@ -273,33 +273,35 @@ static void test_describe_state(void)
 		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":"
 		 "1736467200.123456",
 		 0, "PendingDeletion", 1736467200},
-		{"\"KeyState\":\"Disabled\",\"Enabled\":false", 0, "Disabled", 0},
-		{"\"KeyState\":\"Enabled\",\"DeletionDate\":0", 0, "Enabled", 0},
+		{"\"KeyState\":\"Disabled\",\"Enabled\":false", 0, "Disabled",
+		 0},
+		{"\"KeyState\":\"Enabled\",\"DeletionDate\":0", 0, "Enabled",
+		 0},
 		/* Refused: no state, an empty one, one not letters (it is
 		 * printed), one too long, not a string. */
 		{"\"Enabled\":true", -EPROTO, "", 0},
 		{"\"KeyState\":\"\"", -EPROTO, "", 0},
 		{"\"KeyState\":\"Enabled\\u001b[2J\"", -EPROTO, "", 0},
 		{"\"KeyState\":\"Pending Deletion\"", -EPROTO, "", 0},
-		{"\"KeyState\":\"AStateNameLongerThanThirtyTwoBytesxx\"", -EPROTO,
-		 "", 0},
+		{"\"KeyState\":\"AStateNameLongerThanThirtyTwoBytesxx\"",
+		 -EPROTO, "", 0},
 		{"\"KeyState\":7", -EPROTO, "", 0},
 		/* Refused: a deletion date that is no date. */
 		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":\"2025-01-10\"",
 		 -EPROTO, "", 0},
-		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":-1", -EPROTO,
-		 "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":-1",
+		 -EPROTO, "", 0},
 		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":1e300",
 		 -EPROTO, "", 0},
 		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":true",
 		 -EPROTO, "", 0},
-		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":0x10", -EPROTO,
-		 "", 0},
-		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":null", -EPROTO,
-		 "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":0x10",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":null",
+		 -EPROTO, "", 0},
 		/* Two states: which one counts? Neither. */
-		{"\"KeyState\":\"Enabled\",\"KeyState\":\"Disabled\"", -EPROTO, "",
-		 0},
+		{"\"KeyState\":\"Enabled\",\"KeyState\":\"Disabled\"", -EPROTO,
+		 "", 0},
 	};
 	struct kms_key_info info;
 	char body[512];
