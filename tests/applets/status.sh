@@ -46,7 +46,7 @@ echo "vol $img none ext4 kms-key=alias/x" >"$t/tab"
 
 # JSON read back by an independent parser.
 # field EXPR: the Python expression EXPR over d, the first volume, printed.
-# shellcheck disable=SC2154 # out is set by run (lib.sh)
+# shellcheck disable=SC2154,SC2317 # out is set by run (lib.sh); used in checks
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))' "$1" <<<"$out"; }
 run "$mount" --config "$t/tab" --status --json vol
 check "--json: valid JSON, the header named, existing fields kept" \
