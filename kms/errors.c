@@ -208,7 +208,7 @@ const char *aws_error_hint(const char *target, const char *code)
 	/* Said plainly: the key itself is the problem, not the role. */
 	if (!strcmp(code, "DisabledException"))
 		return "the KMS key is disabled: enable it (EnableKey, aws kms "
-		       "enable-key) or unlock through another key";
+		       "enable-key) or use another key";
 	if (!strcmp(code, "KMSInvalidStateException"))
 		return "the KMS key is not usable in its state, most often "
 		       "pending deletion: cancel the deletion before its "

@@ -103,12 +103,18 @@ static int unlock_with_kms(const struct vol_env *env,
 	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
 	const char *json, *vol, *field;
 	struct msg_error ae; /* the KMS failure of one token */
-	int i, r, n;
+	int64_t overall = env->aws->deadline;
+	char type[32];
+	int i, r, n, left = 0; /* aws-kms tokens after this one */
 
 	if (!t || !secret) {
 		free(t);
 		return msg_why(e, -ENOMEM, "out of memory");
 	}
+	for (i = 0; i < luks_token_max(); i++)
+		if (!luks_token_type(l, i, type, sizeof(type)) &&
+		    !strcmp(type, TOKEN_TYPE))
+			left++;
 	for (i = 0; i < luks_token_max(); i++) {
 		if (luks_token_get(l, i, &json) < 0)
 			continue;
@@ -116,6 +122,8 @@ static int unlock_with_kms(const struct vol_env *env,
 		if (r == -EMEDIUMTYPE)
 			continue;
 		a.tried++;
+		if (left > 0)
+			left--;
 		if (r == -EILSEQ) {
 			note_attempt(&a, -EINVAL,
 				     "token %d refused: control character in "
@@ -148,8 +156,14 @@ static int unlock_with_kms(const struct vol_env *env,
 		vol_say(env, MSG_DEBUG,
 			"%s: token %d: KMS Decrypt with %s (%s)", v->name, i,
 			t->key_id, t->region);
+		/* A region that does not answer must not starve the tokens
+		 * after it: each gets an equal share of the time left, the
+		 * last one all of it. */
+		env->aws->deadline = deadline_within(
+			deadline_left(overall) / (left + 1), overall);
 		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
 				t->blob_len, secret, SECRET_CAP, NULL, 0);
+		env->aws->deadline = overall;
 		if (n < 0) {
 			if (err_temporary(n) && i < 32)
 				*unreached |= 1u << i;
