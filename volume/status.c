@@ -259,15 +259,26 @@ void check_key(const struct vol_env *env, struct vol_way *x)
 			   : VOL_KEY_OTHER;
 }
 
+/* Is X an aws-kms way to ask KMS about? */
+static int askable(const struct vol_way *x)
+{
+	return !strcmp(x->type, TOKEN_TYPE) && !x->problem[0];
+}
+
 void vol_ways_check(const struct vol_env *env, struct vol_ways *w)
 {
-	int64_t overall = env->aws->deadline;
-	unsigned i;
+	int64_t overall = env->aws->deadline, share;
+	unsigned i, left = 0;
 
+	for (i = 0; i < w->n; i++)
+		left += (unsigned)askable(&w->way[i]);
 	for (i = 0; i < w->n; i++) {
-		if (strcmp(w->way[i].type, TOKEN_TYPE) || w->way[i].problem[0])
+		if (!askable(&w->way[i]))
 			continue;
-		env->aws->deadline = deadline_within(VOL_CHECK_MS, overall);
+		/* An unreachable region leaves the next keys their time. */
+		share = deadline_left(overall) / left--;
+		env->aws->deadline = deadline_within(
+			share < VOL_CHECK_MS ? share : VOL_CHECK_MS, overall);
 		check_key(env, &w->way[i]);
 	}
 	env->aws->deadline = overall;

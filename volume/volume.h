@@ -221,9 +221,9 @@ int vol_ways(const struct vol_env *env, const struct tab_volume *v,
 	     struct vol_ways *w);
 
 /*
- * Ask KMS (DescribeKey, ENV->aws; each call at most VOL_CHECK_MS within
- * its deadline) about the key of every aws-kms way of W without a
- * problem, filling their state.
+ * Ask KMS (DescribeKey, ENV->aws) about the key of every aws-kms way of W
+ * without a problem, filling their state. Each call gets an equal share
+ * of the time left before ENV->aws's deadline, VOL_CHECK_MS at most.
  */
 #define VOL_CHECK_MS 10000
 void vol_ways_check(const struct vol_env *env, struct vol_ways *w);
