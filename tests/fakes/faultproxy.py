@@ -645,6 +645,7 @@ def main():
     a = ap.parse_args()
     st = State(a.pki)
     if a.admin_env:
+        import boto3  # noqa: F401 - now, so that "key" answers in a moment
         st.admin = ("https://localhost:%s" % a.upstream.rpartition(":")[2], a.upstream_ca,
                     a.admin_env)
     st.ctx()  # fail now, not at the first client, if the PKI is unusable

@@ -10,7 +10,7 @@ aws_ctl() {
 	shift
 	# "key" takes a moment (moto, as the admin): the input stays open
 	# until the answer is in, as the guestfwd channel closes on its end.
-	_out=$({ echo "$*"; [ "$1" != key ] || sleep 8; } | nc -w 10 10.0.2.102 "$_port")
+	_out=$({ echo "$*"; [ "$1" != key ] || sleep 4; } | nc -w 6 10.0.2.102 "$_port")
 	case $_out in
 	*'"error"'*|'') echo "aws control '$*' failed: ${_out:-no answer}" >&2; return 1 ;;
 	esac
