@@ -13,6 +13,7 @@
 
 #include "applets/applet.h"
 #include "lib/base64.h"
+#include "lib/clock.h"
 #include "lib/io.h"
 #include "crypto/secret.h"
 #include "kms/kms.h"
@@ -34,7 +35,8 @@ const char kms_wrap_usage[] =
 	"           a fresh N-byte data key to -P F and its blob to -B F\n"
 	"  rewrap   -k NEWKEY [-c K=V]... [-i F] [-o F] [-b]\n"
 	"           blob -> blob under NEWKEY (KMS ReEncrypt, same context)\n"
-	"  describe -k KEY    key ARN, state, usage, spec, description\n"
+	"  describe -k KEY    key ARN, state, usage, spec, description (and\n"
+	"                     deletion date, when pending deletion)\n"
 	"  ssm-get  -N NAME [-o F]   a parameter's value, decrypted\n"
 	"  ssm-put  -N NAME [-k KEY] [-i F] [-b] [-f]\n"
 	"           stdin (or -i F; one trailing newline dropped) -> the\n"
@@ -384,17 +386,21 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 		return EXIT_OK;
 	} else if (!strcmp(o->cmd, "describe")) {
 		struct kms_key_info ki;
-		char line[700];
+		char line[760], date[32];
 
 		if (!o->key_id)
 			return usage_error("describe needs --key-id");
-		if (kms_describe_key(c, o->key_id, &ki) < 0)
+		if (kms_describe_key(c, o->key_id, NULL, &ki) < 0)
 			return aws_fail(c, "describe the KMS key");
 		n = snprintf(line, sizeof(line),
 			     "arn\t%s\nstate\t%s\nusage\t%s\nspec\t%s\n"
-			     "description\t%s\n",
+			     "description\t%s\n%s%s%s",
 			     ki.arn, ki.state, ki.usage, ki.spec,
-			     ki.description);
+			     ki.description, ki.deletion ? "deletion\t" : "",
+			     ki.deletion ? utc_iso8601(ki.deletion, date,
+						       sizeof(date))
+					 : "",
+			     ki.deletion ? "\n" : "");
 		err = io_write_all(1, line, (size_t)n);
 	} else if (!strcmp(o->cmd, "ssm-get")) {
 		if (!o->name)

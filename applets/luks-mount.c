@@ -21,7 +21,7 @@ const char luks_mount_usage[] =
 	"Usage: luks-mount [OPTIONS] -a | NAME...        open and mount\n"
 	"       luks-mount --stop [-a | NAME...]          unmount, close, stop "
 	"RAID\n"
-	"       luks-mount --status [--json] [-a | NAME...]\n"
+	"       luks-mount --status [--json] [--check] [-a | NAME...]\n"
 	"       luks-mount --key-file FILE NAME           manual/recovery "
 	"unlock\n"
 	"\n"
@@ -35,13 +35,21 @@ const char luks_mount_usage[] =
 	"after a stop/start) and its policy is on-blank=format (the default\n"
 	"for `ephemeral`), a new volume is provisioned with a new key; when\n"
 	"only some are blank, or on-blank=fail, nothing is touched.\n"
+	"After an unlock, a token's key that is disabled or pending deletion\n"
+	"is a warning (KMS DescribeKey, best effort, 3 s at most).\n"
 	"\n"
 	"  -a, --all             every volume of the table\n"
 	"  -c, --config FILE     the volume table (default /etc/luksbox.tab)\n"
 	"  -s, --stop            unmount, close and stop RAID (in that order)\n"
-	"  -S, --status          show each volume; exit 0 when all are open\n"
-	"                        and mounted, 3 when not\n"
+	"  -S, --status          each volume and its ways in (tokens: key,\n"
+	"                        region, keyslot; recovery keyslot); exit 0\n"
+	"                        when all are open and mounted, 3 when not\n"
 	"  -j, --json            --status as JSON\n"
+	"  -D, --check           --status asks KMS about each key: Enabled,\n"
+	"                        Disabled, PendingDeletion (date), access\n"
+	"                        denied, unreachable; exit 1 when a way in is\n"
+	"                        unusable or denied, else 75 when KMS was not\n"
+	"                        reached\n"
 	"  -K, --key-file FILE   unlock NAME with the passphrase or recovery key\n"
 	"                        in FILE (\"-\": standard input) instead of KMS\n"
 	"  -B, --boot            boot mode: timestamped messages also to\n"
@@ -57,6 +65,7 @@ const char luks_mount_usage[] =
 	"\n"
 	"Volumes with the nofail option do not change the exit code; a\n"
 	"volume's timeout= option bounds its own KMS calls within --timeout.\n"
+	"IAM: kms:Decrypt; kms:DescribeKey is optional (warnings, --check).\n"
 	"Exit: 0 ok, 1 a volume failed (access denied, a foreign or tampered\n"
 	"header, devices that are neither ours nor blank), 2 usage, 75 only\n"
 	"temporary failures (KMS, SSM or IMDS unreachable: retry later, e.g.\n"
@@ -71,7 +80,7 @@ enum mode {
 struct opts {
 	const char *config, *key_file;
 	enum mode mode;
-	int all, json, boot;
+	int all, json, boot, check;
 	enum msg_level level;
 	struct aws_opts aws;
 	char **names;
@@ -86,6 +95,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"stop", no_argument, NULL, 's'},
 		{"status", no_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},
+		{"check", no_argument, NULL, 'D'},
 		{"key-file", required_argument, NULL, 'K'},
 		{"boot", no_argument, NULL, 'B'},
 		VOLRUN_LONG,
@@ -96,7 +106,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->config = "/etc/luksbox.tab";
 	o->level = MSG_INFO;
 	o->aws.timeout_s = 60;
-	while ((c = getopt_long(argc, argv, "ac:sSjK:B" VOLRUN_SHORT, longs,
+	while ((c = getopt_long(argc, argv, "ac:sSjDK:B" VOLRUN_SHORT, longs,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -113,6 +123,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 			o->json = 1;
+			break;
+		case 'D':
+			o->check = 1;
 			break;
 		case 'K':
 			o->key_file = optarg;
@@ -138,6 +151,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		return usage_error("--key-file opens exactly one NAME");
 	if (o->json && o->mode != MODE_STATUS)
 		return usage_error("--json goes with --status");
+	if (o->check && o->mode != MODE_STATUS)
+		return usage_error("--check goes with --status");
 	return 0;
 }
 
@@ -247,13 +262,95 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* One way in, as a JSON object. */
+static void json_way(const struct vol_way *w, int check)
+{
+	char st[80];
+
+	printf("{\"type\":");
+	json_str(w->type);
+	if (w->token >= 0)
+		printf(",\"token\":%d", w->token);
+	if (w->keyslot >= 0)
+		printf(",\"keyslot\":%d", w->keyslot);
+	if (w->key[0]) {
+		printf(",\"key\":");
+		json_str(w->key);
+		printf(",\"region\":");
+		json_str(w->region);
+	}
+	if (w->problem[0]) {
+		printf(",\"problem\":");
+		json_str(w->problem);
+	}
+	if (check && w->state != VOL_KEY_UNCHECKED) {
+		printf(",\"state\":");
+		json_str(w->state == VOL_KEY_PENDING_DELETION
+				 ? "PendingDeletion"
+				 : vol_key_state_text(w, st, sizeof(st)));
+		if (w->deletion) {
+			printf(",\"deletion\":");
+			json_str(utc_iso8601(w->deletion, st, sizeof(st)));
+		}
+		if (w->why[0]) {
+			printf(",\"error\":");
+			json_str(w->why);
+		}
+	}
+	printf("}");
+}
+
+/* One way in, as an indented line under its volume. */
+static void text_way(const struct vol_way *w, int check)
+{
+	char tok[24] = "-", slot[24] = "-", st[80];
+
+	if (w->token >= 0)
+		snprintf(tok, sizeof(tok), "token %d", w->token);
+	if (w->keyslot >= 0)
+		snprintf(slot, sizeof(slot), "keyslot %d", w->keyslot);
+	printf("  %-9s %-9s %s", tok, w->type, slot);
+	if (w->key[0])
+		printf("%*s%s %s", (int)(11 - strlen(slot)), "", w->key,
+		       w->region);
+	if (w->problem[0])
+		printf("  NOT USED: %s", w->problem);
+	if (check && w->state != VOL_KEY_UNCHECKED)
+		printf("  [%s]%s%s", vol_key_state_text(w, st, sizeof(st)),
+		       w->why[0] ? ": " : "", w->why);
+	printf("\n");
+}
+
+/* --check's verdict on W: EXIT_FAIL when a way cannot open the volume,
+ * EXIT_TEMP when a key could not be asked about, else EXIT_OK. */
+static int ways_verdict(const struct vol_ways *w)
+{
+	unsigned i;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < w->n; i++) {
+		if (vol_way_unusable(&w->way[i]) ||
+		    w->way[i].state == VOL_KEY_DENIED)
+			return EXIT_FAIL;
+		if (w->way[i].state == VOL_KEY_UNREACHABLE)
+			rc = EXIT_TEMP;
+	}
+	return rc;
+}
+
 static int do_status(struct volrun *run, const struct opts *o,
 		     const struct tab_volume *const *sel, unsigned n)
 {
+	struct vol_ways *w = malloc(sizeof(*w));
 	struct vol_status st;
-	unsigned i;
-	int all = 1, r;
+	unsigned i, k;
+	int all = 1, keys = EXIT_OK, check = o->check, r;
 
+	if (!w)
+		return fail(EXIT_FAIL, "status: out of memory");
+	/* Without a client nothing can be asked; volrun_aws said why. */
+	if (check && (keys = volrun_aws(run)))
+		check = 0;
 	if (o->json)
 		printf("[");
 	else
@@ -267,6 +364,11 @@ static int do_status(struct volrun *run, const struct opts *o,
 			memset(&st, 0, sizeof(st));
 		}
 		all &= r == 1;
+		vol_ways(&run->env, sel[i], w);
+		if (check) {
+			vol_ways_check(&run->env, w);
+			keys = worse(keys, ways_verdict(w));
+		}
 		if (o->json) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_str(sel[i]->name);
@@ -278,7 +380,18 @@ static int do_status(struct volrun *run, const struct opts *o,
 			json_str(st.backing);
 			printf(",\"mountpoint\":");
 			json_str(sel[i]->mountpoint);
-			printf("}");
+			printf(",\"header\":");
+			json_str(w->device);
+			if (w->unread[0]) {
+				printf(",\"header_error\":");
+				json_str(w->unread);
+			}
+			printf(",\"ways_in\":[");
+			for (k = 0; k < w->n; k++) {
+				printf("%s", k ? "," : "");
+				json_way(&w->way[k], check);
+			}
+			printf("]}");
 		} else {
 			printf("%-16s %-16s %-24s %s\n", sel[i]->name,
 			       st.open && st.mounted ? "open, mounted"
@@ -286,10 +399,17 @@ static int do_status(struct volrun *run, const struct opts *o,
 						     : "closed",
 			       st.backing[0] ? st.backing : "-",
 			       sel[i]->mountpoint);
+			if (w->unread[0])
+				printf("  (ways in not read: %s)\n", w->unread);
+			for (k = 0; k < w->n; k++)
+				text_way(&w->way[k], check);
 		}
 	}
 	if (o->json)
 		printf("]\n");
+	free(w);
+	if (o->check && keys)
+		return keys;
 	return all ? EXIT_OK : 3;
 }
 

@@ -521,21 +521,14 @@ int luks_token_remove(struct luks *l, int token)
 
 int luks_keyslot_kind(struct luks *l, int slot)
 {
-	struct crypt_pbkdf_type pbkdf;
+	char kdf[32];
+	int r = luks_keyslot_kdf(l, slot, kdf, sizeof(kdf));
 
-	switch (crypt_keyslot_status(l->cd, slot)) {
-	case CRYPT_SLOT_INACTIVE:
+	if (r == -ENOENT)
 		return LUKS_SLOT_NONE;
-	case CRYPT_SLOT_ACTIVE:
-	case CRYPT_SLOT_ACTIVE_LAST:
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (crypt_keyslot_get_pbkdf(l->cd, slot, &pbkdf) < 0)
-		return -EINVAL;
-	return strcmp(pbkdf.type, CRYPT_KDF_PBKDF2) ? LUKS_SLOT_SLOW
-						    : LUKS_SLOT_FAST;
+	if (r < 0)
+		return r;
+	return strcmp(kdf, CRYPT_KDF_PBKDF2) ? LUKS_SLOT_SLOW : LUKS_SLOT_FAST;
 }
 
 int luks_keyslot_destroy(struct luks *l, int slot)
@@ -567,6 +560,44 @@ int luks_token_get(struct luks *l, int token, const char **json)
 	if (st == CRYPT_TOKEN_INVALID)
 		return -EINVAL;
 	return crypt_token_json_get(l->cd, token, json) < 0 ? -EINVAL : 0;
+}
+
+int luks_token_type(struct luks *l, int token, char *type, size_t cap)
+{
+	const char *t = NULL;
+	crypt_token_info st = crypt_token_status(l->cd, token, &t);
+
+	if (st == CRYPT_TOKEN_INACTIVE)
+		return -ENOENT;
+	if (st == CRYPT_TOKEN_INVALID || !t)
+		return -EINVAL;
+	snprintf(type, cap, "%s", t);
+	return 0;
+}
+
+int luks_token_keyslot(struct luks *l, int token)
+{
+	int s, n = crypt_keyslot_max(CRYPT_LUKS2);
+
+	for (s = 0; s < n; s++)
+		if (crypt_token_is_assigned(l->cd, token, s) == 0)
+			return s;
+	return -ENOENT;
+}
+
+int luks_keyslot_kdf(struct luks *l, int slot, char *kdf, size_t cap)
+{
+	struct crypt_pbkdf_type p;
+	crypt_keyslot_info st = crypt_keyslot_status(l->cd, slot);
+
+	if (st == CRYPT_SLOT_INACTIVE)
+		return -ENOENT;
+	if (st == CRYPT_SLOT_INVALID)
+		return -EINVAL;
+	if (crypt_keyslot_get_pbkdf(l->cd, slot, &p) < 0 || !p.type)
+		return -EINVAL;
+	snprintf(kdf, cap, "%s", p.type);
+	return 0;
 }
 
 int luks_set_ready(struct luks *l)

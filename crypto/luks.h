@@ -141,6 +141,18 @@ int luks_keyslot_max(void);
 /* Highest token number + 1 for LUKS2. */
 int luks_token_max(void);
 
+/* The type of token number TOKEN into TYPE (CAP bytes; as the header
+ * says it, unchecked: escape it before printing). 0, -ENOENT when the slot
+ * is free, -EINVAL when invalid. */
+int luks_token_type(struct luks *l, int token, char *type, size_t cap);
+
+/* The first keyslot TOKEN is assigned to, or -ENOENT. */
+int luks_token_keyslot(struct luks *l, int token);
+
+/* The KDF of keyslot SLOT ("pbkdf2", "argon2id", ...) into KDF (CAP
+ * bytes). 0; -ENOENT when the slot is free; -EINVAL when invalid. */
+int luks_keyslot_kdf(struct luks *l, int slot, char *kdf, size_t cap);
+
 /* Mark provisioning finished: subsystem LUKS_SUBSYSTEM_READY. */
 int luks_set_ready(struct luks *l);
 

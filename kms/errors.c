@@ -211,10 +211,15 @@ const char *aws_error_hint(const char *target, const char *code)
 		return "check the parameter name and region";
 	if (!strcmp(code, "ParameterAlreadyExists"))
 		return "it is never overwritten unless asked (--force)";
-	if (!strcmp(code, "DisabledException") ||
-	    !strcmp(code, "KMSInvalidStateException"))
-		return "the KMS key is disabled or pending deletion: "
-		       "enable it (CancelKeyDeletion/EnableKey)";
+	/* Said plainly: the key itself is the problem, not the role. */
+	if (!strcmp(code, "DisabledException"))
+		return "the KMS key is disabled: enable it (EnableKey, aws kms "
+		       "enable-key) or use another key";
+	if (!strcmp(code, "KMSInvalidStateException"))
+		return "the KMS key is not usable in its state, most often "
+		       "pending deletion: cancel the deletion before its "
+		       "date (CancelKeyDeletion, then EnableKey), or what it "
+		       "protects is lost";
 	return NULL;
 }
 

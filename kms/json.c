@@ -443,6 +443,32 @@ int json_int(const struct json *j, int t, long long *v)
 	return *end ? -EINVAL : 0;
 }
 
+int json_epoch(const struct json *j, int t, long long *secs)
+{
+	char tmp[40], *end;
+	double d;
+	size_t n;
+
+	if (json_type(j, t) != JSON_PRIMITIVE)
+		return -EINVAL;
+	n = (size_t)(j->tok[t].end - j->tok[t].start);
+	if (n >= sizeof(tmp))
+		return -ERANGE;
+	memcpy(tmp, j->buf + j->tok[t].start, n);
+	tmp[n] = 0;
+	if (!strict_number(tmp, n))
+		return -EINVAL;
+	d = strtod(tmp, &end);
+	if (*end)
+		return -EINVAL;
+	/* Year 10000 and before 1970 are no dates KMS sends: refused, not
+	 * clamped (the comparison is false for NaN too). */
+	if (!(d >= 0 && d < 253402300800.0))
+		return -ERANGE;
+	*secs = (long long)d;
+	return 0;
+}
+
 /* --- writer --- */
 
 static void put(struct jw *w, const char *s, size_t n)

@@ -68,6 +68,11 @@ int json_get_string(const struct json *j, int obj, const char *key, char *out,
 /* Integer token T into *V: 0, -EINVAL (not an integer), -ERANGE. */
 int json_int(const struct json *j, int t, long long *v);
 
+/* Number token T as epoch seconds into *SECS, the fraction dropped: AWS
+ * JSON 1.1 timestamps ("DeletionDate": 1.7364672E9). 0, -EINVAL (not a
+ * number), -ERANGE (negative, or past the year 9999). */
+int json_epoch(const struct json *j, int t, long long *secs);
+
 struct jw {
 	char *buf;
 	size_t cap, len;

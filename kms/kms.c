@@ -288,13 +288,22 @@ int kms_reencrypt(struct aws_client *c, const char *dest_key,
 	return err;
 }
 
+/* A KeyState as KMS spells them: letters only, so it is safe to print. */
+static int letters(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+			return 0;
+	return 1;
+}
+
 int kms_describe_key(struct aws_client *c, const char *key_id,
-		     struct kms_key_info *info)
+		     const char *region_hint, struct kms_key_info *info)
 {
 	char rbuf[40];
 	struct jw w;
 	struct json j;
-	int err, meta;
+	int err, meta, t;
 
 	memset(info, 0, sizeof(*info));
 	jw_init(&w, c->req, AWS_REQ_MAX);
@@ -303,16 +312,23 @@ int kms_describe_key(struct aws_client *c, const char *key_id,
 	jw_str(&w, key_id);
 	jw_obj_end(&w);
 	err = call(c, "DescribeKey",
-		   call_region(c, key_id, NULL, rbuf, sizeof(rbuf)), &w, &j);
+		   call_region(c, key_id, region_hint, rbuf, sizeof(rbuf)), &w,
+		   &j);
 	if (err)
 		goto out;
 	meta = json_find(&j, 0, "KeyMetadata");
-	if (meta < 0 || json_get_string(&j, meta, "Arn", info->arn,
-					sizeof(info->arn)) < 0) {
+	t = meta < 0 ? -1 : json_find(&j, meta, "DeletionDate");
+	if (meta < 0 ||
+	    json_get_string(&j, meta, "Arn", info->arn, sizeof(info->arn)) <
+		    0 ||
+	    json_get_string(&j, meta, "KeyState", info->state,
+			    sizeof(info->state)) <= 0 ||
+	    !letters(info->state) ||
+	    (t >= 0 && json_epoch(&j, t, &info->deletion) < 0)) {
 		err = bad_response(c, "DescribeKey", -EBADMSG);
+		memset(info, 0, sizeof(*info));
 		goto out;
 	}
-	json_get_string(&j, meta, "KeyState", info->state, sizeof(info->state));
 	json_get_string(&j, meta, "KeyUsage", info->usage, sizeof(info->usage));
 	json_get_string(&j, meta, "KeySpec", info->spec, sizeof(info->spec));
 	json_get_string(&j, meta, "Description", info->description,

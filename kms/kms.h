@@ -74,11 +74,18 @@ struct kms_key_info {
 	char usage[32]; /* "ENCRYPT_DECRYPT", ... */
 	char spec[32];	/* "SYMMETRIC_DEFAULT", ... */
 	char description[256];
+	long long deletion; /* DeletionDate, epoch seconds; 0 when none */
 };
 
-/* DescribeKey: 0 with INFO filled. */
+/*
+ * DescribeKey: 0 with INFO filled. REGION_HINT as for kms_encrypt(). The
+ * answer is untrusted: an Arn or KeyState missing, a KeyState that is
+ * not letters only (it is printed and decides warnings) or a DeletionDate
+ * that is not a date is -EPROTO; a usage, spec or description missing or
+ * too long comes back "".
+ */
 int kms_describe_key(struct aws_client *c, const char *key_id,
-		     struct kms_key_info *info);
+		     const char *region_hint, struct kms_key_info *info);
 
 /* GenerateRandom: N bytes (1..1024) from KMS into OUT; returns N. */
 int kms_generate_random(struct aws_client *c, const char *region, size_t n,

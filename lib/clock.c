@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: clock.h.
  */
+#include <stdio.h>
 #include <time.h>
 
 #include "lib/clock.h"
@@ -31,4 +32,15 @@ int64_t deadline_left(int64_t deadline)
 	int64_t left = deadline - now_ms();
 
 	return left > 0 ? left : 0;
+}
+
+const char *utc_iso8601(long long secs, char *buf, size_t cap)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, cap, "@%lld", secs);
+	return buf;
 }

@@ -11,6 +11,7 @@
 #define LUKSBOX_VOLUME_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "block/inuse.h"
 #include "block/md.h"
@@ -148,16 +149,19 @@ struct vol_use {
 	int (*fn)(void *arg, struct luks *l, int token, int slot,
 		  const unsigned char *secret, size_t n, struct msg_error *e);
 	void *arg;
+	uint32_t unreached; /* out: a bit per token (< 32) KMS did not answer */
 };
 
 /* Every aws-kms token of L (the header on TARGET, LI its info) but SKIP
  * (-1: none) in order, its secret from KMS handed to USE, until USE says
- * done: 0. Else -errno with E filled: temporary when some token could not
+ * done: 0. Each token gets an equal share of the AWS deadline left (the
+ * last all of it), so a region that does not answer leaves the next its
+ * time. Else -errno with E filled: temporary when some token could not
  * reach KMS (a retry may succeed), permanent otherwise. */
 int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		      const char *target, struct luks *l,
-		      const struct luks_info *li, int skip,
-		      const struct vol_use *use, struct msg_error *e);
+		      const struct luks_info *li, int skip, struct vol_use *use,
+		      struct msg_error *e);
 
 /* ---- ssm.c: the SSM parameter way in ------------------------------------ */
 
@@ -188,5 +192,15 @@ int vol_ssm_add(const struct vol_env *env, const struct tab_volume *v,
 int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
 		   const char *target, struct luks *l,
 		   const struct vol_use *use, struct msg_error *e);
+
+/* ---- status.c: the ways in and their keys ------------------------------ */
+
+/* The ways into the loaded header L of the volume UUID into W (W->n set;
+ * device and unread untouched). 0 or -ENOMEM. */
+int read_ways(struct luks *l, const char *uuid, struct vol_ways *w);
+
+/* DescribeKey for the aws-kms way X (no problem) within ENV->aws's
+ * deadline: X->state and the rest filled; never fails. */
+void check_key(const struct vol_env *env, struct vol_way *x);
 
 #endif

@@ -70,7 +70,7 @@ static void step(struct job *j, const char *name)
 }
 
 /* The aws-kms tokens of the header into J->w, and what else it holds. */
-static int read_ways(struct job *j, struct msg_error *e)
+static int job_ways(struct job *j, struct msg_error *e)
 {
 	char why[400];
 	int i, r;
@@ -139,7 +139,7 @@ static int load(struct job *j, const struct vol_devs *d, struct msg_error *e)
 		return msg_why(e, -EINVAL,
 			       "%s holds no ready luksbox volume named %s",
 			       j->target, j->v->name);
-	return read_ways(j, e);
+	return job_ways(j, e);
 }
 
 /* Before the first change: the header as it is, to the file asked for,
@@ -215,7 +215,7 @@ static int keep(void *arg, struct luks *l, int token, int slot,
  * SKIP: proof that a way in works, and what authorises a new keyslot. */
 static int authorise(struct job *j, int skip, struct msg_error *e)
 {
-	struct vol_use use = {keep, j};
+	struct vol_use use = {keep, j, 0};
 	size_t n = j->op->unlock_len;
 	int r;
 
@@ -445,7 +445,7 @@ static void resolve(struct job *j, const char *key, char *arn, size_t cap)
 	    (strncmp(key, "alias/", 6) && !strstr(key, ":alias/")))
 		return;
 	ki = malloc(sizeof(*ki));
-	if (ki && !kms_describe_key(j->env->aws, key, ki))
+	if (ki && !kms_describe_key(j->env->aws, key, NULL, ki))
 		snprintf(arn, cap, "%s", ki->arn);
 	free(ki);
 }

@@ -6,6 +6,7 @@
  *      crypto/luks_policy.h.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "crypto/secret.h"
 #include "kms/kms.h"
 #include "kms/token.h"
+#include "lib/clock.h"
 #include "lib/msg.h"
 #include "volume/internal.h"
 
@@ -94,6 +96,63 @@ static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
 		       se.why);
 }
 
+enum {
+	BOOT_CHECK_MS = 3000, /* warn_keys(): at most this after the mount */
+};
+
+/*
+ * After an unlock: a key that is disabled or pending deletion is a warning
+ * at every boot, while another way still opens the volume, not on the day
+ * the last one fails. Best effort, within BOOT_CHECK_MS after the mount
+ * (and the run's deadline): kms:DescribeKey is optional, so a denial or
+ * any other failure is a debug note. Tokens whose KMS was not reached
+ * (UNREACHED) are not asked again.
+ */
+static void warn_keys(const struct vol_env *env, const struct tab_volume *v,
+		      struct luks *l, const char *uuid, uint32_t unreached)
+{
+	struct vol_ways *w = malloc(sizeof(*w));
+	int64_t overall = env->aws->deadline;
+	struct vol_way *x;
+	char st[80];
+	unsigned i;
+
+	if (!w || read_ways(l, uuid, w) < 0) {
+		free(w);
+		return;
+	}
+	env->aws->deadline = deadline_within(BOOT_CHECK_MS, overall);
+	for (i = 0; i < w->n && deadline_left(env->aws->deadline); i++) {
+		x = &w->way[i];
+		if (strcmp(x->type, TOKEN_TYPE) || x->problem[0] ||
+		    (x->token < 32 && (unreached >> x->token & 1)))
+			continue;
+		check_key(env, x);
+		vol_key_state_text(x, st, sizeof(st));
+		if (x->state == VOL_KEY_DISABLED ||
+		    x->state == VOL_KEY_PENDING_DELETION)
+			vol_say(env, MSG_WARN,
+				"%s: KMS key %s (token %d, %s) is %s: %s",
+				v->name, x->key, x->token, x->region, st,
+				x->state == VOL_KEY_DISABLED
+					? "this way in no longer opens the "
+					  "volume; enable the key (aws kms "
+					  "enable-key) or replace the token"
+					: "after that date it never opens the "
+					  "volume again; cancel the deletion "
+					  "(aws kms cancel-key-deletion, then "
+					  "enable-key) or move to another key");
+		else if (x->state != VOL_KEY_ENABLED)
+			vol_say(env, MSG_DEBUG,
+				"%s: token %d: cannot check KMS key %s (%s: %s); "
+				"kms:DescribeKey is optional, it lets luks-mount "
+				"warn about keys disabled or pending deletion",
+				v->name, x->token, x->key, st, x->why);
+	}
+	env->aws->deadline = overall;
+	free(w);
+}
+
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	     const struct vol_devs *d, const void *key, size_t key_len,
 	     struct msg_error *e)
@@ -102,7 +161,7 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 	struct luks l = {0};
 	struct md_array arr;
 	char uuid[40], target[TAB_PATH], t[LUKS_POLICY_REASON];
-	struct vol_use use = {activate, (void *)v};
+	struct vol_use use = {activate, (void *)v, 0};
 	int r;
 
 	memset(e, 0, sizeof(*e));
@@ -248,10 +307,14 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 		if (r && r != -EPROTO && v->ssm_param[0])
 			r = kms_then_ssm(env, v, target, &l, &use, e);
 	}
-	luks_fini(&l);
-	if (r)
+	if (r) {
+		luks_fini(&l);
 		return r;
+	}
 	msg_what(e, "mount %s", v->name);
 	r = mount_volume(env, v, e);
+	if (!key)
+		warn_keys(env, v, &l, li.uuid, use.unreached);
+	luks_fini(&l);
 	return r ? r : VOL_DONE_OPENED;
 }

@@ -5,6 +5,7 @@
  * See: internal.h ("tokens.c"), kms/token.h, crypto/luks.h.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "kms/errors.h"
 #include "kms/kms.h"
 #include "kms/token.h"
+#include "lib/clock.h"
 #include "lib/msg.h"
 #include "volume/internal.h"
 
@@ -155,20 +157,25 @@ int vol_token_unwrap(const struct vol_env *env, const struct kms_token *t,
 
 int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		      const char *target, struct luks *l,
-		      const struct luks_info *li, int skip,
-		      const struct vol_use *use, struct msg_error *e)
+		      const struct luks_info *li, int skip, struct vol_use *use,
+		      struct msg_error *e)
 {
 	struct kms_token *t = malloc(sizeof(*t));
 	struct attempt a = {0};
 	unsigned char *secret = secret_alloc(env->arena, VOL_SECRET_CAP);
 	struct msg_error ae; /* the KMS failure of one token */
-	char why[400];
-	int i, r, n;
+	int64_t overall = env->aws ? env->aws->deadline : 0;
+	char why[400], type[32];
+	int i, r, n, left = 0; /* aws-kms tokens after this one */
 
 	if (!t || !secret) {
 		free(t);
 		return msg_why(e, -ENOMEM, "out of memory");
 	}
+	for (i = 0; i < luks_token_max(); i++)
+		if (i != skip && !luks_token_type(l, i, type, sizeof(type)) &&
+		    !strcmp(type, TOKEN_TYPE))
+			left++;
 	for (i = 0; i < luks_token_max(); i++) {
 		if (i == skip)
 			continue;
@@ -176,6 +183,8 @@ int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		if (r == -EMEDIUMTYPE || r == -ENOENT)
 			continue;
 		a.tried++;
+		if (left > 0)
+			left--;
 		if (r) {
 			note_attempt(&a, r, "%s", why);
 			continue;
@@ -184,8 +193,18 @@ int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 			"%s: token %d: KMS Decrypt with %s (%s)", v->name, i,
 			t->key_id, t->region);
 		memset(&ae, 0, sizeof(ae));
+		/* A region that does not answer must not starve the tokens
+		 * after it: each gets an equal share of the time left, the
+		 * last one all of it. */
+		if (env->aws)
+			env->aws->deadline = deadline_within(
+				deadline_left(overall) / (left + 1), overall);
 		n = vol_token_unwrap(env, t, secret, VOL_SECRET_CAP, &ae);
+		if (env->aws)
+			env->aws->deadline = overall;
 		if (n < 0) {
+			if (err_temporary(n) && i < 32)
+				use->unreached |= 1u << i;
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
 				     ae.why);
 			vol_say(env, MSG_WARN, "%s: token %d (%s): %s", v->name,

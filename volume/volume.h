@@ -44,6 +44,7 @@
 #include "conf/tab.h"
 #include "lib/msg.h"
 #include "kms/aws.h"
+#include "kms/kms.h"
 
 /* How a volume operation reports progress; FN must not block for long. */
 struct vol_log {
@@ -192,5 +193,81 @@ struct vol_status {
  */
 int vol_status(const struct vol_env *env, const struct tab_volume *v,
 	       struct vol_status *st);
+
+/* ---- the ways in: what opens a volume ---------------------------------- */
+
+#define VOL_MAX_WAYS 64 /* 32 LUKS2 tokens + 32 keyslots */
+
+/* What asking KMS (DescribeKey) said about a way's key. */
+enum vol_key_state {
+	VOL_KEY_UNCHECKED = 0,
+	VOL_KEY_ENABLED,
+	VOL_KEY_DISABLED,
+	VOL_KEY_PENDING_DELETION,
+	VOL_KEY_OTHER,	     /* another KeyState (PendingImport, ...) */
+	VOL_KEY_DENIED,	     /* DescribeKey denied: state unknown */
+	VOL_KEY_UNREACHABLE, /* KMS not reached: temporary */
+	VOL_KEY_FAILED,	     /* another error (NotFoundException, ...) */
+};
+
+/*
+ * One way into a volume: a LUKS2 token and its keyslot, or a keyslot no
+ * token names. Read from an untrusted header: an aws-kms token that does
+ * not decode (kms/token.h), or names another volume, is listed with
+ * PROBLEM set and never used. Another way (an SSM parameter, say) is
+ * another TYPE with its own fields here.
+ */
+struct vol_way {
+	char type[32]; /* "aws-kms"; "recovery" (an argon2 keyslot with no
+			  * token: the recovery=... slot); "keyslot" (any
+			  * other keyslot with no token: added by hand?);
+			  * or another token's type, escaped ('?' for
+			  * control bytes) */
+	int token;     /* LUKS2 token number, -1 for none */
+	int keyslot;   /* -1 when none or unknown */
+	char key[KMS_ARN_MAX]; /* aws-kms: the key ARN; "" otherwise */
+	char region[32];       /* aws-kms: where the key lives */
+	char problem[200];     /* "" or why this token is not used */
+	/* Filled by vol_ways_check() (aws-kms ways without a problem): */
+	enum vol_key_state state;
+	char key_state[32]; /* the KeyState KMS said (letters only) */
+	long long deletion; /* pending deletion: the date, epoch seconds */
+	char why[400];	    /* DENIED, UNREACHABLE, FAILED: the error */
+};
+
+/* The ways into a volume, as its header says. */
+struct vol_ways {
+	char device[TAB_PATH]; /* where the header was read; "" when not */
+	char unread[300];      /* "" or why no header was read */
+	unsigned n;
+	struct vol_way way[VOL_MAX_WAYS];
+};
+
+/*
+ * Read the ways into V from its LUKS header, changing nothing: the header
+ * of the device under the open mapping, or of a closed volume's device or
+ * assembled array. When it cannot be read (the array is not assembled, no
+ * LUKS header, a header the policy refuses, another volume's) W->unread
+ * says why and W->n is 0; that is not a failure. Returns 0.
+ */
+int vol_ways(const struct vol_env *env, const struct tab_volume *v,
+	     struct vol_ways *w);
+
+/*
+ * Ask KMS (DescribeKey, ENV->aws) about the key of every aws-kms way of W
+ * without a problem, filling their state. Each call gets an equal share
+ * of the time left before ENV->aws's deadline, VOL_CHECK_MS at most.
+ */
+#define VOL_CHECK_MS 10000
+void vol_ways_check(const struct vol_env *env, struct vol_ways *w);
+
+/* W's state in words: "Enabled", "PendingDeletion on 2026-12-13T00:00:00Z",
+ * "unreachable", "access denied", ...; into BUF (CAP bytes), returned. */
+const char *vol_key_state_text(const struct vol_way *w, char *buf, size_t cap);
+
+/* Is W a way whose key cannot open the volume as it stands (disabled,
+ * pending deletion, another state, not found; or a token with a
+ * problem)? 1 or 0. DENIED and UNREACHABLE are neither: unknown. */
+int vol_way_unusable(const struct vol_way *w);
 
 #endif

@@ -5,6 +5,7 @@
 #
 # Usage: faultproxy.py --upstream HOST:PORT --upstream-ca PEM --pki DIR
 #                      [--port 0] [--port-file F] [--ctl SOCK] [--log F]
+#                      [--admin-env F]  (admin credentials for "key")
 #
 # Clients talk TLS to us with a certificate from the test PKI (pki.py);
 # each request is forwarded unchanged (same headers, so moto checks the
@@ -14,6 +15,11 @@
 #   drop            accept TCP, never answer (no TLS handshake either)
 #   refuse          stop listening: connections are refused (ECONNREFUSED)
 #   close           accept TCP, close at once
+#   drop|close|refuse HOST...   only for those hosts (a region's endpoint,
+#                   kms.us-east-1.amazonaws.com): by the TLS SNI at accept
+#                   (a peek at the ClientHello) and by each request's Host;
+#                   refuse is close here (one port serves every host);
+#                   other hosts pass; "pass" clears them
 #   reset [N]       read the request, then reset the connection (RST)
 #   throttle N      answer 400 ThrottlingException (KMS's shape)
 #   500 N           answer 500 KMSInternalException
@@ -33,6 +39,12 @@
 #   deny ID...      KMS AccessDeniedException for Decrypt and
 #                   GenerateDataKey* naming that key (see below)
 #   allow ID... | allow-all
+#   key ACTION [DAYS] ARN   change the key's state in moto as the admin
+#                   (disable, enable, schedule-deletion DAYS,
+#                   cancel-deletion) and, as KMS does and moto does not,
+#                   refuse Encrypt/Decrypt/GenerateDataKey*/ReEncrypt
+#                   naming a disabled key (400 DisabledException) or one
+#                   pending deletion (400 KMSInvalidStateException)
 #   expire-token T  requests signed with session token T get STS's
 #                   400 ExpiredTokenException, as from a session that has
 #                   ended; "expire-token" alone forgets them
@@ -86,6 +98,9 @@ class State:
         self.pki = pki
         self.ctxs = {}
         self.deny = {}  # key identifier -> key ARN
+        self.key_state = {}  # key identifier -> (KeyState, key ARN)
+        self.host_faults = {}  # host -> drop | close
+        self.admin = None  # (upstream URL, CA, admin.env) for "key"
         self.expired = set()  # session tokens refused as expired
         self.cert = "rsa"
         self.listening = True  # the main loop's view, for control()
@@ -99,7 +114,8 @@ class State:
     def reset_stats(self):
         self.stats = {"connections": 0, "handshakes": 0, "handshake_failures": 0,
                       "requests": 0, "forwarded": 0, "denied": 0, "expired": 0,
-                      "skew_rejected": 0, "faults": {}, "targets": {},
+                      "skew_rejected": 0, "key_state_refused": 0,
+                      "faults": {}, "targets": {},
                       "regions": {}, "hosts": {}}
 
     def count(self, key, n=1):
@@ -132,6 +148,8 @@ class State:
             return m, self.delay
 
     def control(self, w):
+        if w and w[0] == "key":  # talks to moto: not under the lock
+            return self.key(w[1:])
         out = self._control(w)
         # refuse/pass act in the accept loop: return once they have, so a
         # client started next sees the new state.
@@ -146,6 +164,10 @@ class State:
             if cmd == "pass":
                 self.clear()
                 self.cert = "rsa"
+                self.host_faults.clear()
+            elif cmd in ("drop", "refuse", "close") and args:
+                for h in args:
+                    self.host_faults[h.lower()] = "drop" if cmd == "drop" else "close"
             elif cmd in ("drop", "refuse", "close"):
                 self.mode, self.left = cmd, None
             elif cmd in COUNTED:
@@ -182,13 +204,55 @@ class State:
             elif cmd == "stats":
                 return dict(self.stats, mode=self.mode, left=self.left,
                             skew=self.skew, cert=self.cert,
-                            deny=sorted(set(self.deny.values())))
+                            deny=sorted(set(self.deny.values())),
+                            hosts_faulted=dict(self.host_faults),
+                            key_states={v[1]: v[0] for v in self.key_state.values()})
             elif cmd == "reset-stats":
                 self.reset_stats()
             else:
                 raise ValueError("unknown fault: %s" % " ".join(w))
             return {"ok": True, "mode": self.mode, "left": self.left,
                     "skew": self.skew, "cert": self.cert}
+
+
+    def key(self, w):
+        """key ACTION [DAYS] ARN: the key's state in moto, as the admin."""
+        import boto3
+        from botocore.config import Config
+        if len(w) < 2 or not w[-1].startswith("arn:") or not self.admin:
+            raise ValueError("key disable|enable|schedule-deletion DAYS|cancel-deletion ARN"
+                             " (and the proxy started with --admin-env)")
+        act, arn = w[0], w[-1]
+        url, ca, env = self.admin
+        cr = dict(line.strip().split("=", 1) for line in open(env) if "=" in line)
+        kms = boto3.client("kms", region_name=arn.split(":")[3], endpoint_url=url, verify=ca,
+                           aws_access_key_id=cr["AWS_ACCESS_KEY_ID"],
+                           aws_secret_access_key=cr["AWS_SECRET_ACCESS_KEY"],
+                           config=Config(retries={"total_max_attempts": 1}))
+        out, kid = {"ok": True}, arn.rsplit("/", 1)[1]  # moto wants key ids here
+        try:
+            if act == "disable":
+                kms.disable_key(KeyId=kid)
+            elif act == "enable":
+                kms.enable_key(KeyId=kid)
+            elif act == "schedule-deletion":
+                r = kms.schedule_key_deletion(KeyId=kid, PendingWindowInDays=int(w[1]))
+                out["deletion"] = int(r["DeletionDate"].timestamp())
+            elif act == "cancel-deletion":
+                kms.cancel_key_deletion(KeyId=kid)
+            else:
+                raise ValueError("unknown key action %s" % act)
+            state = kms.describe_key(KeyId=kid)["KeyMetadata"]["KeyState"]
+        except Exception as e:  # noqa: BLE001 - answered on the control socket
+            raise ValueError("key %s %s: %s" % (act, arn, e))
+        with self.lock:
+            for i in (arn, arn.rsplit("/", 1)[1]):
+                if state == "Enabled":
+                    self.key_state.pop(i, None)
+                else:
+                    self.key_state[i] = (state, arn)
+        out["state"] = state
+        return out
 
 
 class Log:
@@ -279,6 +343,72 @@ def denied_key(st, hd, body):
     return None
 
 
+STATE_OPS = ("Encrypt", "Decrypt", "ReEncrypt") + DENIED_OPS[1:]
+
+
+def key_state_refusal(st, hd, body):
+    """(code, message) KMS answers for a request naming a key that is not
+    Enabled, or None (moto uses such keys as if they were)."""
+    target = hd.get("x-amz-target", "")
+    if not target.startswith("TrentService.") or not st.key_state:
+        return None
+    if target.split(".", 1)[1] not in STATE_OPS:
+        return None
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    ids = [doc.get("KeyId"), doc.get("DestinationKeyId"),
+           blob_key(doc.get("CiphertextBlob", "")) if not doc.get("KeyId") else None]
+    with st.lock:
+        for i in ids:
+            if i and i in st.key_state:
+                state, arn = st.key_state[i]
+                if state == "Disabled":
+                    return "DisabledException", "%s is disabled." % arn
+                return "KMSInvalidStateException", "%s is %s." % (
+                    arn, "pending deletion" if state == "PendingDeletion" else state)
+    return None
+
+
+def sni_of(data):
+    """The server name a TLS ClientHello asks for, or None."""
+    try:
+        if data[0] != 22 or data[5] != 1:
+            return None
+        p = 5 + 4 + 2 + 32
+        p += 1 + data[p]  # session id
+        p += 2 + int.from_bytes(data[p:p + 2], "big")  # cipher suites
+        p += 1 + data[p]  # compression methods
+        end = p + 2 + int.from_bytes(data[p:p + 2], "big")
+        p += 2
+        while p + 4 <= end:
+            typ, n = int.from_bytes(data[p:p + 2], "big"), int.from_bytes(data[p + 2:p + 4], "big")
+            p += 4
+            if typ == 0:  # server_name: list length, type 0, name length, name
+                m = int.from_bytes(data[p + 3:p + 5], "big")
+                return data[p + 5:p + 5 + m].decode("ascii", "replace").lower()
+            p += n
+    except IndexError:
+        pass
+    return None
+
+
+def peek_sni(raw):
+    """Peek at the ClientHello (up to 5 s) for its SNI, consuming nothing."""
+    raw.settimeout(5)
+    data = b""
+    try:
+        while True:
+            data = raw.recv(16384, socket.MSG_PEEK)
+            if not data or (len(data) >= 5 and len(data) >= 5 + int.from_bytes(data[3:5], "big")):
+                break
+            time.sleep(0.01)
+    except OSError:
+        pass
+    return sni_of(data) if data else None
+
+
 def hold(sock, limit=600):
     """Never answer: read and discard until the client gives up."""
     sock.settimeout(limit)
@@ -343,6 +473,15 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
         hold(raw)
         raw.close()
         return
+    if st.host_faults:
+        sni = peek_sni(raw)
+        fault = st.host_faults.get(sni or "")
+        if fault:
+            log(cid, fault, "at accept for", sni)
+            if fault == "drop":
+                hold(raw)
+            raw.close()
+            return
     raw.settimeout(30)
     try:
         tls = st.ctx().wrap_socket(raw, server_side=True)
@@ -383,6 +522,12 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
                              ("hosts", hd.get("host", "-"))):
                     t = st.stats[k]
                     t[v] = t.get(v, 0) + 1
+            hf = st.host_faults.get(hd.get("host", "").rsplit(":", 1)[0].lower())
+            if hf:  # a connection made before the host's fault
+                log(cid, method, amz_target, hf, "by Host")
+                if hf == "drop":
+                    hold(tls)
+                return
             fault, delay = st.take()
             log(cid, method, amz_target, fault)
             if fault == "drop":
@@ -449,6 +594,12 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
                 log(cid, "deny", d[1])
                 tls.sendall(aws_error(400, "AccessDeniedException", msg, srv_now))
                 continue
+            k = key_state_refusal(st, hd, body)
+            if k:
+                st.count("key_state_refused")
+                log(cid, "key state", k[0])
+                tls.sendall(aws_error(400, k[0], k[1], srv_now))
+                continue
             try:
                 status, reason, rh, data = up.forward(method, target, headers, body)
             except (OSError, http.client.HTTPException) as e:
@@ -490,8 +641,13 @@ def main():
     ap.add_argument("--pki", required=True, help="directory made by pki.py")
     ap.add_argument("--ctl")
     ap.add_argument("--log")
+    ap.add_argument("--admin-env", help="admin credentials (sh) for the key command")
     a = ap.parse_args()
     st = State(a.pki)
+    if a.admin_env:
+        import boto3  # noqa: F401 - now, so that "key" answers in a moment
+        st.admin = ("https://localhost:%s" % a.upstream.rpartition(":")[2], a.upstream_ca,
+                    a.admin_env)
     st.ctx()  # fail now, not at the first client, if the PKI is unusable
     log = Log(a.log)
     uh, _, upo = a.upstream.rpartition(":")

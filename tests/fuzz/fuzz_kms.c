@@ -270,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		break;
 	case 4:
-		r = kms_describe_key(&c, f.key_id, info);
+		r = kms_describe_key(&c, f.key_id, NULL, info);
 		check_result(r, 0, &c);
 		/* Every field a C string, even after a failure. */
 		if (!memchr(info->arn, 0, sizeof(info->arn)) ||

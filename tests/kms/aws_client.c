@@ -61,7 +61,7 @@ static int calls(struct aws_client *c, const char *key)
 	bad |= report(c, "GenerateDataKey",
 		      kms_generate_data_key(c, key, NULL, &x, sizeof(dk), dk,
 					    blob2, sizeof(blob2), NULL, 0));
-	bad |= report(c, "DescribeKey", kms_describe_key(c, key, &ki));
+	bad |= report(c, "DescribeKey", kms_describe_key(c, key, NULL, &ki));
 	bad |= report(c, "GenerateRandom",
 		      kms_generate_random(c, NULL, sizeof(rnd), rnd));
 	if (n >= 0)
@@ -96,19 +96,19 @@ int main(int argc, char **argv)
 		char line[8];
 
 		bad = report(c, "DescribeKey",
-			     kms_describe_key(c, argv[2], &ki));
+			     kms_describe_key(c, argv[2], NULL, &ki));
 		printf("ready\n");
 		fflush(stdout);
 		if (!fgets(line, sizeof(line), stdin))
 			return 2;
 		bad |= report(c, "DescribeKey",
-			      kms_describe_key(c, argv[2], &ki));
+			      kms_describe_key(c, argv[2], NULL, &ki));
 		printf("attempts %u\n", c->attempts);
 	} else {
 		/* What the certificate check will believe "now" is. */
 		c->trust.now = (time_t)strtoll(argv[2], NULL, 10);
 		bad = report(c, "DescribeKey",
-			     kms_describe_key(c, argv[3], &ki));
+			     kms_describe_key(c, argv[3], NULL, &ki));
 	}
 	printf("connections %u\n", c->connects);
 	aws_fini(c);

@@ -135,6 +135,31 @@ static void test_find_and_strings(void)
 	      json_type(&j, j.ntok) == JSON_UNDEFINED);
 }
 
+/* AWS timestamps: epoch seconds as numbers, in any JSON spelling. */
+static void test_epoch(void)
+{
+	long long v = 7;
+
+	CHECK(parse("{\"a\":1.7364672E9,\"b\":1736467200.999,\"c\":0,"
+		    "\"d\":-1,\"e\":2.6e11,\"f\":\"1\",\"g\":true,"
+		    "\"h\":253402300799,\"i\":1e-3,\"j\":-0}") == 0);
+	CHECK(json_epoch(&j, json_find(&j, 0, "a"), &v) == 0 &&
+	      v == 1736467200);
+	CHECK(json_epoch(&j, json_find(&j, 0, "b"), &v) == 0 &&
+	      v == 1736467200);
+	CHECK(json_epoch(&j, json_find(&j, 0, "c"), &v) == 0 && v == 0);
+	CHECK(json_epoch(&j, json_find(&j, 0, "h"), &v) == 0 &&
+	      v == 253402300799);
+	CHECK(json_epoch(&j, json_find(&j, 0, "i"), &v) == 0 && v == 0);
+	CHECK(json_epoch(&j, json_find(&j, 0, "j"), &v) == 0 && v == 0);
+	v = 7;
+	CHECK(json_epoch(&j, json_find(&j, 0, "d"), &v) == -ERANGE && v == 7);
+	CHECK(json_epoch(&j, json_find(&j, 0, "e"), &v) == -ERANGE && v == 7);
+	CHECK(json_epoch(&j, json_find(&j, 0, "f"), &v) == -EINVAL);
+	CHECK(json_epoch(&j, json_find(&j, 0, "g"), &v) == -EINVAL);
+	CHECK(json_epoch(&j, json_find(&j, 0, "zz"), &v) == -EINVAL && v == 7);
+}
+
 static void test_unescape(void)
 {
 	char s[32];
@@ -279,6 +304,7 @@ int main(void)
 	T_RUN(test_rejects);
 	T_RUN(test_duplicates);
 	T_RUN(test_find_and_strings);
+	T_RUN(test_epoch);
 	T_RUN(test_unescape);
 	T_RUN(test_caps);
 	T_RUN(test_writer);

@@ -17,6 +17,10 @@
 #include "kms/kms.h"
 
 #define ARN "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab"
+#define X10 "xxxxxxxxxx"
+#define LONG300                                                             \
+	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 \
+		X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
 #define UUID "2f1d1ae4-7d5c-4c8e-9b7a-0d1e2f3a4b5c"
 
 static struct fake_http fk;
@@ -252,6 +256,82 @@ static void test_generate_data_key(void)
 	stop();
 }
 
+/* DescribeKey answers are untrusted: the state decides boot warnings and
+ * is printed, the deletion date too. Forged answers, each alone. */
+static void test_describe_state(void)
+{
+	static const struct {
+		const char *meta; /* KeyMetadata members after Arn */
+		int want;
+		const char *state;
+		long long deletion;
+	} cases[] = {
+		/* What KMS sends: epoch seconds as a double. */
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":1.7364672E9",
+		 0, "PendingDeletion", 1736467200},
+		/* What moto sends: a plain number with a fraction. */
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":"
+		 "1736467200.123456",
+		 0, "PendingDeletion", 1736467200},
+		{"\"KeyState\":\"Disabled\",\"Enabled\":false", 0, "Disabled",
+		 0},
+		{"\"KeyState\":\"Enabled\",\"DeletionDate\":0", 0, "Enabled",
+		 0},
+		/* Refused: no state, an empty one, one not letters (it is
+		 * printed), one too long, not a string. */
+		{"\"Enabled\":true", -EPROTO, "", 0},
+		{"\"KeyState\":\"\"", -EPROTO, "", 0},
+		{"\"KeyState\":\"Enabled\\u001b[2J\"", -EPROTO, "", 0},
+		{"\"KeyState\":\"Pending Deletion\"", -EPROTO, "", 0},
+		{"\"KeyState\":\"AStateNameLongerThanThirtyTwoBytesxx\"",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":7", -EPROTO, "", 0},
+		/* Refused: a deletion date that is no date. */
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":\"2025-01-10\"",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":-1",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":1e300",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":true",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":0x10",
+		 -EPROTO, "", 0},
+		{"\"KeyState\":\"PendingDeletion\",\"DeletionDate\":null",
+		 -EPROTO, "", 0},
+		/* Two states: which one counts? Neither. */
+		{"\"KeyState\":\"Enabled\",\"KeyState\":\"Disabled\"", -EPROTO,
+		 "", 0},
+	};
+	struct kms_key_info info;
+	char body[512];
+	size_t i;
+	int r;
+
+	start();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"KeyMetadata\":{\"Arn\":\"" ARN "\",%s}}",
+			 cases[i].meta);
+		serve("200 OK", body);
+		memset(&info, 0x55, sizeof(info));
+		r = kms_describe_key(&c, ARN, "eu-west-1", &info);
+		CHECKF(r == cases[i].want &&
+			       !strcmp(info.state, cases[i].state) &&
+			       info.deletion == cases[i].deletion,
+		       "case %zu: %s -> %d \"%s\" %lld", i, cases[i].meta, r,
+		       info.state, info.deletion);
+		if (r < 0)
+			CHECK(info.arn[0] == 0 &&
+			      strstr(c.error.message,
+				     "malformed DescribeKey response"));
+	}
+	/* The region hint decides where it goes, as for Decrypt. */
+	CHECK(sent("DescribeKey") &&
+	      strstr(fk.req[0], "/eu-west-1/kms/aws4_request"));
+	stop();
+}
+
 static void test_reencrypt_describe_random(void)
 {
 	unsigned char out[64];
@@ -279,7 +359,7 @@ static void test_reencrypt_describe_random(void)
 	      "\"KeyUsage\":\"ENCRYPT_DECRYPT\",\"KeySpec\":"
 	      "\"SYMMETRIC_DEFAULT\",\"Description\":\"luks \\u00e9\","
 	      "\"EncryptionAlgorithms\":[\"SYMMETRIC_DEFAULT\"]}}");
-	CHECK(kms_describe_key(&c, "alias/x", &info) == 0);
+	CHECK(kms_describe_key(&c, "alias/x", NULL, &info) == 0);
 	CHECK(sent("DescribeKey") && member_is(0, "KeyId", "alias/x") &&
 	      rq.tok[0].size == 1);
 	CHECK(!strcmp(info.arn, ARN) &&
@@ -287,12 +367,14 @@ static void test_reencrypt_describe_random(void)
 	      !strcmp(info.usage, "ENCRYPT_DECRYPT") &&
 	      !strcmp(info.spec, "SYMMETRIC_DEFAULT") &&
 	      !strcmp(info.description, "luks \xc3\xa9"));
-	/* A field too long for its buffer comes back "", not cut. */
+	CHECK(info.deletion == 0);
+	/* A description too long for its buffer comes back "", not cut. */
 	serve("200 OK", "{\"KeyMetadata\":{\"Arn\":\"a\",\"KeyState\":"
-			"\"A-state-name-longer-than-32-bytes-xxxxxx\"}}");
-	CHECK(kms_describe_key(&c, "k", &info) == 0 && info.state[0] == 0);
+			"\"Enabled\",\"Description\":\"" LONG300 "\"}}");
+	CHECK(kms_describe_key(&c, "k", NULL, &info) == 0 &&
+	      !strcmp(info.state, "Enabled") && info.description[0] == 0);
 	serve("200 OK", "{\"Arn\":\"" ARN "\"}");
-	CHECK(kms_describe_key(&c, "k", &info) == -EPROTO);
+	CHECK(kms_describe_key(&c, "k", NULL, &info) == -EPROTO);
 
 	serve("200 OK", "{\"Plaintext\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBka"
 			"GxwdHh8=\"}");
@@ -377,7 +459,18 @@ static void test_errors(void)
 	CHECK(kms_encrypt(&c, "k", NULL, NULL, "x", 1, pt, sizeof(pt)) ==
 	      -EINVAL);
 	aws_error_format(&c.error, msg, sizeof(msg));
-	CHECKF(strstr(msg, "CancelKeyDeletion"), "%s", msg);
+	CHECKF(strstr(msg, "CancelKeyDeletion") &&
+		       strstr(msg, "pending deletion: cancel"),
+	       "%s", msg);
+	serve("400 Bad Request",
+	      "{\"__type\":\"DisabledException\",\"message\":\"" ARN
+	      " is disabled.\"}");
+	CHECK(kms_decrypt(&c, NULL, NULL, &ctx, "\1", 1, pt, sizeof(pt), NULL,
+			  0) == -EINVAL);
+	aws_error_format(&c.error, msg, sizeof(msg));
+	CHECKF(strstr(msg, "DisabledException") &&
+		       strstr(msg, "the KMS key is disabled: enable it"),
+	       "%s", msg);
 	stop();
 }
 
@@ -393,6 +486,7 @@ int main(void)
 	T_RUN(test_decrypt);
 	T_RUN(test_generate_data_key);
 	T_RUN(test_reencrypt_describe_random);
+	T_RUN(test_describe_state);
 	T_RUN(test_malformed);
 	T_RUN(test_errors);
 	fake_stop(&fk);

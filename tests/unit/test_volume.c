@@ -290,6 +290,48 @@ static void test_add_recovery_refuses(void)
 	secret_arena_fini(&arena);
 }
 
+/* A key's state in words, and which ways --check calls unusable. */
+static void test_key_states(void)
+{
+	struct vol_way w;
+	char buf[80];
+
+	memset(&w, 0, sizeof(w));
+	snprintf(w.type, sizeof(w.type), "aws-kms");
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)), "unchecked") &&
+	      !vol_way_unusable(&w));
+	w.state = VOL_KEY_PENDING_DELETION;
+	snprintf(w.key_state, sizeof(w.key_state), "PendingDeletion");
+	w.deletion = 1797180072;
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)),
+		      "PendingDeletion on 2026-12-13T16:41:12Z") &&
+	      vol_way_unusable(&w));
+	w.state = VOL_KEY_ENABLED;
+	snprintf(w.key_state, sizeof(w.key_state), "Enabled");
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)), "Enabled") &&
+	      !vol_way_unusable(&w));
+	w.state = VOL_KEY_OTHER;
+	snprintf(w.key_state, sizeof(w.key_state), "PendingImport");
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)),
+		      "PendingImport") &&
+	      vol_way_unusable(&w));
+	/* Not known to be unusable: the state could not be asked. */
+	w.state = VOL_KEY_DENIED;
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)),
+		      "access denied") &&
+	      !vol_way_unusable(&w));
+	w.state = VOL_KEY_UNREACHABLE;
+	CHECK(!strcmp(vol_key_state_text(&w, buf, sizeof(buf)),
+		      "unreachable") &&
+	      !vol_way_unusable(&w));
+	w.state = VOL_KEY_FAILED;
+	CHECK(vol_way_unusable(&w));
+	/* A token that does not decode never opens anything. */
+	w.state = VOL_KEY_UNCHECKED;
+	snprintf(w.problem, sizeof(w.problem), "malformed");
+	CHECK(vol_way_unusable(&w));
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -303,6 +345,7 @@ int main(void)
 	T_RUN(test_blank_devices);
 	T_RUN(test_unmounted);
 	T_RUN(test_add_recovery_refuses);
+	T_RUN(test_key_states);
 	rmdir(dir);
 	return T_END();
 }

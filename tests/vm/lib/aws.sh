@@ -8,7 +8,8 @@
 # aws_start: starts moto (TLS, signature checks), the fake IMDSv2 and the
 # fault proxy on host loopback, and makes them the guest's AWS:
 #   10.0.2.100:443 -> the KMS proxy (kms.us-east-1.amazonaws.com in the
-#                     guest's /etc/hosts, so TLS names verify)
+#                     guest's /etc/hosts, so TLS names verify; also
+#                     kms.eu-west-1.amazonaws.com, where LB_KEY3 lives)
 #   10.0.2.101:80  -> the IMDS
 #   10.0.2.102:1,2 -> the proxy's and the IMDS's control sockets
 #                     (/lib/vmaws.sh: aws_fault, aws_imds, aws_deny ...)
@@ -48,6 +49,7 @@ aws_start() {
 	guest_env AWS_EC2_METADATA_SERVICE_ENDPOINT=http://10.0.2.101:80
 	guest_env "LB_KEY1=$AWSENV_KEY1_ARN"
 	guest_env "LB_KEY2=$AWSENV_KEY2_ARN"
+	guest_env "LB_KEY3=$AWSENV_KEY3_ARN" # in eu-west-1
 }
 
 aws_stop() {
@@ -55,7 +57,8 @@ aws_stop() {
 	aws_dir=
 }
 
-# aws_ctl fault|imds|deny|allow ARGS...: change the fake AWS between boots.
+# aws_ctl fault|imds|deny|allow|key ARGS...: change the fake AWS between
+# boots.
 aws_ctl() {
 	"$awsenv" "$1" "$aws_dir" "${@:2}" >>"$work/awsenv.log" 2>&1 ||
 		{ echo "FAIL $scenario: awsenv $*: $(tail -n 1 "$work/awsenv.log")"; scen_failed=1; }
