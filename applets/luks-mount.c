@@ -273,6 +273,10 @@ static void json_way(const struct vol_way *w, int check)
 		printf(",\"token\":%d", w->token);
 	if (w->keyslot >= 0)
 		printf(",\"keyslot\":%d", w->keyslot);
+	if (w->parameter[0]) {
+		printf(",\"parameter\":");
+		json_str(w->parameter);
+	}
 	if (w->key[0]) {
 		printf(",\"key\":");
 		json_str(w->key);
@@ -311,7 +315,8 @@ static void text_way(const struct vol_way *w, int check)
 		snprintf(slot, sizeof(slot), "keyslot %d", w->keyslot);
 	printf("  %-9s %-9s %s", tok, w->type, slot);
 	if (w->key[0])
-		printf("%*s%s %s", (int)(11 - strlen(slot)), "", w->key,
+		printf("%*s%s%s%s %s", (int)(11 - strlen(slot)), "",
+		       w->parameter, w->parameter[0] ? " " : "", w->key,
 		       w->region);
 	if (w->problem[0])
 		printf("  NOT USED: %s", w->problem);

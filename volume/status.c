@@ -96,6 +96,26 @@ static void kms_way(struct vol_way *x, const char *json, const char *uuid,
 		snprintf(x->problem, sizeof(x->problem), "context too large");
 }
 
+/* A luksbox-ssm token's way: its parameter, region and key, or why it is
+ * not what luks-setup writes. */
+static void ssm_way(struct vol_way *x, const char *json)
+{
+	struct ssm_token s;
+	const char *field;
+	int r = token_ssm_decode(json, strlen(json), &s, &field);
+
+	if (r) {
+		snprintf(x->problem, sizeof(x->problem), "%s (%s%s%s)",
+			 r == -EILSEQ ? "control character" : "malformed",
+			 field, *field ? ": " : "", strerror(-r));
+		return;
+	}
+	x->keyslot = s.keyslot;
+	snprintf(x->parameter, sizeof(x->parameter), "%s", s.parameter);
+	snprintf(x->key, sizeof(x->key), "%s", s.kms_key);
+	snprintf(x->region, sizeof(x->region), "%s", s.region);
+}
+
 int read_ways(struct luks *l, const char *uuid, struct vol_ways *w)
 {
 	struct kms_token *t = malloc(sizeof(*t));
@@ -125,6 +145,8 @@ int read_ways(struct luks *l, const char *uuid, struct vol_ways *w)
 		}
 		if (!strcmp(type, TOKEN_TYPE))
 			kms_way(x, json, uuid, t);
+		else if (!strcmp(type, TOKEN_SSM_TYPE))
+			ssm_way(x, json);
 		else
 			x->keyslot = luks_token_keyslot(l, i);
 		if (x->keyslot >= 0 && x->keyslot < ns) {

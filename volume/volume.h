@@ -225,8 +225,10 @@ struct vol_way {
 			  * control bytes) */
 	int token;     /* LUKS2 token number, -1 for none */
 	int keyslot;   /* -1 when none or unknown */
-	char key[KMS_ARN_MAX]; /* aws-kms: the key ARN; "" otherwise */
-	char region[32];       /* aws-kms: where the key lives */
+	char key[KMS_ARN_MAX]; /* aws-kms: the key ARN; luksbox-ssm: the key
+				* SSM encrypts with; "" otherwise */
+	char region[32];       /* where the key (or parameter) lives */
+	char parameter[256];   /* luksbox-ssm: the parameter's name */
 	char problem[200];     /* "" or why this token is not used */
 	/* Filled by vol_ways_check() (aws-kms ways without a problem): */
 	enum vol_key_state state;

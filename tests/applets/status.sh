@@ -58,6 +58,17 @@ run "$mount" --config "$t/tab" --status vol
 check "text: one line per way in, under the volume" \
 	'grep -Eq "^  token 0 +aws-kms +keyslot 0 +$K1 us-east-1$" <<<"$out" && grep -Eq "^  token 1 +aws-kms +keyslot 1 +$K3 eu-west-1$" <<<"$out" && grep -Eq "^  - +recovery +keyslot 2$" <<<"$out"'
 
+# An SSM way in: its parameter, region and key, on its keyslot (a token
+# written here by hand, as luks-setup --ssm-param writes it).
+printf '{"type":"luksbox-ssm","keyslots":["1"],"parameter":"/luksbox/vol","region":"eu-west-1","kms_key":"alias/aws/ssm","version":1}' >"$t/ssm.json"
+cryptsetup token import --json-file "$t/ssm.json" "$img" >/dev/null 2>&1
+run "$mount" --config "$t/tab" --status --json vol
+check "--json: the luksbox-ssm way with its parameter, region, key and keyslot" \
+	'[ "$(field "[(w[\"type\"], w.get(\"parameter\"), w.get(\"region\"), w.get(\"key\"), w[\"keyslot\"]) for w in d[\"ways_in\"] if w.get(\"token\") == 2]")" = "[('"'"'luksbox-ssm'"'"', '"'"'/luksbox/vol'"'"', '"'"'eu-west-1'"'"', '"'"'alias/aws/ssm'"'"', 1)]" ]'
+run "$mount" --config "$t/tab" --status vol
+check "text: the SSM way names its parameter" 'grep -Eq "^  token 2 +luksbox-ssm +keyslot 1 +/luksbox/vol alias/aws/ssm eu-west-1$" <<<"$out"'
+cryptsetup token remove --token-id 2 "$img"
+
 # Forged tokens: listed as such, with what is wrong, never as a key.
 for i in 0 1; do cryptsetup token remove --token-id $i "$img"; done
 tok 1 "$K3" eu-west-1 0bad0bad-0000-4000-8000-000000000000
