@@ -62,6 +62,7 @@ struct job {
 	size_t auth_len;
 	int auth_slot;
 	int auth_token; /* the token it came from, -1 for a key file */
+	int no_ssm;	/* the SSM way is the one to go: not a proof */
 };
 
 static void step(struct job *j, const char *name)
@@ -226,7 +227,7 @@ static int authorise(struct job *j, int skip, struct msg_error *e)
 	if (!j->op->unlock) {
 		r = vol_unlock_tokens(j->env, j->v, j->target, &j->l, &j->li,
 				      skip, &use, e);
-		if (r && r != -EPROTO && j->v->ssm_param[0])
+		if (r && r != -EPROTO && j->v->ssm_param[0] && !j->no_ssm)
 			r = vol_ssm_unlock(j->env, j->v, j->target, &j->l, &use,
 					   e);
 		return r;
@@ -499,7 +500,7 @@ static int add(struct job *j, struct msg_error *e)
 static int remove_key(struct job *j, struct msg_error *e)
 {
 	const char *key = j->op->key;
-	char arn[KMS_ARN_MAX];
+	char arn[KMS_ARN_MAX], type[32];
 	struct way *w = NULL;
 	int i, slot, left, r;
 
@@ -527,11 +528,32 @@ static int remove_key(struct job *j, struct msg_error *e)
 			slot);
 		return 0;
 	}
+	/* A token of another type (the SSM way in) by its number. */
+	if (!w &&
+	    (sscanf(key, "token:%d", &i) == 1 ||
+	     (strspn(key, "0123456789") == strlen(key) &&
+	      sscanf(key, "%d", &i) == 1)) &&
+	    !luks_token_type(&j->l, i, type, sizeof(type)) &&
+	    (slot = luks_token_keyslot(&j->l, i)) >= 0) {
+		w = &j->w[j->nw];
+		memset(w, 0, sizeof(*w));
+		w->token = i;
+		w->t.keyslot = slot;
+		/* The type is the header's: printed only when plain. */
+		snprintf(
+			w->t.key_id, sizeof(w->t.key_id), "its %s token",
+			strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+					strlen(type)
+				? type
+				: "other");
+		j->nother--;
+		j->nw++;
+		j->no_ssm = !strcmp(type, TOKEN_SSM_TYPE);
+	}
 	if (!w)
 		return msg_why(e, -ENOENT,
-			       "no aws-kms token of it is for %s (see "
-			       "luks-mount --status; name a token with "
-			       "token:N)",
+			       "no token of it is for %s (see luks-mount "
+			       "--status; name a token with token:N)",
 			       key);
 	left = j->nw - 1 + j->nother;
 	if (!left && !(j->op->force && j->recovery))
@@ -687,7 +709,8 @@ int vol_keys(const struct vol_env *env, const struct tab_volume *v,
 		msg_what(e, "rotate the keys of %s", v->name);
 	else
 		msg_what(e, "re-wrap the tokens of %s to %s", v->name, op->key);
-	if (!j || !(j->w = calloc(MAX_WAYS, sizeof(*j->w)))) {
+	/* One more: a token of another type that --remove-key names. */
+	if (!j || !(j->w = calloc(MAX_WAYS + 1, sizeof(*j->w)))) {
 		free(j);
 		return msg_why(e, -ENOMEM, "out of memory");
 	}
@@ -714,7 +737,7 @@ int vol_keys(const struct vol_env *env, const struct tab_volume *v,
 	if (!r)
 		r = sync_blob(j, e);
 	luks_fini(&j->l);
-	secret_wipe(j->w, MAX_WAYS * sizeof(*j->w));
+	secret_wipe(j->w, (MAX_WAYS + 1) * sizeof(*j->w));
 	free(j->w);
 	free(j);
 	return r;
