@@ -142,9 +142,9 @@ int vol_token_read(const struct luks_info *li, struct luks *l, int i,
 int vol_token_unwrap(const struct vol_env *env, const struct kms_token *t,
 		     unsigned char *secret, size_t cap, struct msg_error *e);
 
-/* What to do with a secret that a token gave: 0 done; -EPERM it opens no
- * keyslot (the next token is tried); -EPROTO the header is refused
- * (L->refused); another -errno with E filled stops. */
+/* What to do with a secret that a token gave: the keyslot it opened,
+ * done; -EPERM it opens no keyslot (the next token is tried); -EPROTO the
+ * header is refused (L->refused); another -errno with E filled stops. */
 struct vol_use {
 	int (*fn)(void *arg, struct luks *l, int token, int slot,
 		  const unsigned char *secret, size_t n, struct msg_error *e);

@@ -209,7 +209,7 @@ static int keep(void *arg, struct luks *l, int token, int slot,
 	j->auth_len = n;
 	j->auth_slot = r;
 	j->auth_token = token;
-	return 0;
+	return r;
 }
 
 /* A secret that opens a keyslot, from the key file or a token other than
@@ -237,7 +237,7 @@ static int authorise(struct job *j, int skip, struct msg_error *e)
 		return refuse_header(e, j->target, j->l.refused);
 	if (r == -EPERM)
 		return msg_why(e, r, "the key file opens no keyslot");
-	if (r)
+	if (r < 0)
 		return r;
 	vol_say(j->env, MSG_INFO, "%s: the key file opens keyslot %d",
 		j->v->name, j->auth_slot);

@@ -65,7 +65,7 @@ static int activate(void *arg, struct luks *l, int token, int slot,
 
 	(void)token;
 	if (r >= 0 || r == -EPROTO || r == -EPERM)
-		return r < 0 ? r : 0;
+		return r;
 	return msg_why(e, r, "cannot activate /dev/mapper/%s: %s%s", v->name,
 		       strerror(-r),
 		       r == -ENOENT || r == -ENODEV

@@ -268,7 +268,8 @@ int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
 			       v->ssm_param);
 	if (r < 0)
 		return r;
-	vol_say(env, MSG_INFO, "%s: unlocked with SSM parameter %s", v->name,
+	vol_say(env, MSG_INFO,
+		"%s: unlocked with keyslot %d (SSM parameter %s)", v->name, r,
 		v->ssm_param);
 	return 0;
 }
