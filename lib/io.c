@@ -145,6 +145,31 @@ static int fill_temp(int fd, const void *p, size_t n, int in_fd, unsigned mode)
 	return r;
 }
 
+int io_sync_path(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!r && (fd < 0 || fsync(fd) < 0))
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 int io_write_new(const char *path, const void *p, size_t n, unsigned mode)
 {
 	char tmp[4096];
@@ -158,6 +183,8 @@ int io_write_new(const char *path, const void *p, size_t n, unsigned mode)
 	if (!r && link(tmp, path) < 0)
 		r = -errno;
 	unlink(tmp);
+	if (!r)
+		r = io_sync_path(path);
 	return r;
 }
 
@@ -175,6 +202,8 @@ int io_write_replace(const char *path, const void *p, size_t n, int in_fd,
 		r = -errno;
 	if (r)
 		unlink(tmp);
+	else
+		r = io_sync_path(path);
 	return r;
 }
 

@@ -32,19 +32,23 @@ int io_read_file(const char *path, void *buf, size_t cap, size_t *len);
  */
 int io_read_line(const char *path, char *buf, size_t len);
 
+/* Sync the file PATH and the directory that holds its name, so both
+ * survive a power cut: 0 or -errno. */
+int io_sync_path(const char *path);
+
 /*
  * Create PATH holding the N bytes of P with MODE, never replacing
  * anything: the data goes to a new temporary file beside PATH (O_EXCL,
  * O_NOFOLLOW), is synced, and is linked to PATH (link(2) fails -EEXIST
- * when PATH exists, a dangling symlink included). What is left on a
- * failure is PATH as it was.
+ * when PATH exists, a dangling symlink included), and the directory is
+ * synced. What is left on a failure is PATH as it was.
  */
 int io_write_new(const char *path, const void *p, size_t n, unsigned mode);
 
 /*
  * Replace PATH with the N bytes of P, MODE: temporary file beside it
  * (O_EXCL, O_NOFOLLOW), written, chmod MODE (so umask cannot narrow it),
- * synced, renamed over PATH. When IN_FD is >= 0 the content is read from
+ * synced, renamed over PATH, the directory synced. When IN_FD is >= 0 the content is read from
  * it to its end instead of P (a copy of a file, e.g. our own binary).
  */
 int io_write_replace(const char *path, const void *p, size_t n, int in_fd,

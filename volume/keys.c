@@ -181,6 +181,10 @@ static int backup(struct job *j, struct msg_error *e)
 		r = luks_header_backup(&j->l, path);
 	}
 out:
+	/* libcryptsetup does not sync it: a power cut right after the first
+	 * change must not take the backup with it. */
+	if (!r)
+		r = io_sync_path(path);
 	if (r < 0)
 		return msg_why(e, r,
 			       "cannot back the header up to %s: %s (nothing "

@@ -142,6 +142,27 @@ static void test_symlink_replace(void)
 	CHECK(system(buf) == 0);
 }
 
+/* io_sync_path: the file and its directory; never through a symlink. */
+static void test_sync_path(void)
+{
+	char dir[] = "/tmp/test_io.XXXXXX", f[64], l[64], buf[96];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(f, sizeof(f), "%s/backup", dir);
+	snprintf(l, sizeof(l), "%s/link", dir);
+	CHECK(put(f, "header") == 0);
+	CHECK(io_sync_path(f) == 0);
+	CHECK(io_sync_path(l) == -ENOENT);
+	CHECK(symlink(f, l) == 0);
+	CHECK(io_sync_path(l) == -ELOOP);
+	CHECK(chdir(dir) == 0);
+	CHECK(io_sync_path("backup") == 0);
+	CHECK(chdir("/") == 0);
+	CHECK(io_sync_path("/") == 0);
+	snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
+	CHECK(system(buf) == 0);
+}
+
 static void test_read(void)
 {
 	char dir[] = "/tmp/test_io.XXXXXX", p[64], e[64], buf[8], line[6];
@@ -226,6 +247,7 @@ int main(void)
 	T_RUN(test_write_new);
 	T_RUN(test_write_replace);
 	T_RUN(test_symlink_replace);
+	T_RUN(test_sync_path);
 	T_RUN(test_read);
 	T_RUN(test_write_all);
 	T_RUN(test_dev_size);
