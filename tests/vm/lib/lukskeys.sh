@@ -120,12 +120,13 @@ orphan_slots() {
 # Automatic header backups: DIR/NAME.header-YYYYMMDDTHHMMSSZ.
 # bk_mark DIR NAME: remember the backups there now (and DEV's luksDump, the
 # header as it is before a change: bk_mark DIR NAME DEV).
+bk_list() { for _f in "$1/$2".header-*; do [ -e "$_f" ] && echo "$_f"; done; }
 bk_mark() {
-	{ echo /none; ls -1 "$1/$2".header-* 2>/dev/null; } >/run/lk.bk
+	{ echo /none; bk_list "$1" "$2"; } >/run/lk.bk
 	[ -z "${3:-}" ] || cryptsetup luksDump "$3" >/run/lk.before
 }
 # bk_new DIR NAME: the backups made since bk_mark.
-bk_new() { ls -1 "$1/$2".header-* 2>/dev/null | grep -vxF -f /run/lk.bk; }
+bk_new() { bk_list "$1" "$2" | grep -vxF -f /run/lk.bk; }
 # bk_good FILE: mode 0600 and stock luksDump reads it.
 bk_good() {
 	[ "$(stat -c %a "$1")" = 600 ] || { echo "$1: mode $(stat -c %a "$1")" >&2; return 1; }
