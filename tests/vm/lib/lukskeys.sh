@@ -43,10 +43,12 @@ argon_slots() {
 }
 
 # token_field DEV TOKEN MEMBER: a string member of the token's JSON
-# (key_id, region, ciphertext), JSON's \/ undone.
+# (key_id, region, ciphertext), JSON's \/ undone. (The export has no
+# final newline: $() and echo give the value one.)
 token_field() {
-	cryptsetup token export --token-id "$2" "$1" |
-		sed -n "s/.*\"$3\":\"\([^\"]*\)\".*/\1/p" | sed 's/\\//g'
+	_v=$(cryptsetup token export --token-id "$2" "$1" |
+		sed -n "s/.*\"$3\":\"\([^\"]*\)\".*/\1/p" | sed 's/\\//g')
+	[ -n "$_v" ] && echo "$_v"
 }
 # token_blob DEV TOKEN FILE: the token's raw KMS ciphertext into FILE.
 token_blob() {
