@@ -161,36 +161,6 @@ static int select_volumes(const struct opts *o, const struct tab *t,
 	return 0;
 }
 
-/* Read the key file (whole, like cryptsetup --key-file) into the arena. */
-static int read_key(struct volrun *run, const char *path, unsigned char **key,
-		    size_t *len)
-{
-	enum {
-		KEY_MAX = 8192
-	};
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	ssize_t r;
-
-	*len = 0;
-	*key = secret_alloc(&run->arena, KEY_MAX);
-	if (fd < 0 || !*key) {
-		if (fd > 0)
-			close(fd);
-		return fail_err(EXIT_FAIL, fd < 0 ? errno : ENOMEM,
-				"read the key file %s", path);
-	}
-	while ((r = read(fd, *key + *len, KEY_MAX - *len)) > 0)
-		*len += (size_t)r;
-	if (fd > 0)
-		close(fd);
-	if (r < 0 || *len == 0 || *len == KEY_MAX)
-		return fail(EXIT_FAIL, "read the key file %s: %s", path,
-			    r < 0  ? strerror(errno)
-			    : *len ? "too long (8 KiB at most)"
-				   : "it is empty");
-	return 0;
-}
-
 /* Merge one volume's exit code into the run's: 1 beats 75 beats 0. */
 static int worse(int a, int b)
 {
@@ -212,7 +182,8 @@ static int do_open(struct volrun *run, const struct opts *o,
 
 	if (!d)
 		return fail(EXIT_FAIL, "start: out of memory");
-	if (o->key_file && (rc = read_key(run, o->key_file, &key, &key_len)))
+	if (o->key_file &&
+	    (rc = volrun_read_key(run, o->key_file, &key, &key_len)))
 		goto out;
 	for (i = 0; i < n; i++)
 		need_md |= sel[i]->ephemeral || sel[i]->ndevices > 1;

@@ -18,6 +18,9 @@ const char luks_setup_usage[] =
 	"Usage: luks-setup [--config FILE] [OPTIONS] NAME\n"
 	"       luks-setup --name NAME --kms-key KEY [--kms-key KEY@REGION]...\n"
 	"                  [OPTIONS] DEV... | ephemeral\n"
+	"       luks-setup --add-key KEY[@REGION] | --remove-key KEY |\n"
+	"                  --rotate | --rewrap --to KEY[@REGION] [--from KEY]\n"
+	"                  [--key-file FILE] [--header-backup FILE] NAME\n"
 	"\n"
 	"Provision an encrypted volume: RAID0 over the devices when there are\n"
 	"several, LUKS2 (aes-xts-plain64, 512-bit key) whose keyslot secret is\n"
@@ -62,17 +65,50 @@ const char luks_setup_usage[] =
 	"  -T, --timeout SEC       deadline for KMS, retries included (60)\n"
 	"  -l, --log-level LEVEL   debug, info (default), warning, error\n"
 	"\n"
+	"Keys of a volume made before (open or closed; the header is saved\n"
+	"first: to --header-backup FILE, else beside blob-file=, else to\n"
+	"/var/lib/luksbox/NAME.header-TIME; a power cut at any point leaves a\n"
+	"volume that unlocks):\n"
+	"      --add-key KEY[@REGION]  add a keyslot and aws-kms token for KEY\n"
+	"      --remove-key KEY    remove the token (and keyslot) of KEY: its\n"
+	"                          ARN, key id, alias, token N, or slot:N for\n"
+	"                          a keyslot with no token; never the last way\n"
+	"                          in (--force: if a recovery slot stays)\n"
+	"      --rotate            a fresh secret for every KMS key: new\n"
+	"                          keyslots and tokens, proven, then the old\n"
+	"                          ones wiped\n"
+	"      --rewrap --to KEY   re-encrypt every token (or --from KEY's) to\n"
+	"                          KEY with KMS ReEncrypt (same region);\n"
+	"                          keyslots untouched\n"
+	"  -K, --key-file FILE     prove a way in with this passphrase or\n"
+	"                          recovery key instead of KMS\n"
+	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
 	"the root disk. Credentials: environment, shared credentials file,\n"
 	"then the instance role (IMDSv2). The IAM policy needs\n"
-	"kms:GenerateDataKey and kms:Decrypt on each key.\n"
+	"kms:GenerateDataKey and kms:Decrypt on each key (--rewrap:\n"
+	"kms:ReEncrypt* on both keys; --remove-key KEY by alias:\n"
+	"kms:DescribeKey).\n"
 	"Exit: 0 provisioned or already so, 1 failed, 2 usage, 75 temporary\n"
 	"(KMS unreachable: nothing was written).\n";
+
+enum {
+	OPT_ADD_KEY = 256,
+	OPT_REMOVE_KEY,
+	OPT_ROTATE,
+	OPT_REWRAP,
+	OPT_TO,
+	OPT_FROM,
+};
 
 struct opts {
 	const char *config;
 	const char *header_backup;
+	const char *key_file;
 	int force, wipe, from_cli;
+	int keyop; /* 0, or 1 + enum vol_key_op */
+	int to;
+	struct vol_keyop k;
 	enum msg_level level;
 	struct aws_opts aws;
 	struct tab_volume v;
@@ -92,6 +128,28 @@ static int set(struct tab_volume *v, const char *name, const char *val)
 	return 0;
 }
 
+/* The options that go with a key change, and only with one. */
+static int check_keyop(struct opts *o)
+{
+	if (o->keyop)
+		o->k.op = (enum vol_key_op)(o->keyop - 1);
+	if (!o->keyop && (o->key_file || o->to || o->k.from))
+		return usage_error("--key-file, --to and --from go with "
+				   "--add-key, --remove-key, --rotate or "
+				   "--rewrap");
+	if (o->keyop && (o->wipe || (o->force && o->k.op != VOL_KEY_REMOVE)))
+		return usage_error(
+			"%s changes no device: no --wipe%s", "a key change",
+			o->k.op != VOL_KEY_REMOVE ? " or --force" : "");
+	if ((o->keyop - 1 == VOL_KEY_REWRAP) != o->to)
+		return usage_error(o->to ? "--to goes with --rewrap"
+					 : "--rewrap needs --to KEY");
+	if (o->k.from && o->k.op != VOL_KEY_REWRAP)
+		return usage_error("--from goes with --rewrap");
+	o->k.force = o->force;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -107,6 +165,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"option", required_argument, NULL, 'o'},
 		{"wipe", no_argument, NULL, 'w'},
 		{"force", no_argument, NULL, 'f'},
+		{"add-key", required_argument, NULL, OPT_ADD_KEY},
+		{"remove-key", required_argument, NULL, OPT_REMOVE_KEY},
+		{"rotate", no_argument, NULL, OPT_ROTATE},
+		{"rewrap", no_argument, NULL, OPT_REWRAP},
+		{"to", required_argument, NULL, OPT_TO},
+		{"from", required_argument, NULL, OPT_FROM},
+		{"key-file", required_argument, NULL, 'K'},
 		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -118,7 +183,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->level = MSG_INFO;
 	o->aws.timeout_s = 60;
 	while ((c = getopt_long(argc, argv,
-				"c:n:k:x:t:m:R:b:H:o:wf" VOLRUN_SHORT, longs,
+				"c:n:k:x:t:m:R:b:H:o:wfK:" VOLRUN_SHORT, longs,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -176,6 +241,28 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'f':
 			o->force = 1;
 			break;
+		case 'K':
+			o->key_file = optarg;
+			break;
+		case OPT_ADD_KEY:
+		case OPT_REMOVE_KEY:
+		case OPT_ROTATE:
+		case OPT_REWRAP:
+			if (o->keyop)
+				return usage_error("one of --add-key, "
+						   "--remove-key, --rotate, "
+						   "--rewrap at a time");
+			o->keyop = 1 + c - OPT_ADD_KEY;
+			if (c != OPT_REWRAP)
+				o->k.key = optarg;
+			break;
+		case OPT_TO:
+			o->k.key = optarg;
+			o->to = 1;
+			break;
+		case OPT_FROM:
+			o->k.from = optarg;
+			break;
 		default:
 			r = volrun_option(&applet_msg, c, optarg, &o->aws,
 					  &o->level);
@@ -187,6 +274,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		if (r)
 			return r;
 	}
+	r = check_keyop(o);
+	if (r)
+		return r;
 	if (!o->from_cli) {
 		if (optind != argc - 1)
 			return usage_error(
@@ -217,6 +307,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		snprintf(o->v.devices[o->v.ndevices++], TAB_PATH, "%s",
 			 argv[i]);
 	}
+	if (o->keyop)
+		return 0; /* the header says the rest */
 	if (!o->v.mountpoint[0])
 		strcpy(o->v.mountpoint, "none");
 	if (tab_check_volume(&o->v, &te))
@@ -273,7 +365,15 @@ int luks_setup_main(int argc, char **argv)
 	if (o->v.timeout && o->aws.timeout_s == 60)
 		o->aws.timeout_s = (int)o->v.timeout;
 	run->aws_opts = o->aws;
-	r = volrun_aws(run);
+	/* Removing a key with a key file in a rescue boot needs no AWS. */
+	if (!(o->keyop && o->k.op == VOL_KEY_REMOVE && o->key_file))
+		r = volrun_aws(run);
+	if (!r && o->key_file) {
+		unsigned char *key = NULL;
+
+		r = volrun_read_key(run, o->key_file, &key, &o->k.unlock_len);
+		o->k.unlock = key;
+	}
 	if (r)
 		goto out_fini;
 	run->env.force = o->force;
@@ -282,6 +382,16 @@ int luks_setup_main(int argc, char **argv)
 	volrun_modules(run, o->v.ephemeral || o->v.ndevices > 1);
 	if (vol_devices(&run->env, &o->v, d, &e)) {
 		r = msg_report(run->msg, &e);
+		goto out_fini;
+	}
+	if (o->keyop) {
+		r = vol_keys(&run->env, &o->v, d, &o->k, &e);
+		if (r < 0) {
+			r = msg_report(run->msg, &e);
+			goto out_fini;
+		}
+		note("%s: keys changed", o->v.name);
+		r = EXIT_OK;
 		goto out_fini;
 	}
 	r = vol_provision(&run->env, &o->v, d, &e);

@@ -509,9 +509,50 @@ int luks_token_add(struct luks *l, const char *token_json)
 	return crypt_token_json_set(l->cd, CRYPT_ANY_TOKEN, token_json);
 }
 
+int luks_token_set(struct luks *l, int token, const char *token_json)
+{
+	return crypt_token_json_set(l->cd, token, token_json);
+}
+
+int luks_token_remove(struct luks *l, int token)
+{
+	return crypt_token_json_set(l->cd, token, NULL);
+}
+
+int luks_keyslot_kind(struct luks *l, int slot)
+{
+	struct crypt_pbkdf_type pbkdf;
+
+	switch (crypt_keyslot_status(l->cd, slot)) {
+	case CRYPT_SLOT_INACTIVE:
+		return LUKS_SLOT_NONE;
+	case CRYPT_SLOT_ACTIVE:
+	case CRYPT_SLOT_ACTIVE_LAST:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (crypt_keyslot_get_pbkdf(l->cd, slot, &pbkdf) < 0)
+		return -EINVAL;
+	return strcmp(pbkdf.type, CRYPT_KDF_PBKDF2) ? LUKS_SLOT_SLOW
+						    : LUKS_SLOT_FAST;
+}
+
+int luks_keyslot_destroy(struct luks *l, int slot)
+{
+	return crypt_keyslot_destroy(l->cd, slot);
+}
+
 int luks_token_max(void)
 {
 	int n = crypt_token_max(CRYPT_LUKS2);
+
+	return n > 0 ? n : 32;
+}
+
+int luks_keyslot_max(void)
+{
+	int n = crypt_keyslot_max(CRYPT_LUKS2);
 
 	return n > 0 ? n : 32;
 }

@@ -115,6 +115,29 @@ int luks_token_add(struct luks *l, const char *token_json);
  */
 int luks_token_get(struct luks *l, int token, const char **json);
 
+/* Replace token number TOKEN with TOKEN_JSON (one header write: the old
+ * token or the new one is on disk, never neither). */
+int luks_token_set(struct luks *l, int token, const char *token_json);
+
+/* Remove token number TOKEN (its keyslot stays). */
+int luks_token_remove(struct luks *l, int token);
+
+enum luks_slot_kind {
+	LUKS_SLOT_NONE = 0, /* free */
+	LUKS_SLOT_FAST = 1, /* PBKDF2: a random secret's (KMS, SSM) */
+	LUKS_SLOT_SLOW = 2, /* argon2: a human's (the recovery slot) */
+};
+
+/* What keyslot SLOT (0..31) is: an enum luks_slot_kind, or -EINVAL. */
+int luks_keyslot_kind(struct luks *l, int slot);
+
+/* Wipe keyslot SLOT: its key material first, then its JSON. Remove the
+ * tokens that name it before (a token must name a keyslot). */
+int luks_keyslot_destroy(struct luks *l, int slot);
+
+/* Highest keyslot number + 1 for LUKS2. */
+int luks_keyslot_max(void);
+
 /* Highest token number + 1 for LUKS2. */
 int luks_token_max(void);
 

@@ -40,8 +40,14 @@
 #include <stdint.h>
 
 enum {
-	LUKS_POLICY_MAX_KEYSLOTS = 5, /* 4 KMS keys + 1 recovery slot */
-	LUKS_POLICY_MAX_TOKENS = 4,   /* one aws-kms token per KMS key */
+	/* Ways in a volume keeps: one token and keyslot each (KMS keys, an
+	 * SSM parameter); luks-setup makes at most TAB_MAX_KEYS of them,
+	 * --add-key adds up to this many. */
+	LUKS_POLICY_MAX_WAYS = 6,
+	/* The ways in, the recovery slot, and one more while --rotate has a
+	 * key's new keyslot and token beside its old ones. */
+	LUKS_POLICY_MAX_KEYSLOTS = LUKS_POLICY_MAX_WAYS + 2,
+	LUKS_POLICY_MAX_TOKENS = LUKS_POLICY_MAX_WAYS + 1,
 	LUKS_POLICY_PBKDF2_MIN = 1000,
 	LUKS_POLICY_PBKDF2_MAX = 1 << 25, /* minutes of boot at most */
 	LUKS_POLICY_ARGON2_MAX_TIME = 1000,

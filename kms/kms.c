@@ -252,8 +252,9 @@ out:
 }
 
 int kms_reencrypt(struct aws_client *c, const char *dest_key,
-		  const struct kms_context *x, const void *blob, size_t n,
-		  unsigned char *out, size_t cap)
+		  const char *region_hint, const struct kms_context *x,
+		  const void *blob, size_t n, unsigned char *out, size_t cap,
+		  char *key_arn, size_t arn_cap)
 {
 	char rbuf[40];
 	struct jw w;
@@ -273,11 +274,15 @@ int kms_reencrypt(struct aws_client *c, const char *dest_key,
 	put_context(&w, "DestinationEncryptionContext", x);
 	jw_obj_end(&w);
 	err = call(c, "ReEncrypt",
-		   call_region(c, dest_key, NULL, rbuf, sizeof(rbuf)), &w, &j);
+		   call_region(c, dest_key, region_hint, rbuf, sizeof(rbuf)),
+		   &w, &j);
 	if (!err) {
 		err = get_b64(c, &j, "CiphertextBlob", out, cap);
 		if (err < 0)
 			err = bad_response(c, "ReEncrypt", err);
+		else if (key_arn &&
+			 json_get_string(&j, 0, "KeyId", key_arn, arn_cap) < 0)
+			key_arn[0] = 0;
 	}
 	done(c);
 	return err;

@@ -19,8 +19,12 @@
 #include "volume/volume.h"
 
 enum {
-	SECRET_BYTES = 32, /* per KMS key: GenerateDataKey's AES_256 */
+	SECRET_BYTES = 32,   /* per KMS key: GenerateDataKey's AES_256 */
+	VOL_SECRET_CAP = 64, /* what a Decrypt answer may hold */
 };
+
+struct kms_context;
+struct kms_token;
 
 /* ---- report.c: what the caller hears ------------------------------------ */
 
@@ -101,5 +105,58 @@ int recovery_exists(const struct tab_volume *v, struct msg_error *e);
 int add_recovery(const struct vol_env *env, const struct tab_volume *v,
 		 struct luks *l, const unsigned char *secret,
 		 struct msg_error *e);
+
+/* ---- provision.c ------------------------------------------------------- */
+
+/* The LUKS device of V, provisioned and ready, on D (its array assembled
+ * when need be) into TARGET (CAP bytes): 0, or -errno with E filled
+ * (-ENOENT: not made; -EINVAL: half made; -EPROTO: header refused). */
+int vol_existing(const struct vol_env *env, const struct tab_volume *v,
+		 const struct vol_devs *d, char *target, size_t cap,
+		 struct msg_error *e);
+
+/* ---- tokens.c: the aws-kms tokens of a header -------------------------- */
+
+/* V's encryption context for the volume UUID: luksbox:volume=UUID and
+ * V's context= pairs (pointing into V and UUID). 0 or -EINVAL with E. */
+int vol_context(const struct tab_volume *v, const char *uuid,
+		struct kms_context *ctx, struct msg_error *e);
+
+/* A new token for KMS key K: GenerateDataKey under CTX, its plaintext into
+ * SECRET (SECRET_BYTES, in the arena), the blob, key ARN, region and
+ * context into T (keyslot not set). 0 or -errno with E filled. */
+int vol_new_token(const struct vol_env *env, const struct tab_volume *v,
+		  const struct tab_key *k, const struct kms_context *ctx,
+		  struct kms_token *t, unsigned char *secret,
+		  struct msg_error *e);
+
+/* Token I of L, decoded strictly into T and checked to belong to LI's
+ * volume. 0; -ENOENT (free) or -EMEDIUMTYPE (not aws-kms): skip it;
+ * -EINVAL with WHY (CAP bytes) saying what is wrong with it. */
+int vol_token_read(const struct luks_info *li, struct luks *l, int i,
+		   struct kms_token *t, char *why, size_t cap);
+
+/* T's secret from KMS Decrypt into SECRET (CAP bytes): its length, or
+ * -errno with E->why the AWS error. */
+int vol_token_unwrap(const struct vol_env *env, const struct kms_token *t,
+		     unsigned char *secret, size_t cap, struct msg_error *e);
+
+/* What to do with a secret that a token gave: 0 done; -EPERM it opens no
+ * keyslot (the next token is tried); -EPROTO the header is refused
+ * (L->refused); another -errno with E filled stops. */
+struct vol_use {
+	int (*fn)(void *arg, struct luks *l, int token, int slot,
+		  const unsigned char *secret, size_t n, struct msg_error *e);
+	void *arg;
+};
+
+/* Every aws-kms token of L (the header on TARGET, LI its info) but SKIP
+ * (-1: none) in order, its secret from KMS handed to USE, until USE says
+ * done: 0. Else -errno with E filled: temporary when some token could not
+ * reach KMS (a retry may succeed), permanent otherwise. */
+int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
+		      const char *target, struct luks *l,
+		      const struct luks_info *li, int skip,
+		      const struct vol_use *use, struct msg_error *e);
 
 #endif

@@ -6,7 +6,6 @@
  *      crypto/luks_policy.h.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +17,6 @@
 #include "kms/token.h"
 #include "lib/msg.h"
 #include "volume/internal.h"
-
-enum {
-	SECRET_CAP = 64, /* what a Decrypt answer may hold */
-};
 
 /* D cannot be opened as it is: provision it when the devices in CHECK are
  * all blank and the policy says format; refuse, saying why, otherwise. */
@@ -58,142 +53,25 @@ static int blank_or_refuse(const struct vol_env *env,
 	return vol_provision(env, v, d, e);
 }
 
-/* Remember the worst-for-the-user outcome of one token. */
-struct attempt {
-	int tried;
-	int perm_err, temp_err; /* first of each class, or 0 */
-	char perm[400], temp[400];
+struct activate {
+	const struct tab_volume *v;
 };
 
-static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note_attempt(struct attempt *a, int err, const char *fmt, ...)
+/* Open the volume with the secret of token TOKEN (vol_unlock_tokens()). */
+static int activate(void *arg, struct luks *l, int token, int slot,
+		    const unsigned char *secret, size_t n, struct msg_error *e)
 {
-	va_list ap;
-	int temp = err_temporary(err);
-	char *buf = temp ? a->temp : a->perm;
-	int *slot = temp ? &a->temp_err : &a->perm_err;
+	const struct activate *a = arg;
+	int r = luks_activate(l, a->v->name, slot, secret, n);
 
-	if (*slot)
-		return;
-	*slot = err;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(a->perm), fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Try every aws-kms token of L in order until one opens the volume.
- * Returns 0 (activated), or -errno with E filled: temporary when some
- * token could not reach KMS (a retry may succeed), permanent otherwise.
- */
-static int unlock_with_kms(const struct vol_env *env,
-			   const struct tab_volume *v, const char *target,
-			   struct luks *l, const struct luks_info *li,
-			   struct msg_error *e)
-{
-	struct kms_token *t = malloc(sizeof(*t));
-	struct attempt a = {0};
-	struct kms_context ctx;
-	unsigned char *secret = secret_alloc(env->arena, SECRET_CAP);
-	const char *json, *vol, *field;
-	struct msg_error ae; /* the KMS failure of one token */
-	int i, r, n;
-
-	if (!t || !secret) {
-		free(t);
-		return msg_why(e, -ENOMEM, "out of memory");
-	}
-	for (i = 0; i < luks_token_max(); i++) {
-		if (luks_token_get(l, i, &json) < 0)
-			continue;
-		r = token_decode(json, strlen(json), t, &field);
-		if (r == -EMEDIUMTYPE)
-			continue;
-		a.tried++;
-		if (r == -EILSEQ) {
-			note_attempt(&a, -EINVAL,
-				     "token %d refused: control character in "
-				     "its %s (a forged header?)",
-				     i, field);
-			continue;
-		}
-		if (r) {
-			note_attempt(&a, -EINVAL,
-				     "token %d is malformed (%s%s%s)", i, field,
-				     *field ? ": " : "", strerror(-r));
-			continue;
-		}
-		/* The context binds the blob to this volume: a token copied
-		 * from another header names another UUID (or KMS refuses). */
-		vol = token_context(t, TOKEN_CONTEXT_VOLUME);
-		if (strcmp(vol, li->uuid)) {
-			note_attempt(
-				&a, -EINVAL,
-				"token %d belongs to volume %s, not to this "
-				"one (%s): copied from another header?",
-				i, vol, li->uuid);
-			continue;
-		}
-		if (token_kms_context(t, &ctx)) {
-			note_attempt(&a, -EINVAL, "token %d: context too large",
-				     i);
-			continue;
-		}
-		vol_say(env, MSG_DEBUG,
-			"%s: token %d: KMS Decrypt with %s (%s)", v->name, i,
-			t->key_id, t->region);
-		n = kms_decrypt(env->aws, t->key_id, t->region, &ctx, t->blob,
-				t->blob_len, secret, SECRET_CAP, NULL, 0);
-		if (n < 0) {
-			aws_error_msg(&env->aws->error, &ae);
-			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
-				     ae.why);
-			vol_say(env, MSG_WARN, "%s: token %d (%s): %s", v->name,
-				i, t->key_id, ae.why);
-			continue;
-		}
-		r = luks_activate(l, v->name, t->keyslot, secret, (size_t)n);
-		secret_wipe(secret, SECRET_CAP);
-		if (r == -EPROTO) {
-			r = refuse_header(e, target, l->refused);
-			goto out_free;
-		}
-		if (r == -EPERM) {
-			note_attempt(&a, -EPERM,
-				     "token %d: the secret KMS returned opens "
-				     "no keyslot (%d): a tampered token?",
-				     i, t->keyslot);
-			continue;
-		}
-		if (r < 0) {
-			r = msg_why(
-				e, r, "cannot activate /dev/mapper/%s: %s%s",
-				v->name, strerror(-r),
-				r == -ENOENT || r == -ENODEV
-					? " (is the dm_crypt module loaded?)"
-					: "");
-			goto out_free;
-		}
-		vol_say(env, MSG_INFO, "%s: unlocked with token %d (%s)",
-			v->name, i, t->key_id);
-		r = 0;
-		goto out_free;
-	}
-	if (!a.tried)
-		r = msg_why(e, -ENOKEY,
-			    "its LUKS header has no aws-kms token (not made "
-			    "by luksbox? open it with --key-file)");
-	else if (a.temp_err)
-		r = msg_why(e, a.temp_err, "%s%s%s", a.temp,
-			    a.perm_err ? "; also " : "", a.perm);
-	else
-		r = msg_why(e, a.perm_err, "%s", a.perm);
-out_free:
-	secret_wipe(t, sizeof(*t));
-	free(t);
-	return r;
+	(void)token;
+	if (r >= 0 || r == -EPROTO || r == -EPERM)
+		return r < 0 ? r : 0;
+	return msg_why(e, r, "cannot activate /dev/mapper/%s: %s%s", a->v->name,
+		       strerror(-r),
+		       r == -ENOENT || r == -ENODEV
+			       ? " (is the dm_crypt module loaded?)"
+			       : "");
 }
 
 int vol_open(const struct vol_env *env, const struct tab_volume *v,
@@ -343,7 +221,10 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
 	} else {
-		r = unlock_with_kms(env, v, target, &l, &li, e);
+		struct activate act = {v};
+		struct vol_use use = {activate, &act};
+
+		r = vol_unlock_tokens(env, v, target, &l, &li, -1, &use, e);
 	}
 	luks_fini(&l);
 	if (r)

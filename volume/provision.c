@@ -33,8 +33,7 @@ enum {
 
 /* The header policy counts what luks-setup makes: one keyslot and token
  * per KMS key, and a recovery keyslot. */
-_Static_assert((int)TAB_MAX_KEYS + 1 <= (int)LUKS_POLICY_MAX_KEYSLOTS &&
-		       (int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_TOKENS,
+_Static_assert((int)TAB_MAX_KEYS <= (int)LUKS_POLICY_MAX_WAYS,
 	       "crypto/luks_policy.h would refuse a volume luks-setup makes");
 
 /* Kernel >= 5.9 keeps no_read/no_write_workqueue as dm-crypt flags. */
@@ -141,60 +140,18 @@ static int wrap_secrets(const struct vol_env *env, const struct tab_volume *v,
 			const char *uuid, struct wrapped *w,
 			struct msg_error *e)
 {
-	struct kms_context ctx = {0};
-	struct msg_error ae;
-	const char *region;
-	size_t i, k;
-	int n;
+	struct kms_context ctx;
+	size_t k;
+	int r = vol_context(v, uuid, &ctx, e);
 
-	if (!env->aws)
-		return msg_why(e, -EINVAL,
-			       "provisioning needs AWS KMS, and no "
-			       "AWS client was set up");
-	kms_context_add(&ctx, TOKEN_CONTEXT_VOLUME, uuid);
-	for (i = 0; i < v->ncontext; i++)
-		if (kms_context_add(&ctx, v->context[i].key,
-				    v->context[i].value))
-			return msg_why(e, -EINVAL, "context %s given twice",
-				       v->context[i].key);
-	for (k = 0; k < v->nkeys; k++) {
-		struct kms_token *t = &w[k].tok;
-
+	for (k = 0; !r && k < v->nkeys; k++) {
 		w[k].secret = secret_alloc(env->arena, SECRET_BYTES);
 		if (!w[k].secret)
 			return msg_why(e, -ENOMEM, "secret memory full");
-		region = v->keys[k].region[0] ? v->keys[k].region : NULL;
-		n = kms_generate_data_key(env->aws, v->keys[k].key_id, region,
-					  &ctx, SECRET_BYTES, w[k].secret,
-					  t->blob, sizeof(t->blob), t->key_id,
-					  sizeof(t->key_id));
-		if (n < 0) {
-			aws_error_msg(&env->aws->error, &ae);
-			return msg_why(e, n, "KMS GenerateDataKey with %s: %s",
-				       v->keys[k].key_id, ae.why);
-		}
-		t->blob_len = (size_t)n;
-		if (!t->key_id[0])
-			snprintf(t->key_id, sizeof(t->key_id), "%s",
-				 v->keys[k].key_id);
-		if (aws_arn_region(t->key_id, t->region, sizeof(t->region)) &&
-		    !(region = region ? region : aws_region(env->aws)))
-			return msg_why(e, -EINVAL, "no region for %s",
-				       v->keys[k].key_id);
-		if (!t->region[0])
-			snprintf(t->region, sizeof(t->region), "%s", region);
-		for (i = 0; i < ctx.n; i++) {
-			snprintf(t->ckey[i], sizeof(t->ckey[i]), "%s",
-				 ctx.key[i]);
-			snprintf(t->cval[i], sizeof(t->cval[i]), "%s",
-				 ctx.value[i]);
-		}
-		t->ncontext = ctx.n;
-		t->version = TOKEN_VERSION;
-		vol_say(env, MSG_INFO, "%s: data key from KMS key %s (%s)",
-			v->name, t->key_id, t->region);
+		r = vol_new_token(env, v, &v->keys[k], &ctx, &w[k].tok,
+				  w[k].secret, e);
 	}
-	return 0;
+	return r;
 }
 
 /* Overwrite the open mapping with zeros (encrypted on the way down). */
@@ -418,7 +375,7 @@ out_fini:
  */
 static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		     const struct vol_devs *d, char *target, size_t cap,
-		     struct msg_error *e)
+		     int quiet, struct msg_error *e)
 {
 	struct luks_info li;
 	struct md_array arr;
@@ -437,7 +394,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		if (r < 0)
 			return r;
 		if (li.state == LUKS_STATE_READY) {
-			vol_say(env, MSG_INFO,
+			vol_say(env, quiet ? MSG_DEBUG : MSG_INFO,
 				"%s: already provisioned and open on %s (LUKS "
 				"UUID %s); nothing changed",
 				v->name, odev, li.uuid);
@@ -475,7 +432,7 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 		return refuse_header(e, dev, li.refused);
 	if (r == 0 && !strcmp(li.label, v->name)) {
 		if (li.state == LUKS_STATE_READY && li.policy == 0) {
-			vol_say(env, MSG_INFO,
+			vol_say(env, quiet ? MSG_DEBUG : MSG_INFO,
 				"%s: already provisioned on %s (LUKS UUID %s); "
 				"nothing changed",
 				v->name, dev, li.uuid);
@@ -512,6 +469,26 @@ static int half_made(const struct vol_env *env, const struct tab_volume *v,
 	return 0;
 }
 
+int vol_existing(const struct vol_env *env, const struct tab_volume *v,
+		 const struct vol_devs *d, char *target, size_t cap,
+		 struct msg_error *e)
+{
+	int r = half_made(env, v, d, target, cap, 1, e);
+
+	if (r == 2 || r < 0)
+		return r < 0 ? r : 0;
+	if (r == 1)
+		return msg_why(e, -EINVAL,
+			       "%s holds a half-provisioned volume (setup was "
+			       "interrupted); finish it first with: luks-setup "
+			       "%s",
+			       target, v->name);
+	return msg_why(e, -ENOENT,
+		       "no luksbox volume named %s on %s (make it first with "
+		       "luks-setup)",
+		       v->name, d->path[0]);
+}
+
 int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 		  const struct vol_devs *d, struct msg_error *e)
 {
@@ -540,7 +517,7 @@ int vol_provision(const struct vol_env *env, const struct tab_volume *v,
 	if (v->recovery[0] && strcmp(v->recovery, "prompt") &&
 	    access(v->recovery, F_OK) == 0)
 		return recovery_exists(v, e);
-	r = half_made(env, v, d, target, sizeof(target), e);
+	r = half_made(env, v, d, target, sizeof(target), 0, e);
 	if (r < 0)
 		return r;
 	/* Already made: a header backup asked for is still taken. */

@@ -4,6 +4,7 @@
  * See: run.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,4 +209,34 @@ int volrun_table(struct volrun *r, const char *path, int allow_missing,
 		return 0;
 	tab_error_msg(&te, err, path, &e);
 	return msg_failed(r->msg, EXIT_FAIL, e.what, e.why);
+}
+
+int volrun_read_key(struct volrun *r, const char *path, unsigned char **key,
+		    size_t *len)
+{
+	enum {
+		KEY_MAX = 8192
+	};
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	char what[TAB_PATH + 32];
+	ssize_t n = 0;
+	int err = 0;
+
+	*len = 0;
+	*key = secret_alloc(&r->arena, KEY_MAX);
+	if (fd < 0 || !*key)
+		err = fd < 0 ? errno : ENOMEM;
+	while (!err && (n = read(fd, *key + *len, KEY_MAX - *len)) > 0)
+		*len += (size_t)n;
+	if (n < 0)
+		err = errno;
+	if (fd > 0)
+		close(fd);
+	snprintf(what, sizeof(what), "read the key file %s", path);
+	if (err || *len == 0 || *len == KEY_MAX)
+		return msg_failed(r->msg, EXIT_FAIL, what,
+				  err	 ? strerror(err)
+				  : *len ? "too long (8 KiB at most)"
+					 : "it is empty");
+	return 0;
 }

@@ -80,4 +80,10 @@ void volrun_modules(struct volrun *r, int need_md);
 int volrun_table(struct volrun *r, const char *path, int allow_missing,
 		 struct tab *t);
 
+/* Read the key file PATH ("-": standard input) whole, like cryptsetup
+ * --key-file, into R's arena: *KEY, *LEN. 0 or an exit code after saying
+ * why (missing, empty, over 8 KiB). */
+int volrun_read_key(struct volrun *r, const char *path, unsigned char **key,
+		    size_t *len);
+
 #endif

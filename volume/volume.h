@@ -144,6 +144,39 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e);
 
+/* A change to the keys of a provisioned volume (luks-setup). */
+enum vol_key_op {
+	VOL_KEY_ADD,	/* a keyslot and aws-kms token for KEY[@REGION] */
+	VOL_KEY_REMOVE, /* the token (and keyslot) KEY names */
+	VOL_KEY_ROTATE, /* a fresh secret for every KMS key */
+	VOL_KEY_REWRAP, /* every token (or FROM's) re-wrapped to KEY */
+};
+
+struct vol_keyop {
+	enum vol_key_op op;
+	/* ADD, REWRAP: KEY[@REGION] as in the table. REMOVE: a key ARN, key
+	 * id or alias, token:N, or slot:N (a keyslot with no token). */
+	const char *key;
+	const char *from;   /* REWRAP: only the tokens of this key, or NULL */
+	const void *unlock; /* --key-file: opens a keyslot; NULL: tokens */
+	size_t unlock_len;
+	int force; /* REMOVE: the last token may go if a recovery slot stays */
+};
+
+/*
+ * Change the keys of V, provisioned on D, open or closed (keys.c says the
+ * order of the header writes, and why a cut at any point leaves a volume
+ * that unlocks). A way in is proven first (ADD and ROTATE: any token or
+ * the key file; REMOVE: another one), the header is saved (ENV->
+ * header_backup, else beside V's blob file, else /var/lib/luksbox/
+ * NAME.header-TIME; never over a file), and the blob file follows the
+ * first token after. Returns 0, or -errno with E filled (E->err temporary
+ * when KMS could not be reached).
+ */
+int vol_keys(const struct vol_env *env, const struct tab_volume *v,
+	     const struct vol_devs *d, const struct vol_keyop *op,
+	     struct msg_error *e);
+
 /* A volume's state, for --status. */
 struct vol_status {
 	int open;		/* /dev/mapper/NAME is active */

@@ -255,15 +255,17 @@ static void test_generate_data_key(void)
 static void test_reencrypt_describe_random(void)
 {
 	unsigned char out[64];
+	char arn[KMS_ARN_MAX];
 	struct kms_key_info info;
 	long long n = 0;
 
 	start();
 	serve("200 OK", "{\"CiphertextBlob\":\"BAUG\",\"SourceKeyId\":\"a\","
 			"\"KeyId\":\"b\"}");
-	CHECK(kms_reencrypt(&c, "alias/new", &ctx, "\1\2", 2, out,
-			    sizeof(out)) == 3);
+	CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, "\1\2", 2, out,
+			    sizeof(out), arn, sizeof(arn)) == 3);
 	CHECK(!memcmp(out, "\4\5\6", 3));
+	CHECK(!strcmp(arn, "b"));
 	CHECK(sent("ReEncrypt") &&
 	      member_is(0, "DestinationKeyId", "alias/new") &&
 	      member_is(0, "CiphertextBlob", "AQI=") &&

@@ -223,8 +223,8 @@ static void test_too_many_keyslots_and_tokens(void)
 						  toks[2000] = "";
 	int i, r;
 
-	/* Six keyslots (luksbox makes at most 4 + recovery). */
-	for (i = 0; i < 6; i++)
+	/* Nine keyslots (at most 6 ways in + recovery + 1 while rotating). */
+	for (i = 0; i < 9; i++)
 		snprintf(slots + strlen(slots), sizeof(slots) - strlen(slots),
 			 "%s\"%d\":{\"type\":\"luks2\",\"key_size\":64,\"af\":{"
 			 "\"type\":\"luks1\",\"stripes\":4000,\"hash\":"
@@ -234,17 +234,18 @@ static void test_too_many_keyslots_and_tokens(void)
 			 "\"type\":\"pbkdf2\",\"hash\":\"sha256\","
 			 "\"iterations\":1000}}",
 			 i ? "," : "", i, 32768 + i * 258048);
-	snprintf(json, sizeof(json),
-		 "{\"keyslots\":{%s},\"tokens\":{},\"segments\":{" SEGMENT0
-		 "},\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":["
-		 "\"0\",\"1\",\"2\",\"3\",\"4\",\"5\"],\"segments\":[\"0\"],"
-		 "\"hash\":\"sha256\",\"iterations\":1000}}," CONFIG "}",
-		 slots);
+	snprintf(
+		json, sizeof(json),
+		"{\"keyslots\":{%s},\"tokens\":{},\"segments\":{" SEGMENT0
+		"},\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":["
+		"\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"],\"segments\":[\"0\"],"
+		"\"hash\":\"sha256\",\"iterations\":1000}}," CONFIG "}",
+		slots);
 	r = check(json, "data", DEV, why);
-	CHECKF(r == -EPROTO && !strcmp(why, "keyslots.count=6"), "%d %s", r,
+	CHECKF(r == -EPROTO && !strcmp(why, "keyslots.count=9"), "%d %s", r,
 	       why);
-	/* Five tokens (one per KMS key: at most 4). */
-	for (i = 0; i < 5; i++)
+	/* Eight tokens (at most 6 ways in + 1 while rotating). */
+	for (i = 0; i < 8; i++)
 		snprintf(toks + strlen(toks), sizeof(toks) - strlen(toks),
 			 "%s\"%d\":{\"type\":\"aws-kms\",\"keyslots\":[\"0\"]}",
 			 i ? "," : "", i);
@@ -256,7 +257,7 @@ static void test_too_many_keyslots_and_tokens(void)
 		 "\"sha256\",\"iterations\":1000}}," CONFIG "}",
 		 toks);
 	r = check(json, "data", DEV, why);
-	CHECKF(r == -EPROTO && !strcmp(why, "tokens.count=5"), "%d %s", r, why);
+	CHECKF(r == -EPROTO && !strcmp(why, "tokens.count=8"), "%d %s", r, why);
 }
 
 static void test_label_and_strings_from_disk(void)
