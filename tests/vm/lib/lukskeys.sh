@@ -149,14 +149,14 @@ bk_private() {
 # bk_before FILE: luksDump of FILE is the header as it was at bk_mark.
 bk_before() { bk_good "$1" && diff /run/lk.before /run/lk.bkdump >&2; }
 # bk_made DIR NAME: backups were written since bk_mark, named
-# NAME.header-YYYYMMDDTHHMMSSZ, each readable, one of them the header as
-# it was at bk_mark.
+# NAME.header-YYYYMMDDTHHMMSSZ (.N after it: another one in that second),
+# each readable, one of them the header as it was at bk_mark.
 bk_made() {
 	_new=$(bk_new "$1" "$2")
 	[ -n "$_new" ] || { echo "no new backup in $1" >&2; return 1; }
 	_ok=1
 	for _f in $_new; do
-		echo "${_f##*/}" | grep -Eq "^$2\.header-[0-9]{8}T[0-9]{6}Z\$" || { echo "bad name $_f" >&2; return 1; }
+		echo "${_f##*/}" | grep -Eq "^$2\.header-[0-9]{8}T[0-9]{6}Z(\.[0-9]+)?\$" || { echo "bad name $_f" >&2; return 1; }
 		bk_good "$_f" || return 1
 		diff -q /run/lk.before /run/lk.bkdump >/dev/null && _ok=0
 	done
