@@ -21,6 +21,7 @@
 #include <nettle/sha2.h>
 
 #include "crypto/luks.h"
+#include "lib/io.h"
 
 enum {
 	VOLUME_KEY_BYTES = 64, /* aes-xts-plain64 with AES-256: 512 bits */
@@ -521,14 +522,23 @@ int luks_token_remove(struct luks *l, int token)
 
 int luks_keyslot_kind(struct luks *l, int slot)
 {
-	char kdf[32];
-	int r = luks_keyslot_kdf(l, slot, kdf, sizeof(kdf));
+	struct crypt_pbkdf_type p;
 
-	if (r == -ENOENT)
+	switch (crypt_keyslot_status(l->cd, slot)) {
+	case CRYPT_SLOT_INACTIVE:
 		return LUKS_SLOT_NONE;
-	if (r < 0)
-		return r;
-	return strcmp(kdf, CRYPT_KDF_PBKDF2) ? LUKS_SLOT_SLOW : LUKS_SLOT_FAST;
+	case CRYPT_SLOT_ACTIVE:
+	case CRYPT_SLOT_ACTIVE_LAST:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (crypt_keyslot_get_pbkdf(l->cd, slot, &p) < 0 || !p.type)
+		return -EINVAL;
+	return !strcmp(p.type, CRYPT_KDF_PBKDF2) &&
+			       p.iterations <= SECRET_PBKDF2_ITER
+		       ? LUKS_SLOT_FAST
+		       : LUKS_SLOT_SLOW;
 }
 
 int luks_keyslot_destroy(struct luks *l, int slot)
@@ -721,5 +731,16 @@ int luks_active_device(const char *name, char *dev, size_t cap)
 
 int luks_header_backup(struct luks *l, const char *file)
 {
-	return crypt_header_backup(l->cd, CRYPT_LUKS2, file);
+	struct stat st;
+	int r;
+
+	/* libcryptsetup says -EINVAL for a file that exists (O_EXCL). */
+	if (lstat(file, &st) == 0)
+		return -EEXIST;
+	r = crypt_header_backup(l->cd, CRYPT_LUKS2, file);
+	if (!r && chmod(file, 0600) < 0)
+		r = -errno;
+	/* Nor does it sync: a power cut right after the change the backup
+	 * was taken for must not take the backup with it. */
+	return r ? r : io_sync_path(file);
 }

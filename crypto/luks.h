@@ -124,8 +124,10 @@ int luks_token_remove(struct luks *l, int token);
 
 enum luks_slot_kind {
 	LUKS_SLOT_NONE = 0, /* free */
-	LUKS_SLOT_FAST = 1, /* PBKDF2: a random secret's (KMS, SSM) */
-	LUKS_SLOT_SLOW = 2, /* argon2: a human's (the recovery slot) */
+	LUKS_SLOT_FAST = 1, /* PBKDF2 at luks_add_secret_slot()'s 1000
+			     * iterations: a random secret's (KMS, SSM) */
+	LUKS_SLOT_SLOW = 2, /* argon2, or PBKDF2 benchmarked: a human's (the
+			     * recovery slot, a passphrase added by hand) */
 };
 
 /* What keyslot SLOT (0..31) is: an enum luks_slot_kind, or -EINVAL. */
@@ -215,7 +217,8 @@ int luks_is_active(const char *name, char *uuid);
  */
 int luks_active_device(const char *name, char *dev, size_t cap);
 
-/* Save the header and keyslots to FILE (which must not exist). */
+/* Save the header and keyslots to FILE: -EEXIST when it exists (never
+ * replaced); made 0600 and synced with its directory. */
 int luks_header_backup(struct luks *l, const char *file);
 
 /* Free L's handle. Safe on a zeroed struct. */

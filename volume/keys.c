@@ -61,13 +61,26 @@ struct job {
 	unsigned char *auth; /* a secret that opens keyslot auth_slot */
 	size_t auth_len;
 	int auth_slot;
-	int auth_token; /* the token it came from, -1 for a key file */
-	int no_ssm;	/* the SSM way is the one to go: not a proof */
+	int auth_token;	  /* the token it came from, -1 for a key file */
+	uint32_t orphans; /* fast keyslots (< 32) no token names */
+	int no_ssm;	  /* the SSM way is the one to go: not a proof */
 };
 
 static void step(struct job *j, const char *name)
 {
 	vol_step_done(j->env, name);
+}
+
+/* Is keyslot SLOT named by any token (ours, the SSM way in, one we cannot
+ * read: never taken for a leftover)? */
+static int slot_named(struct job *j, int slot)
+{
+	int i;
+
+	for (i = 0; i < luks_token_max(); i++)
+		if (luks_token_keyslot(&j->l, i) == slot)
+			return 1;
+	return 0;
 }
 
 /* The aws-kms tokens of the header into J->w, and what else it holds. */
@@ -102,16 +115,14 @@ static int job_ways(struct job *j, struct msg_error *e)
 		r = luks_keyslot_kind(&j->l, i);
 		if (r == LUKS_SLOT_SLOW)
 			j->recovery = 1;
-		if (r != LUKS_SLOT_FAST)
+		if (r != LUKS_SLOT_FAST || slot_named(j, i))
 			continue;
-		for (r = 0; r < j->nw && j->w[r].t.keyslot != i; r++)
-			;
-		if (r == j->nw)
+		j->orphans |= i < 32 ? 1u << i : 0;
+		if (j->op->op != VOL_KEY_ROTATE)
 			vol_say(j->env, MSG_WARN,
-				"%s: keyslot %d has no aws-kms token (left by "
-				"an interrupted --add-key or --rotate, or "
-				"added by hand); remove it with --remove-key "
-				"slot:%d if no one holds its secret",
+				"%s: keyslot %d has no token (left by an "
+				"interrupted --add-key or --rotate): --rotate "
+				"wipes it, or --remove-key slot:%d",
 				j->v->name, i, i);
 	}
 	return 0;
@@ -181,16 +192,17 @@ static int backup(struct job *j, struct msg_error *e)
 		r = luks_header_backup(&j->l, path);
 	}
 out:
-	/* libcryptsetup does not sync it: a power cut right after the first
-	 * change must not take the backup with it. */
-	if (!r)
-		r = io_sync_path(path);
 	if (r < 0)
-		return msg_why(e, r,
-			       "cannot back the header up to %s: %s (nothing "
-			       "was changed; name another file with "
-			       "--header-backup)",
-			       path, strerror(-r));
+		return msg_why(
+			e, r,
+			"cannot back the header up to %s: %s%s (nothing "
+			"was changed; name another file with "
+			"--header-backup)",
+			path, strerror(-r),
+			r == -EIO || r == -ENOSPC
+				? " (is its file system full? a backup is "
+				  "the header's size, 16 MiB by default)"
+				: "");
 	vol_say(j->env, MSG_INFO, "%s: LUKS header saved to %s", j->v->name,
 		path);
 	step(j, "key-backup");
@@ -515,7 +527,7 @@ static int remove_key(struct job *j, struct msg_error *e)
 		if (w)
 			return msg_why(e, -EINVAL,
 				       "%s names tokens %d and %d: name one "
-				       "with token:N",
+				       "by its number",
 				       key, w->token, j->w[i].token);
 		w = &j->w[i];
 	}
@@ -557,7 +569,7 @@ static int remove_key(struct job *j, struct msg_error *e)
 	if (!w)
 		return msg_why(e, -ENOENT,
 			       "no token of it is for %s (see luks-mount "
-			       "--status; name a token with token:N)",
+			       "--status; name a token by its number)",
 			       key);
 	left = j->nw - 1 + j->nother;
 	if (!left && !(j->op->force && j->recovery))
@@ -616,6 +628,21 @@ static int rotate(struct job *j, struct msg_error *e)
 			if (!j->w[i].gone &&
 			    !strcmp(j->w[i].t.key_id, k.key_id))
 				r = drop_way(j, &j->w[i], e);
+	}
+	/* Keyslots of secrets that no token holds any more (a rotate or add
+	 * cut short): an old secret, in an old backup or blob copy, must
+	 * not open the volume after a rotation. */
+	for (i = 0; !r && i < 32; i++) {
+		if (!(j->orphans >> i & 1))
+			continue;
+		r = luks_keyslot_destroy(&j->l, i);
+		if (r < 0)
+			r = msg_why(e, r, "cannot wipe keyslot %d: %s", i,
+				    strerror(-r));
+		else
+			vol_say(j->env, MSG_INFO,
+				"%s: wiped keyslot %d (no token named it)",
+				j->v->name, i);
 	}
 	secret_wipe(s, SECRET_BYTES);
 	free(t);

@@ -205,8 +205,6 @@ static int save_header(const struct vol_env *env, const struct tab_volume *v,
 {
 	int r = luks_header_backup(l, env->header_backup);
 
-	if (!r) /* libcryptsetup does not sync it */
-		r = io_sync_path(env->header_backup);
 	if (r < 0)
 		return msg_why(e, r, "cannot back the header up to %s: %s",
 			       env->header_backup, strerror(-r));
