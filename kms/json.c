@@ -422,19 +422,30 @@ int json_get_string(const struct json *j, int obj, const char *key, char *out,
 	return t < 0 ? t : json_string(j, t, out, cap);
 }
 
-int json_int(const struct json *j, int t, long long *v)
+/* The number token T as text in TMP (CAP bytes), checked to be a JSON
+ * number: 0, -EINVAL (not a number), -ERANGE (too long). */
+static int number_text(const struct json *j, int t, char *tmp, size_t cap)
 {
-	char tmp[24], *end;
 	size_t n;
 
 	if (json_type(j, t) != JSON_PRIMITIVE)
 		return -EINVAL;
 	n = (size_t)(j->tok[t].end - j->tok[t].start);
-	if (n >= sizeof(tmp))
+	if (n >= cap)
 		return -ERANGE;
 	memcpy(tmp, j->buf + j->tok[t].start, n);
 	tmp[n] = 0;
-	if (!strict_number(tmp, n) || strpbrk(tmp, ".eE"))
+	return strict_number(tmp, n) ? 0 : -EINVAL;
+}
+
+int json_int(const struct json *j, int t, long long *v)
+{
+	char tmp[24], *end;
+	int r = number_text(j, t, tmp, sizeof(tmp));
+
+	if (r)
+		return r;
+	if (strpbrk(tmp, ".eE"))
 		return -EINVAL;
 	errno = 0;
 	*v = strtoll(tmp, &end, 10);
@@ -447,17 +458,10 @@ int json_epoch(const struct json *j, int t, long long *secs)
 {
 	char tmp[40], *end;
 	double d;
-	size_t n;
+	int r = number_text(j, t, tmp, sizeof(tmp));
 
-	if (json_type(j, t) != JSON_PRIMITIVE)
-		return -EINVAL;
-	n = (size_t)(j->tok[t].end - j->tok[t].start);
-	if (n >= sizeof(tmp))
-		return -ERANGE;
-	memcpy(tmp, j->buf + j->tok[t].start, n);
-	tmp[n] = 0;
-	if (!strict_number(tmp, n))
-		return -EINVAL;
+	if (r)
+		return r;
 	d = strtod(tmp, &end);
 	if (*end)
 		return -EINVAL;

@@ -49,9 +49,27 @@ int token_kms_context(const struct kms_token *t, struct kms_context *x)
 	return 0;
 }
 
+/* A token's JSON begun in W (over OUT, CAP bytes): its type and its one
+ * keyslot, as a decimal string. */
+static void token_head(struct jw *w, char *out, size_t cap, const char *type,
+		       int keyslot)
+{
+	char slot[16];
+
+	snprintf(slot, sizeof(slot), "%d", keyslot);
+	jw_init(w, out, cap);
+	jw_obj_begin(w);
+	jw_key(w, "type");
+	jw_str(w, type);
+	jw_key(w, "keyslots");
+	jw_arr_begin(w);
+	jw_str(w, slot);
+	jw_arr_end(w);
+}
+
 int token_encode(const struct kms_token *t, char *out, size_t cap)
 {
-	char slot[16], *b64;
+	char *b64;
 	struct jw w;
 	size_t i;
 	int n;
@@ -74,15 +92,7 @@ int token_encode(const struct kms_token *t, char *out, size_t cap)
 	n = b64_encode(b64, B64_ENC_LEN(KMS_BLOB_MAX), t->blob, t->blob_len);
 	if (n < 0)
 		goto out_free;
-	snprintf(slot, sizeof(slot), "%d", t->keyslot);
-	jw_init(&w, out, cap);
-	jw_obj_begin(&w);
-	jw_key(&w, "type");
-	jw_str(&w, TOKEN_TYPE);
-	jw_key(&w, "keyslots");
-	jw_arr_begin(&w);
-	jw_str(&w, slot);
-	jw_arr_end(&w);
+	token_head(&w, out, cap, TOKEN_TYPE, t->keyslot);
 	jw_key(&w, "key_id");
 	jw_str(&w, t->key_id);
 	jw_key(&w, "region");
@@ -175,14 +185,39 @@ static int get_context(const struct json *j, struct kms_token *t,
 	return token_context(t, TOKEN_CONTEXT_VOLUME) ? 0 : -EINVAL;
 }
 
+/* Parse JSON (LEN bytes) into J and read what every token of ours has:
+ * TYPE (else -EMEDIUMTYPE), "version" TOKEN_VERSION and one keyslot.
+ * 0, or -errno with *BAD naming the member refused. */
+static int token_open(struct json *j, const char *json, size_t len,
+		      const char *type, int *version, int *keyslot,
+		      const char **bad)
+{
+	char got[32];
+	long long ver;
+	int r = json_parse(j, json, len), v;
+
+	if (r)
+		return r;
+	r = json_get_string(j, 0, "type", got, sizeof(got));
+	if (r < 0 || strcmp(got, type))
+		return r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
+	*bad = "version";
+	v = json_find(j, 0, "version");
+	if (v < 0 || json_type(j, v) != JSON_PRIMITIVE ||
+	    json_int(j, v, &ver) || ver != TOKEN_VERSION)
+		return -EINVAL;
+	*version = (int)ver;
+	*bad = "keyslots";
+	return get_keyslot(j, keyslot);
+}
+
 int token_decode(const char *json, size_t len, struct kms_token *t,
 		 const char **field)
 {
 	struct json *j;
-	char type[32], *b64 = NULL;
+	char *b64 = NULL;
 	const char *bad = "";
-	long long ver;
-	int r, v;
+	int r;
 
 	memset(t, 0, sizeof(*t));
 	if (field)
@@ -190,24 +225,8 @@ int token_decode(const char *json, size_t len, struct kms_token *t,
 	j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	r = json_parse(j, json, len);
-	if (r)
-		goto out;
-	r = json_get_string(j, 0, "type", type, sizeof(type));
-	if (r < 0 || strcmp(type, TOKEN_TYPE)) {
-		r = r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
-		goto out;
-	}
-	bad = "version";
-	v = json_find(j, 0, "version");
-	if (v < 0 || json_type(j, v) != JSON_PRIMITIVE ||
-	    json_int(j, v, &ver) || ver != TOKEN_VERSION) {
-		r = -EINVAL;
-		goto out;
-	}
-	t->version = (int)ver;
-	bad = "keyslots";
-	r = get_keyslot(j, &t->keyslot);
+	r = token_open(j, json, len, TOKEN_TYPE, &t->version, &t->keyslot,
+		       &bad);
 	if (!r) {
 		bad = "key_id";
 		r = get_str(j, 0, "key_id", t->key_id, sizeof(t->key_id), 0);
@@ -258,7 +277,6 @@ out:
 
 int token_ssm_encode(const struct ssm_token *t, char *out, size_t cap)
 {
-	char slot[16];
 	struct jw w;
 
 	if (t->keyslot < 0 || t->keyslot > 31 || !t->parameter[0])
@@ -266,15 +284,7 @@ int token_ssm_encode(const struct ssm_token *t, char *out, size_t cap)
 	if (has_control(t->parameter) || has_control(t->region) ||
 	    has_control(t->kms_key))
 		return -EILSEQ;
-	snprintf(slot, sizeof(slot), "%d", t->keyslot);
-	jw_init(&w, out, cap);
-	jw_obj_begin(&w);
-	jw_key(&w, "type");
-	jw_str(&w, TOKEN_SSM_TYPE);
-	jw_key(&w, "keyslots");
-	jw_arr_begin(&w);
-	jw_str(&w, slot);
-	jw_arr_end(&w);
+	token_head(&w, out, cap, TOKEN_SSM_TYPE, t->keyslot);
 	jw_key(&w, "parameter");
 	jw_str(&w, t->parameter);
 	jw_key(&w, "region");
@@ -291,32 +301,15 @@ int token_ssm_decode(const char *json, size_t len, struct ssm_token *t,
 		     const char **field)
 {
 	struct json *j;
-	char type[32];
 	const char *bad = "";
-	long long ver;
 	int r;
 
 	memset(t, 0, sizeof(*t));
 	j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	r = json_parse(j, json, len);
-	if (r)
-		goto out;
-	r = json_get_string(j, 0, "type", type, sizeof(type));
-	if (r < 0 || strcmp(type, TOKEN_SSM_TYPE)) {
-		r = r == -EINVAL ? -EINVAL : -EMEDIUMTYPE;
-		goto out;
-	}
-	bad = "version";
-	r = json_int(j, json_find(j, 0, "version"), &ver);
-	if (r || ver != TOKEN_VERSION) {
-		r = -EINVAL;
-		goto out;
-	}
-	t->version = (int)ver;
-	bad = "keyslots";
-	r = get_keyslot(j, &t->keyslot);
+	r = token_open(j, json, len, TOKEN_SSM_TYPE, &t->version, &t->keyslot,
+		       &bad);
 	if (!r) {
 		bad = "parameter";
 		r = get_str(j, 0, "parameter", t->parameter,
@@ -332,7 +325,6 @@ int token_ssm_decode(const char *json, size_t len, struct ssm_token *t,
 		bad = "kms_key";
 		r = get_str(j, 0, "kms_key", t->kms_key, sizeof(t->kms_key), 1);
 	}
-out:
 	free(j);
 	if (r)
 		memset(t, 0, sizeof(*t));
