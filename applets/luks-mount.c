@@ -216,6 +216,12 @@ static int do_open(struct volrun *run, const struct opts *o,
 		} else if (run->aws) {
 			run->aws->deadline = overall;
 		}
+		/* A volume id not attached yet is waited for, within the
+		 * volume's own timeout (else --timeout). */
+		run->env.attach_wait_ms =
+			(sel[i]->timeout ? sel[i]->timeout
+					 : (unsigned)o->aws.timeout_s) *
+			1000;
 		r = vol_devices(&run->env, sel[i], d, &e);
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
@@ -240,11 +246,26 @@ static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
 		   unsigned n)
 {
 	struct msg_error e;
+	struct vol_ebs ids;
+	char list[VOL_MAX_DEVS * 24] = "";
+	unsigned i;
 	int rc = EXIT_OK;
 
-	while (n--)
-		if (vol_close(&run->env, sel[n], &e))
+	while (n--) {
+		if (vol_close(&run->env, sel[n], &e)) {
 			rc = worse(rc, msg_report(run->msg, &e));
+			continue;
+		}
+		/* What the operator may detach now (aws ec2 detach-volume). */
+		vol_ebs_ids(&run->env, sel[n], &ids);
+		for (i = 0, list[0] = '\0'; i < ids.n; i++)
+			strcat(strcat(list, " "), ids.id[i]);
+		if (ids.n)
+			note("%s: stopped; EBS volume%s%s may now be detached",
+			     sel[n]->name, ids.n > 1 ? "s" : "", list);
+		else
+			note("%s: stopped", sel[n]->name);
+	}
 	return rc;
 }
 

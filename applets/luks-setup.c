@@ -331,15 +331,8 @@ static int parse(int argc, char **argv, struct opts *o)
 				o->v.on_blank = TAB_ON_BLANK_FORMAT;
 			continue;
 		}
-		if (argv[i][0] != '/')
-			return usage_error("%s: devices are absolute paths or "
-					   "the word ephemeral",
-					   argv[i]);
-		if (o->v.ndevices == TAB_MAX_DEVICES)
-			return usage_error("at most %d devices",
-					   TAB_MAX_DEVICES);
-		snprintf(o->v.devices[o->v.ndevices++], TAB_PATH, "%s",
-			 argv[i]);
+		if (tab_add_device(&o->v, argv[i], &te))
+			return usage_error("%s: %s", argv[i], te.why);
 	}
 	if (o->keyop)
 		return 0; /* the header says the rest */
@@ -410,6 +403,8 @@ int luks_setup_main(int argc, char **argv)
 	}
 	if (r)
 		goto out_fini;
+	/* A volume id attached a moment ago may not show yet. */
+	run->env.attach_wait_ms = (unsigned)o->aws.timeout_s * 1000;
 	run->env.force = o->force;
 	run->env.wipe = o->wipe;
 	run->env.header_backup = o->header_backup;
