@@ -52,7 +52,8 @@ APPLET_OBJ := $(APPLET_SRC:%.c=$(OBJ)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
 # The test build: the applets compiled again with LUKSBOX_TEST_HOOKS
-# (LUKSBOX_FAILPOINT, LUKSBOX_EPHEMERAL_MODEL, LUKSBOX_LOG_KMSG and
+# (LUKSBOX_FAILPOINT, LUKSBOX_EPHEMERAL_MODEL, LUKSBOX_EBS_MODEL,
+# LUKSBOX_LOG_KMSG and
 # LUKSBOX_LOG_SYSLOG, md-assemble --sysfs and
 # --mountinfo), linked with the same modules. Only the test tiers run it:
 # in the shipped luksbox whoever sets root's environment would choose which

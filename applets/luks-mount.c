@@ -40,7 +40,9 @@ const char luks_mount_usage[] =
 	"\n"
 	"  -a, --all             every volume of the table\n"
 	"  -c, --config FILE     the volume table (default /etc/luksbox.tab)\n"
-	"  -s, --stop            unmount, close and stop RAID (in that order)\n"
+	"  -s, --stop            unmount, close and stop RAID (in that order),\n"
+	"                        then name the EBS volume ids that may now be\n"
+	"                        detached\n"
 	"  -S, --status          each volume and its ways in (tokens: key,\n"
 	"                        region, keyslot; recovery keyslot); exit 0\n"
 	"                        when all are open and mounted, 3 when not\n"
@@ -65,11 +67,14 @@ const char luks_mount_usage[] =
 	"\n"
 	"Volumes with the nofail option do not change the exit code; a\n"
 	"volume's timeout= option bounds its own KMS calls within --timeout.\n"
+	"A device named by EBS volume id (vol-..., Nitro types: the NVMe\n"
+	"serial) that is not attached is waited for up to the volume's\n"
+	"timeout= (else --timeout), then the volume fails with 75.\n"
 	"IAM: kms:Decrypt; kms:DescribeKey is optional (warnings, --check).\n"
 	"Exit: 0 ok, 1 a volume failed (access denied, a foreign or tampered\n"
 	"header, devices that are neither ours nor blank), 2 usage, 75 only\n"
-	"temporary failures (KMS, SSM or IMDS unreachable: retry later, e.g.\n"
-	"`service luksbox start`).\n";
+	"temporary failures (KMS, SSM or IMDS unreachable, an EBS volume not\n"
+	"attached: retry later, e.g. `service luksbox start`).\n";
 
 enum mode {
 	MODE_OPEN,
@@ -186,6 +191,17 @@ static int worse(int a, int b)
 	return a ? a : b;
 }
 
+/* Does V name a device by EBS volume id? */
+static int has_ebs_id(const struct tab_volume *v)
+{
+	size_t k;
+
+	for (k = 0; k < v->ndevices; k++)
+		if (tab_is_ebs_id(v->devices[k]))
+			return 1;
+	return 0;
+}
+
 static int do_open(struct volrun *run, const struct opts *o,
 		   const struct tab_volume *const *sel, unsigned n)
 {
@@ -194,7 +210,7 @@ static int do_open(struct volrun *run, const struct opts *o,
 	unsigned char *key = NULL;
 	size_t key_len = 0;
 	unsigned i, need_md = 0;
-	int64_t overall;
+	int64_t overall, t0;
 	int rc = EXIT_OK, r, one;
 
 	if (!d)
@@ -216,7 +232,20 @@ static int do_open(struct volrun *run, const struct opts *o,
 		} else if (run->aws) {
 			run->aws->deadline = overall;
 		}
+		/* A volume id not attached yet is waited for, within the
+		 * volume's own timeout (else --timeout). */
+		run->env.attach_wait_ms =
+			(sel[i]->timeout ? sel[i]->timeout
+					 : (unsigned)o->aws.timeout_s) *
+			1000;
+		t0 = now_ms();
 		r = vol_devices(&run->env, sel[i], d, &e);
+		/* Time spent waiting for an EBS volume to be attached is not
+		 * taken from KMS's. */
+		if (run->aws && has_ebs_id(sel[i])) {
+			overall += now_ms() - t0;
+			run->aws->deadline += now_ms() - t0;
+		}
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
 		if (r < 0) {
@@ -240,11 +269,26 @@ static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
 		   unsigned n)
 {
 	struct msg_error e;
+	struct vol_ebs ids;
+	char list[VOL_MAX_DEVS * 24] = "";
+	unsigned i;
 	int rc = EXIT_OK;
 
-	while (n--)
-		if (vol_close(&run->env, sel[n], &e))
+	while (n--) {
+		if (vol_close(&run->env, sel[n], &e)) {
 			rc = worse(rc, msg_report(run->msg, &e));
+			continue;
+		}
+		/* What the operator may detach now (aws ec2 detach-volume). */
+		vol_ebs_ids(&run->env, sel[n], &ids);
+		for (i = 0, list[0] = '\0'; i < ids.n; i++)
+			strcat(strcat(list, " "), ids.id[i]);
+		if (ids.n)
+			note("%s: stopped; EBS volume%s%s may now be detached",
+			     sel[n]->name, ids.n > 1 ? "s" : "", list);
+		else
+			note("%s: stopped", sel[n]->name);
+	}
 	return rc;
 }
 

@@ -96,7 +96,9 @@ const char luks_setup_usage[] =
 	"                          recovery key instead of KMS\n"
 	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
-	"the root disk. Credentials: environment, shared credentials file,\n"
+	"the root disk; or an EBS volume id (vol-0123456789abcdef0): on Nitro\n"
+	"types the NVMe disk whose serial is that id (not on Xen types; waited\n"
+	"for up to --timeout when not attached yet). Credentials: environment, shared credentials file,\n"
 	"then the instance role (IMDSv2). The IAM policy needs\n"
 	"kms:GenerateDataKey and kms:Decrypt on each key (--rewrap:\n"
 	"kms:ReEncrypt* on both keys; --remove-key KEY by alias:\n"
@@ -331,15 +333,8 @@ static int parse(int argc, char **argv, struct opts *o)
 				o->v.on_blank = TAB_ON_BLANK_FORMAT;
 			continue;
 		}
-		if (argv[i][0] != '/')
-			return usage_error("%s: devices are absolute paths or "
-					   "the word ephemeral",
-					   argv[i]);
-		if (o->v.ndevices == TAB_MAX_DEVICES)
-			return usage_error("at most %d devices",
-					   TAB_MAX_DEVICES);
-		snprintf(o->v.devices[o->v.ndevices++], TAB_PATH, "%s",
-			 argv[i]);
+		if (tab_add_device(&o->v, argv[i], &te))
+			return usage_error("%s: %s", argv[i], te.why);
 	}
 	if (o->keyop)
 		return 0; /* the header says the rest */
@@ -410,6 +405,8 @@ int luks_setup_main(int argc, char **argv)
 	}
 	if (r)
 		goto out_fini;
+	/* A volume id attached a moment ago may not show yet. */
+	run->env.attach_wait_ms = (unsigned)o->aws.timeout_s * 1000;
 	run->env.force = o->force;
 	run->env.wipe = o->wipe;
 	run->env.header_backup = o->header_backup;

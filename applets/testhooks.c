@@ -1,5 +1,5 @@
 /* testhooks.c - the test build's hooks: failpoints, the instance-store
- * model, the boot sinks' paths.
+ * and EBS models, the boot sinks' paths.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: testhooks.h, volume/volume.h (struct vol_step).
  */
@@ -50,18 +50,22 @@ static void failpoint(void *arg, const char *step)
 		pause();
 }
 
-/* The failpoint; LUKSBOX_EPHEMERAL_MODEL: qemu cannot set the EC2 NVMe
- * model string, so VM tests name the one qemu reports; at boot,
+/* The failpoint; LUKSBOX_EPHEMERAL_MODEL and LUKSBOX_EBS_MODEL: qemu
+ * cannot set the EC2 NVMe model strings, so VM tests name the one qemu
+ * reports (for instance-store and EBS disks); at boot,
  * LUKSBOX_LOG_KMSG and LUKSBOX_LOG_SYSLOG: a file and a socket of the
  * test's for /dev/kmsg and /dev/log. */
 void testhooks_volrun(struct volrun *r)
 {
 	const char *m = getenv("LUKSBOX_EPHEMERAL_MODEL");
+	const char *ebs = getenv("LUKSBOX_EBS_MODEL");
 	const char *kmsg = getenv("LUKSBOX_LOG_KMSG");
 	const char *syslog = getenv("LUKSBOX_LOG_SYSLOG");
 
 	if (m && *m)
 		r->env.ephemeral_model = m;
+	if (ebs && *ebs)
+		r->env.ebs_model = ebs;
 	r->env.step = (struct vol_step){failpoint, r};
 	if (r->msg->boot && ((kmsg && *kmsg) || (syslog && *syslog)))
 		msg_boot(r->msg, kmsg && *kmsg ? kmsg : NULL,

@@ -85,8 +85,25 @@ static int add_name(char (*names)[32], unsigned *n, unsigned max,
 	return 0;
 }
 
-int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
-		unsigned nroot, char (*names)[32], unsigned max)
+int istore_attr(const char *sysfs, const char *name, const char *attr,
+		char *buf, size_t cap)
+{
+	char path[512], *t;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/block/%s/device/%s",
+		 sysfs ? sysfs : "/sys", name, attr);
+	r = io_read_line(path, buf, cap);
+	if (r)
+		return r;
+	t = trim(buf);
+	memmove(buf, t, strlen(t) + 1);
+	return 0;
+}
+
+int istore_nvme_match(const char *sysfs, const char *model, const char *serial,
+		      const char (*roots)[32], unsigned nroot,
+		      char (*names)[32], unsigned max)
 {
 	char path[512], line[128];
 	DIR *d;
@@ -96,10 +113,6 @@ int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
 
 	if (!sysfs)
 		sysfs = "/sys";
-	/* Never from the environment: the model decides which disks may be
-	 * formatted (the test build's applets pass qemu's). */
-	if (!model || !*model)
-		model = ISTORE_NVME_MODEL;
 	snprintf(path, sizeof(path), "%s/block", sysfs);
 	d = opendir(path);
 	if (!d)
@@ -108,11 +121,14 @@ int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
 		if (!nvme_disk(e->d_name) || strlen(e->d_name) >= 32 ||
 		    listed(e->d_name, roots, nroot))
 			continue;
-		snprintf(path, sizeof(path), "%s/block/%s/device/model", sysfs,
-			 e->d_name);
-		if (io_read_line(path, line, sizeof(line)))
+		if (istore_attr(sysfs, e->d_name, "model", line,
+				sizeof(line)) ||
+		    strcmp(line, model))
 			continue;
-		if (strcmp(trim(line), model))
+		/* The kernel pads the serial with blanks (NVMe's 20 bytes). */
+		if (serial && (istore_attr(sysfs, e->d_name, "serial", line,
+					   sizeof(line)) ||
+			       strcmp(line, serial)))
 			continue;
 		r = add_name(names, &n, max, e->d_name);
 	}
@@ -121,6 +137,16 @@ int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
 		return r;
 	qsort(names, n, sizeof(*names), by_version);
 	return (int)n;
+}
+
+int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
+		unsigned nroot, char (*names)[32], unsigned max)
+{
+	/* Never from the environment: the model decides which disks may be
+	 * formatted (the test build's applets pass qemu's). */
+	if (!model || !*model)
+		model = ISTORE_NVME_MODEL;
+	return istore_nvme_match(sysfs, model, NULL, roots, nroot, names, max);
 }
 
 int istore_map_xen(const char *sysfs, const char (*devs)[ISTORE_DEV],

@@ -105,6 +105,26 @@ int istore_nvme(const char *sysfs, const char *model, const char (*roots)[32],
 		unsigned nroot, char (*names)[32], unsigned max);
 
 /*
+ * The walk under istore_nvme() and ebs_find() (block/ebs.h): whole NVMe
+ * disks in SYSFS/block (NULL = "/sys") whose device/model, trimmed of
+ * blanks, equals MODEL and, when SERIAL is not NULL, whose device/serial
+ * (trimmed: the kernel pads it with blanks) equals SERIAL; sorted by name,
+ * the NROOT kernel names ROOTS excluded. Fills NAMES (MAX entries of 32
+ * bytes); returns the count, -E2BIG when more than MAX match, or -errno.
+ */
+int istore_nvme_match(const char *sysfs, const char *model, const char *serial,
+		      const char (*roots)[32], unsigned nroot,
+		      char (*names)[32], unsigned max);
+
+/*
+ * SYSFS/block/NAME/device/ATTR ("model", "serial") into BUF (CAP bytes),
+ * its first line trimmed of blanks. 0 or -errno (-ENOENT: no such disk or
+ * attribute).
+ */
+int istore_attr(const char *sysfs, const char *name, const char *attr,
+		char *buf, size_t cap);
+
+/*
  * Step 2's mapping onto disks: the N device names DEVS ("sdb" or
  * "/dev/sdb", in ephemeral order; NUL-terminated) onto disks that exist in
  * SYSFS/block,

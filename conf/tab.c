@@ -479,10 +479,45 @@ static char *next_option(char **pp)
 	return start;
 }
 
+int tab_is_ebs_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* EC2's own form: 8 hex digits (before 2016) or 17, lowercase. */
+	return !strncmp(s, "vol-", 4) && (n == 12 || n == 21) &&
+	       strspn(s + 4, "0123456789abcdef") == n - 4;
+}
+
+int tab_add_device(struct tab_volume *v, const char *dev, struct tab_error *err)
+{
+	size_t i;
+
+	if (!strncmp(dev, "vol-", 4) && !tab_is_ebs_id(dev))
+		return seterr(err, dev,
+			      "an EBS volume id is vol- and 8 or 17 "
+			      "lowercase hex digits (vol-0123456789abcdef0)");
+	if (!tab_is_ebs_id(dev) && !valid_path(dev))
+		return seterr(err, dev,
+			      "devices are 'ephemeral', absolute paths such "
+			      "as /dev/xvdf,/dev/xvdg or EBS volume ids such "
+			      "as vol-0123456789abcdef0");
+	for (i = 0; i < v->ndevices; i++)
+		if (!strcmp(v->devices[i], dev))
+			return seterr(err, dev, "device listed twice");
+	if (v->ndevices >= TAB_MAX_DEVICES) {
+		seterr(err, dev, "more than %d devices", TAB_MAX_DEVICES);
+		return -E2BIG;
+	}
+	if (copy(v->devices[v->ndevices], TAB_PATH, dev, strlen(dev)))
+		return seterr(err, dev, "device path is too long");
+	v->ndevices++;
+	return 0;
+}
+
 static int parse_devices(struct tab_volume *v, char *s, struct tab_error *err)
 {
 	char *tok, *save = NULL;
-	size_t i;
+	int r;
 
 	if (!strcmp(s, "ephemeral")) {
 		v->ephemeral = 1;
@@ -492,23 +527,9 @@ static int parse_devices(struct tab_volume *v, char *s, struct tab_error *err)
 	if (s[0] == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
 		return seterr(err, s, "empty device in the list");
 	for (tok = strtok_r(s, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!valid_path(tok))
-			return seterr(err, tok,
-				      "devices are 'ephemeral' or absolute "
-				      "paths such as /dev/xvdf,/dev/xvdg");
-		for (i = 0; i < v->ndevices; i++)
-			if (!strcmp(v->devices[i], tok))
-				return seterr(err, tok, "device listed twice");
-		if (v->ndevices >= TAB_MAX_DEVICES) {
-			seterr(err, tok, "more than %d devices",
-			       TAB_MAX_DEVICES);
-			return -E2BIG;
-		}
-		if (copy(v->devices[v->ndevices], TAB_PATH, tok, strlen(tok)))
-			return seterr(err, tok, "device path is too long");
-		v->ndevices++;
-	}
+	     tok = strtok_r(NULL, ",", &save))
+		if ((r = tab_add_device(v, tok, err)))
+			return r;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  *	# name     devices              mountpoint         fstype options
  *	cassandra  ephemeral            /var/lib/cassandra ext4   kms-key=alias/c
  *	mysql      /dev/xvdf,/dev/xvdg  /mnt/mysql         xfs    kms-key=alias/db
+ *	pg         vol-0123456789abcdef0  /var/lib/pg      xfs    kms-key=alias/db
  *
  * Fields are separated by blanks; '#' starts a comment outside quotes.
  * Options are comma-separated NAME or NAME=VALUE; a VALUE may be written in
@@ -48,9 +49,10 @@ struct tab_volume {
 	char name[64]; /* /dev/mapper/NAME; [A-Za-z0-9_.-] */
 	int ephemeral; /* devices column was "ephemeral" */
 	size_t ndevices;
-	char devices[TAB_MAX_DEVICES][TAB_PATH]; /* absolute paths */
-	char mountpoint[TAB_PATH];		 /* absolute, or "none" */
-	char fstype[16];			 /* ext4 or xfs */
+	/* absolute paths or EBS volume ids (vol-HEX, resolved on Nitro) */
+	char devices[TAB_MAX_DEVICES][TAB_PATH];
+	char mountpoint[TAB_PATH]; /* absolute, or "none" */
+	char fstype[16];	   /* ext4 or xfs */
 	size_t nkeys;
 	struct tab_key keys[TAB_MAX_KEYS];
 	size_t ncontext;
@@ -118,6 +120,19 @@ const struct tab_volume *tab_find(const struct tab *t, const char *name);
  * ERR->why set (ERR->line untouched).
  */
 int tab_set_option(struct tab_volume *v, const char *opt,
+		   struct tab_error *err);
+
+/* Is S an EBS volume id as EC2 writes it: "vol-" and 8 or 17 lowercase
+ * hex digits? 1 or 0. */
+int tab_is_ebs_id(const char *s);
+
+/*
+ * Append the device DEV (an absolute path or an EBS volume id) to V, as
+ * the devices field and luks-setup's DEV arguments do. Returns 0, -EINVAL
+ * with ERR->why set (a malformed vol- id, not a path, listed twice), or
+ * -E2BIG (more than TAB_MAX_DEVICES).
+ */
+int tab_add_device(struct tab_volume *v, const char *dev,
 		   struct tab_error *err);
 
 /* Check what a complete volume needs (a name, devices, a key, fstype...). */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "block/ebs.h"
 #include "block/instance_store.h"
 #include "block/inuse.h"
 #include "block/md.h"
@@ -35,6 +37,116 @@ const struct probe_sys *sys_of(const struct vol_env *env, struct probe_sys *s)
 	return s;
 }
 
+#define ATTACH_POLL_MS 200
+
+/* The disk of the EBS volume ID into PATH ("/dev/nvme3n1"), waiting up to
+ * ENV->attach_wait_ms for it to be attached. 0 or -errno with E filled
+ * (-ETIMEDOUT: still not attached, temporary). */
+static int ebs_device(const struct vol_env *env, const struct tab_volume *v,
+		      const char *id, char *path, size_t cap,
+		      struct msg_error *e)
+{
+	int64_t end = deadline_in(env->attach_wait_ms);
+	const char *model = env->ebs_model ? env->ebs_model : EBS_NVME_MODEL;
+	struct timespec ts = {0, 0};
+	struct probe_sys s;
+	char name[32];
+	int said = 0, r;
+	int64_t ms;
+
+	for (;;) {
+		r = ebs_find(sys_of(env, &s), env->ebs_model, id, name,
+			     sizeof(name));
+		if (!r) {
+			snprintf(path, cap, "/dev/%s", name);
+			if (rdev_of(path))
+				return 0;
+			r = -ENOENT; /* in sysfs, its node not made yet */
+		}
+		if (r != -ENOENT || !deadline_left(end))
+			break;
+		if (!said++)
+			vol_say(env, MSG_INFO,
+				"%s: waiting for %s to be attached (%u s at "
+				"most)",
+				v->name, id,
+				(env->attach_wait_ms + 999) / 1000);
+		ms = deadline_left(end);
+		ms = ms < ATTACH_POLL_MS ? ms : ATTACH_POLL_MS;
+		ts.tv_nsec = (long)ms * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	switch (r) {
+	case -ENOENT:
+		/* Temporary: an attach may be under way (exit 75). */
+		return msg_why(e, -ETIMEDOUT,
+			       "EBS volume %s is not attached (no NVMe disk "
+			       "with serial vol%s, model \"%s\", after %u s): "
+			       "attach it (aws ec2 attach-volume), then run "
+			       "luks-mount again",
+			       id, id + 4, model,
+			       (env->attach_wait_ms + 999) / 1000);
+	case -ENXIO:
+		return msg_why(e, r,
+			       "EBS volume %s: a Xen instance type shows no "
+			       "volume ids (only Nitro types do, as NVMe "
+			       "serials): name its device path instead "
+			       "(/dev/xvdf)",
+			       id);
+	case -EPERM:
+		return msg_why(e, r,
+			       "EBS volume %s is the root disk (or under the "
+			       "root file system): refused",
+			       id);
+	case -ENOTUNIQ:
+		return msg_why(e, r,
+			       "two NVMe disks have the serial of EBS volume "
+			       "%s: refused (name the device path if this is "
+			       "right)",
+			       id);
+	default:
+		return msg_why(e, r, "cannot look for EBS volume %s: %s", id,
+			       strerror(-r));
+	}
+}
+
+void vol_ebs_ids(const struct vol_env *env, const struct tab_volume *v,
+		 struct vol_ebs *ids)
+{
+	struct probe_sys s;
+	char name[64];
+	unsigned i;
+
+	ids->n = 0;
+	for (i = 0; !v->ephemeral && i < v->ndevices; i++) {
+		char *id = ids->id[ids->n];
+
+		if (tab_is_ebs_id(v->devices[i]))
+			ids->n += snprintf(id, sizeof(ids->id[0]), "%s",
+					   v->devices[i]) > 0;
+		else if (!probe_dev_name(sys_of(env, &s), v->devices[i], name,
+					 sizeof(name)))
+			ids->n += ebs_id_of(&s, env->ebs_model, name, id,
+					    sizeof(ids->id[0])) == 1;
+	}
+}
+
+/* Two entries of D that are one disk (a vol- id and its path): -EINVAL. */
+static int distinct(const struct vol_devs *d, struct msg_error *e)
+{
+	unsigned i, j;
+
+	for (i = 0; i < d->n; i++)
+		for (j = i + 1; j < d->n; j++)
+			if (rdev_of(d->path[i]) == rdev_of(d->path[j]))
+				return msg_why(e, -EINVAL,
+					       "%s is listed twice (once by "
+					       "its EBS volume id?): fix the "
+					       "devices field",
+					       d->path[i]);
+	return 0;
+}
+
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		struct vol_devs *d, struct msg_error *e)
 {
@@ -53,6 +165,14 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 	msg_what(e, "find the devices of %s", v->name);
 	if (!v->ephemeral) {
 		for (i = 0; i < v->ndevices; i++) {
+			if (tab_is_ebs_id(v->devices[i])) {
+				r = ebs_device(env, v, v->devices[i],
+					       d->path[i], sizeof(d->path[i]),
+					       e);
+				if (r < 0)
+					return r;
+				continue;
+			}
 			if (!rdev_of(v->devices[i]))
 				return msg_why(e, -ENODEV,
 					       "%s is not a block device "
@@ -62,7 +182,7 @@ int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 				 v->devices[i]);
 		}
 		d->n = (unsigned)v->ndevices;
-		return 0;
+		return distinct(d, e);
 	}
 	l = malloc(sizeof(*l));
 	if (!l)

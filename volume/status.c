@@ -177,9 +177,12 @@ int read_ways(struct luks *l, const char *uuid, struct vol_ways *w)
 
 /* The header of V to read the ways from, into DEV; 0, or -ENOENT with
  * WHY saying why there is none to read. */
-static int header_device(const struct tab_volume *v, char *dev, size_t cap,
-			 char *why, size_t wcap)
+static int header_device(const struct vol_env *env, const struct tab_volume *v,
+			 char *dev, size_t cap, char *why, size_t wcap)
 {
+	struct vol_env now = *env;
+	struct vol_devs *d;
+	struct msg_error e;
 	char link[80];
 	int r = luks_active_device(v->name, dev, cap);
 
@@ -210,8 +213,21 @@ static int header_device(const struct tab_volume *v, char *dev, size_t cap,
 			 link, v->name);
 		return -ENOENT;
 	}
-	snprintf(dev, cap, "%s", v->devices[0]);
-	return 0;
+	if (!tab_is_ebs_id(v->devices[0])) {
+		snprintf(dev, cap, "%s", v->devices[0]);
+		return 0;
+	}
+	/* Its NVMe disk, as it is now: --status never waits. */
+	now.attach_wait_ms = 0;
+	d = malloc(sizeof(*d));
+	r = d ? vol_devices(&now, v, d, &e) : -ENOMEM;
+	if (!r)
+		snprintf(dev, cap, "%s", d->path[0]);
+	else
+		snprintf(why, wcap, "closed: %.280s",
+			 d ? e.why : "out of memory");
+	free(d);
+	return r ? -ENOENT : 0;
 }
 
 int vol_ways(const struct vol_env *env, const struct tab_volume *v,
@@ -221,11 +237,10 @@ int vol_ways(const struct vol_env *env, const struct tab_volume *v,
 	struct luks l = {0};
 	int r;
 
-	(void)env;
 	w->n = 0;
 	w->unread[0] = 0;
 	w->device[0] = 0;
-	if (header_device(v, w->device, sizeof(w->device), w->unread,
+	if (header_device(env, v, w->device, sizeof(w->device), w->unread,
 			  sizeof(w->unread)))
 		return 0;
 	r = luks_load(&l, w->device);

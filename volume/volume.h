@@ -77,6 +77,8 @@ struct vol_env {
 	struct vol_step step;	      /* after each step; fn may be NULL */
 	const char *sysfs;	      /* NULL: /sys (tests point elsewhere) */
 	const char *ephemeral_model;  /* NULL: the EC2 instance-store model */
+	const char *ebs_model;	      /* NULL: the EC2 EBS NVMe model */
+	unsigned attach_wait_ms;   /* how long a vol- id may take to attach */
 	int force;		   /* destroy signatures (luks-setup --force) */
 	int wipe;		   /* overwrite with encrypted zeros first */
 	const char *header_backup; /* save the LUKS header here, or NULL */
@@ -94,11 +96,29 @@ struct vol_devs {
 /*
  * The devices of V: its list, or for `ephemeral` the instance-store disks
  * (NVMe by model string; on Xen types IMDS block-device-mapping), never
- * the root disk. Returns 0, or -ENODEV (no instance-store disk found) or
- * -errno with E filled.
+ * the root disk. An EBS volume id in the list is the NVMe disk whose
+ * serial is that id (Nitro types only: -ENXIO on Xen); one not attached
+ * is waited for, polling sysfs, up to ENV->attach_wait_ms (saying so),
+ * then -ETIMEDOUT naming it. Returns 0, or -ENODEV (no instance-store
+ * disk found) or -errno with E filled.
  */
 int vol_devices(const struct vol_env *env, const struct tab_volume *v,
 		struct vol_devs *d, struct msg_error *e);
+
+/* The EBS volumes of a volume, for --stop to name. */
+struct vol_ebs {
+	unsigned n;
+	char id[VOL_MAX_DEVS][24];
+};
+
+/*
+ * The EBS volume ids of V's devices into IDS: the ids its list names, and
+ * for each device path the id of its NVMe controller when it is an EBS
+ * volume (Nitro). An `ephemeral` volume has none. Never fails: a device
+ * that cannot be read is not named.
+ */
+void vol_ebs_ids(const struct vol_env *env, const struct tab_volume *v,
+		 struct vol_ebs *ids);
 
 /* What vol_provision() and vol_open() did. */
 enum vol_outcome {

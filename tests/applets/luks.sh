@@ -87,6 +87,25 @@ run "$mount" --config "$t/good.tab" good
 check "luks-mount: a device that is not a block device: exit 1, named" \
 	'[ "$rc" = 1 ] && grep -q "not a block device" <<<"$err" && grep -q "unable to find the devices of good" <<<"$err"'
 
+# EBS volume ids beside paths: EC2's form only, the same check for the
+# table and luks-setup's arguments.
+run "$setup" --name v --kms-key alias/x vol-12345
+check "luks-setup: a malformed EBS volume id is a usage error" '[ "$rc" = 2 ] && grep -q "vol-12345: an EBS volume id is vol- and 8 or 17" <<<"$err"'
+run "$setup" --name v --kms-key alias/x vol-0123456789ABCDEF0
+check "luks-setup: an upper-case volume id is refused (EC2 writes lower case)" '[ "$rc" = 2 ]'
+printf 'db vol-0123456789abcdef0,vol-1234abcdx /mnt/db ext4 kms-key=alias/k\n' >"$t/badid.tab"
+run "$mount" --config "$t/badid.tab" -a
+check "luks-mount: a malformed volume id in the table is named (line, word)" \
+	'[ "$rc" = 1 ] && grep -q "line 1: .vol-1234abcdx.: an EBS volume id" <<<"$err"'
+printf 'db vol-0123456789abcdef0,vol-1234abcd /mnt/db ext4 kms-key=alias/k,timeout=1\n' >"$t/ids.tab"
+printf 'passphrase' >"$t/k"
+run "$mount" --config "$t/ids.tab" --key-file "$t/k" db
+check "luks-mount: a volume id not attached: waits timeout=1, then exit 75 naming it" \
+	'[ "$rc" = 75 ] && grep -q "waiting for vol-0123456789abcdef0 to be attached" <<<"$err" && grep -q "vol-0123456789abcdef0 is not attached" <<<"$err"'
+run "$mount" --config "$t/ids.tab" --stop db
+check "luks-mount --stop names the volume ids that may be detached" \
+	'[ "$rc" = 0 ] && grep -q "db: stopped; EBS volumes vol-0123456789abcdef0 vol-1234abcd may now be detached" <<<"$err$out"'
+
 # luks-mount's own usage errors.
 run "$mount"
 check "luks-mount without -a or NAME: exit 2" '[ "$rc" = 2 ]'

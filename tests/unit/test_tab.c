@@ -404,6 +404,55 @@ static void test_ssm_param(void)
 	}
 }
 
+/* EBS volume ids beside paths: EC2's own form only (vol- and 8 or 17
+ * lowercase hex digits), the same check for the table and luks-setup. */
+static void test_ebs_ids(void)
+{
+	struct tab_volume v;
+
+	CHECK(parse("db vol-0123456789abcdef0,vol-0fedcba9876543210,/dev/xvdh "
+		    "/db xfs kms-key=k\n"
+		    "old vol-1234abcd /old ext4 kms-key=k\n") == 0);
+	CHECK(t->nvolumes == 2 && t->volumes[0].ndevices == 3 &&
+	      !strcmp(t->volumes[0].devices[0], "vol-0123456789abcdef0") &&
+	      !strcmp(t->volumes[0].devices[2], "/dev/xvdh") &&
+	      !strcmp(t->volumes[1].devices[0], "vol-1234abcd"));
+	CHECK(tab_is_ebs_id("vol-0123456789abcdef0"));
+	CHECK(tab_is_ebs_id("vol-1234abcd"));
+	CHECK(!tab_is_ebs_id("vol-0123456789ABCDEF0"));	 /* EC2: lowercase */
+	CHECK(!tab_is_ebs_id("vol-123456789"));		 /* 9 digits */
+	CHECK(!tab_is_ebs_id("vol-0123456789abcdef"));	 /* 16 */
+	CHECK(!tab_is_ebs_id("vol-0123456789abcdef01")); /* 18 */
+	CHECK(!tab_is_ebs_id("vol-0123456789abcdefg"));
+	CHECK(!tab_is_ebs_id("vol0123456789abcdef0")); /* the serial form */
+	CHECK(!tab_is_ebs_id("vol-"));
+	CHECK(!tab_is_ebs_id("snap-0123456789abcdef0"));
+	CHECK(!tab_is_ebs_id("/dev/vol-0123456789abcdef0"));
+	CHECK(rejects("a vol-0123456789ABCDEF0 /m ext4 kms-key=k\n", 1,
+		      "vol-0123456789ABCDEF0", "8 or 17"));
+	CHECK(rejects("a vol-12345 /m ext4 kms-key=k\n", 1, "vol-12345",
+		      "8 or 17"));
+	CHECK(rejects("a /dev/x,vol-0123456789abcdef0x /m ext4 kms-key=k\n", 1,
+		      "vol-0123456789abcdef0x", "8 or 17"));
+	CHECK(rejects("a vol0123456789abcdef0 /m ext4 kms-key=k\n", 1,
+		      "vol0123456789abcdef0", "EBS volume ids"));
+	CHECK(rejects("a vol-1234abcd,vol-1234abcd /m ext4 kms-key=k\n", 1,
+		      "vol-1234abcd", "twice"));
+	CHECK(rejects("a vol-1234abcd /m ext4 kms-key=k\n"
+		      "b /dev/y,vol-1234abcd /n ext4 kms-key=k\n",
+		      2, "vol-1234abcd", "already used on line 1"));
+	/* luks-setup's DEV arguments go through the same door. */
+	memset(&v, 0, sizeof(v));
+	CHECK(tab_add_device(&v, "vol-0123456789abcdef0", &e) == 0);
+	CHECK(tab_add_device(&v, "/dev/nvme1n1", &e) == 0);
+	CHECK(tab_add_device(&v, "vol-0123456789abcdef0", &e) == -EINVAL &&
+	      strstr(e.why, "twice"));
+	CHECK(tab_add_device(&v, "vol-xyz", &e) == -EINVAL &&
+	      strstr(e.why, "8 or 17"));
+	CHECK(tab_add_device(&v, "nvme1n1", &e) == -EINVAL);
+	CHECK(v.ndevices == 2);
+}
+
 int main(void)
 {
 	t = calloc(1, sizeof(*t));
@@ -421,6 +470,7 @@ int main(void)
 	T_RUN(test_load_file);
 	T_RUN(test_error_msg);
 	T_RUN(test_ssm_param);
+	T_RUN(test_ebs_ids);
 	free(t);
 	return T_END();
 }
