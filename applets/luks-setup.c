@@ -403,7 +403,7 @@ int luks_setup_main(int argc, char **argv)
 	struct volrun *run = calloc(1, sizeof(*run));
 	struct vol_devs *d = calloc(1, sizeof(*d));
 	struct msg_error e = {0};
-	int r;
+	int r, multi;
 
 	if (!o || !run || !d) {
 		r = fail(EXIT_FAIL, "start: out of memory");
@@ -437,15 +437,19 @@ int luks_setup_main(int argc, char **argv)
 	run->env.force = o->force;
 	run->env.wipe = o->wipe;
 	run->env.header_backup = o->header_backup;
-	volrun_modules(run, o->v.ephemeral || o->v.ndevices > 1);
-	if (vol_devices(&run->env, &o->v, d, &e)) {
+	multi = o->v.ephemeral || o->v.ndevices > 1;
+	volrun_modules(run, multi);
+	/* --grow refuses a RAID0 volume before its devices are looked at. */
+	if (!(o->grow && multi) && vol_devices(&run->env, &o->v, d, &e)) {
 		r = msg_report(run->msg, &e);
 		goto out_fini;
 	}
 	if (o->grow) {
-		/* Open (and mount) it first: a volume grows online. */
-		r = vol_open(&run->env, &o->v, d, o->k.unlock, o->k.unlock_len,
-			     &e);
+		/* Open (and mount) it first: a volume grows online. A RAID0
+		 * one is refused by vol_grow() before anything is touched. */
+		r = multi ? 0
+			  : vol_open(&run->env, &o->v, d, o->k.unlock,
+				     o->k.unlock_len, &e);
 		if (r >= 0)
 			r = vol_grow(&run->env, &o->v, d, o->k.unlock,
 				     o->k.unlock_len, &e);

@@ -73,11 +73,14 @@ static int grow_mapping(const struct vol_env *env, const struct tab_volume *v,
 	return 0;
 }
 
-/* Bytes as "10737418240 bytes (10.0 GiB)" into BUF (CAP bytes). */
+/* Bytes as "10737418240 bytes (10.0 GiB)", or MiB under a GiB, into BUF
+ * (CAP bytes). */
 static const char *size_text(uint64_t n, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%llu bytes (%.1f GiB)", (unsigned long long)n,
-		 (double)n / (1024.0 * 1024 * 1024));
+	int g = n >= 1 << 30;
+
+	snprintf(buf, cap, "%llu bytes (%.1f %ciB)", (unsigned long long)n,
+		 (double)n / (g ? 1 << 30 : 1 << 20), g ? 'G' : 'M');
 	return buf;
 }
 
