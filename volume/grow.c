@@ -153,6 +153,7 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 			size_text(after, b, sizeof(b)));
 		grew = 1;
 		now = after;
+		vol_step_done(env, "grow-mapping");
 	}
 	if (!has_mount(v)) {
 		vol_say(env, MSG_INFO,

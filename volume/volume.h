@@ -61,7 +61,8 @@ struct vol_progress {
 
 /* Called after each provisioning step that changed the disks ("md",
  * "kms", "format", "keyslots", "open": the mapping is open, "mkfs",
- * "ready", "mount"): the applet's test-only failpoint (a simulated power
+ * "ready", "mount"; vol_grow(): "grow-mapping", before the file system
+ * grows): the applet's test-only failpoint (a simulated power
  * cut, or a hold so a test can kill it from outside) hooks in here. */
 struct vol_step {
 	void (*fn)(void *arg, const char *step);
