@@ -24,6 +24,7 @@ const char luks_mount_usage[] =
 	"       luks-mount --status [--json] [--check] [-a | NAME...]\n"
 	"       luks-mount --key-file FILE NAME           manual/recovery "
 	"unlock\n"
+	"       luks-mount --freeze [--timeout SEC] NAME... | --thaw NAME...\n"
 	"\n"
 	"For each volume of the table: assemble its RAID0 array by name,\n"
 	"unwrap its key through AWS KMS (each aws-kms token in turn: a denied\n"
@@ -36,7 +37,9 @@ const char luks_mount_usage[] =
 	"for `ephemeral`), a new volume is provisioned with a new key; when\n"
 	"only some are blank, or on-blank=fail, nothing is touched.\n"
 	"After an unlock, a token's key that is disabled or pending deletion\n"
-	"is a warning (KMS DescribeKey, best effort, 3 s at most).\n"
+	"is a warning (KMS DescribeKey, best effort, 3 s at most). A volume\n"
+	"with grow=auto whose device grew (EBS ModifyVolume) is grown after\n"
+	"the mount, as luks-setup --grow does; a failed grow is a warning.\n"
 	"\n"
 	"  -a, --all             every volume of the table\n"
 	"  -c, --config FILE     the volume table (default /etc/luksbox.tab)\n"
@@ -54,11 +57,23 @@ const char luks_mount_usage[] =
 	"                        reached\n"
 	"  -K, --key-file FILE   unlock NAME with the passphrase or recovery key\n"
 	"                        in FILE (\"-\": standard input) instead of KMS\n"
+	"      --freeze          freeze each volume's mounted file system\n"
+	"                        (FIFREEZE: writers block) for a consistent\n"
+	"                        snapshot of its EBS volumes; a watchdog thaws\n"
+	"                        it by itself after --timeout SEC (default 60,\n"
+	"                        at most 3600) unless --thaw comes first.\n"
+	"                        Exit 1 when frozen already or not mounted;\n"
+	"                        those frozen before a failure are thawed\n"
+	"      --thaw            thaw now and end the watchdog; exit 1 when\n"
+	"                        it was not frozen (said so, and when the\n"
+	"                        watchdog had thawed it: the snapshot is then\n"
+	"                        crash-consistent only)\n"
 	"  -B, --boot            boot mode: timestamped messages also to\n"
 	"                        /dev/kmsg (the EC2 console) and syslog; never\n"
 	"                        prompts\n"
 	"  -T, --timeout SEC     deadline for KMS and IMDS, retries included "
-	"(60)\n"
+	"(60);\n"
+	"                        with --freeze: when it thaws by itself\n"
 	"  -l, --log-level LEVEL debug, info (default), warning, error\n"
 	"  -r, --region R        default AWS region (else AWS_REGION, IMDS)\n"
 	"  -e, --endpoint URL    https:// KMS and SSM endpoint (else\n"
@@ -79,7 +94,15 @@ const char luks_mount_usage[] =
 enum mode {
 	MODE_OPEN,
 	MODE_STOP,
-	MODE_STATUS
+	MODE_STATUS,
+	MODE_FREEZE,
+	MODE_THAW,
+};
+
+enum {
+	OPT_FREEZE = 256,
+	OPT_THAW,
+	FREEZE_MAX_S = 3600, /* a frozen file system blocks every writer */
 };
 
 struct opts {
@@ -103,6 +126,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"check", no_argument, NULL, 'D'},
 		{"key-file", required_argument, NULL, 'K'},
 		{"boot", no_argument, NULL, 'B'},
+		{"freeze", no_argument, NULL, OPT_FREEZE},
+		{"thaw", no_argument, NULL, OPT_THAW},
 		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -138,6 +163,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'B':
 			o->boot = 1;
 			break;
+		case OPT_FREEZE:
+			o->mode = MODE_FREEZE;
+			break;
+		case OPT_THAW:
+			o->mode = MODE_THAW;
+			break;
 		default:
 			r = volrun_option(&applet_msg, c, optarg, &o->aws,
 					  &o->level);
@@ -158,6 +189,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		return usage_error("--json goes with --status");
 	if (o->check && o->mode != MODE_STATUS)
 		return usage_error("--check goes with --status");
+	if ((o->mode == MODE_FREEZE || o->mode == MODE_THAW) && o->all)
+		return usage_error("--freeze and --thaw take NAMEs, not -a");
+	if (o->mode == MODE_FREEZE && o->aws.timeout_s > FREEZE_MAX_S)
+		return usage_error("--freeze --timeout %d: at most %d s (every "
+				   "writer waits while it is frozen)",
+				   o->aws.timeout_s, FREEZE_MAX_S);
 	return 0;
 }
 
@@ -200,6 +237,21 @@ static int has_ebs_id(const struct tab_volume *v)
 		if (tab_is_ebs_id(v->devices[k]))
 			return 1;
 	return 0;
+}
+
+/* grow=auto after an open: the volume is up, so a failure is a warning
+ * (luks-setup --grow says it again, as an error). */
+static void auto_grow(struct volrun *run, const struct tab_volume *v,
+		      const struct vol_devs *d, const void *key, size_t len)
+{
+	struct msg_error e;
+	char line[sizeof(e.what) + sizeof(e.why) + 64];
+
+	if (vol_grow(&run->env, v, d, key, len, &e) >= 0)
+		return;
+	snprintf(line, sizeof(line), "grow=auto: unable to %s: %s", e.what,
+		 e.why);
+	volrun_say(run, MSG_WARN, line);
 }
 
 static int do_open(struct volrun *run, const struct opts *o,
@@ -248,6 +300,8 @@ static int do_open(struct volrun *run, const struct opts *o,
 		}
 		if (!r)
 			r = vol_open(&run->env, sel[i], d, key, key_len, &e);
+		if (r >= 0 && sel[i]->grow_auto)
+			auto_grow(run, sel[i], d, key, key_len);
 		if (r < 0) {
 			one = msg_report(run->msg, &e);
 			if (sel[i]->nofail)
@@ -288,6 +342,33 @@ static int do_stop(struct volrun *run, const struct tab_volume *const *sel,
 			     sel[n]->name, ids.n > 1 ? "s" : "", list);
 		else
 			note("%s: stopped", sel[n]->name);
+	}
+	return rc;
+}
+
+/* --freeze: every volume or none (those frozen before a failure are
+ * thawed again); --thaw: each one. */
+static int do_freeze(struct volrun *run, const struct opts *o,
+		     const struct tab_volume *const *sel, unsigned n)
+{
+	struct msg_error e, te;
+	unsigned i;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < n; i++) {
+		if (o->mode == MODE_THAW) {
+			if (vol_thaw(&run->env, sel[i], &e))
+				rc = worse(rc, msg_report(run->msg, &e));
+			continue;
+		}
+		if (vol_freeze(&run->env, sel[i], (unsigned)o->aws.timeout_s,
+			       &e)) {
+			rc = msg_report(run->msg, &e);
+			while (i--)
+				if (vol_thaw(&run->env, sel[i], &te))
+					msg_report(run->msg, &te);
+			return rc;
+		}
 	}
 	return rc;
 }
@@ -496,6 +577,10 @@ int luks_mount_main(int argc, char **argv)
 	}
 	if (o.mode == MODE_STATUS) {
 		r = do_status(run, &o, sel, n);
+		goto out_fini;
+	}
+	if (o.mode == MODE_FREEZE || o.mode == MODE_THAW) {
+		r = do_freeze(run, &o, sel, n);
 		goto out_fini;
 	}
 	if (o.mode == MODE_STOP) {

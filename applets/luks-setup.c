@@ -22,6 +22,7 @@ const char luks_setup_usage[] =
 	"       luks-setup --add-key KEY[@REGION] | --remove-key KEY |\n"
 	"                  --rotate | --rewrap --to KEY[@REGION] [--from KEY]\n"
 	"                  [--key-file FILE] [--header-backup FILE] NAME\n"
+	"       luks-setup --grow [--key-file FILE] NAME\n"
 	"\n"
 	"Provision an encrypted volume: RAID0 over the devices when there are\n"
 	"several, LUKS2 (aes-xts-plain64, 512-bit key) whose keyslot secret is\n"
@@ -95,6 +96,21 @@ const char luks_setup_usage[] =
 	"  -K, --key-file FILE     prove a way in with this passphrase or\n"
 	"                          recovery key instead of KMS\n"
 	"\n"
+	"      --grow              after the device grew (EBS ModifyVolume):\n"
+	"                          open the volume if need be, grow its\n"
+	"                          mapping to the whole device (cryptsetup\n"
+	"                          resize; a keyring-held key is unlocked\n"
+	"                          through KMS, SSM or --key-file), then its\n"
+	"                          mounted file system online (resize2fs of\n"
+	"                          e2fsprogs, xfs_growfs of xfsprogs: they\n"
+	"                          must be installed); sizes before and after are\n"
+	"                          shown, nothing to grow is said, exit 0. No\n"
+	"                          header write: a cut leaves the old size or\n"
+	"                          the new, and --grow again finishes. Single\n"
+	"                          devices only: a RAID0 volume is refused\n"
+	"                          (not built yet). The table option\n"
+	"                          grow=auto makes luks-mount do it at open\n"
+	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
 	"the root disk; or an EBS volume id (vol-0123456789abcdef0): on Nitro\n"
 	"types the NVMe disk whose serial is that id (not on Xen types; waited\n"
@@ -116,13 +132,14 @@ enum {
 	OPT_TO,
 	OPT_FROM,
 	OPT_SSM_KMS_KEY,
+	OPT_GROW,
 };
 
 struct opts {
 	const char *config;
 	const char *header_backup;
 	const char *key_file;
-	int force, wipe, from_cli;
+	int force, wipe, from_cli, grow;
 	int keyop; /* 0, or 1 + enum vol_key_op */
 	int to;
 	struct vol_keyop k;
@@ -150,10 +167,14 @@ static int check_keyop(struct opts *o)
 {
 	if (o->keyop)
 		o->k.op = (enum vol_key_op)(o->keyop - 1);
-	if (!o->keyop && (o->key_file || o->to || o->k.from))
+	if (o->grow && (o->keyop || o->wipe || o->force || o->from_cli ||
+			o->header_backup))
+		return usage_error("--grow takes NAME from the table and "
+				   "--key-file, nothing else");
+	if (!o->keyop && (o->to || o->k.from || (o->key_file && !o->grow)))
 		return usage_error("--key-file, --to and --from go with "
 				   "--add-key, --remove-key, --rotate or "
-				   "--rewrap");
+				   "--rewrap (--key-file also with --grow)");
 	if (o->keyop && (o->wipe || (o->force && o->k.op != VOL_KEY_REMOVE)))
 		return usage_error(
 			"%s changes no device: no --wipe%s", "a key change",
@@ -200,6 +221,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"to", required_argument, NULL, OPT_TO},
 		{"from", required_argument, NULL, OPT_FROM},
 		{"key-file", required_argument, NULL, 'K'},
+		{"grow", no_argument, NULL, OPT_GROW},
 		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -292,6 +314,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (c != OPT_REWRAP)
 				o->k.key = optarg;
 			break;
+		case OPT_GROW:
+			o->grow = 1;
+			break;
 		case OPT_TO:
 			o->k.key = optarg;
 			o->to = 1;
@@ -374,7 +399,7 @@ int luks_setup_main(int argc, char **argv)
 	struct volrun *run = calloc(1, sizeof(*run));
 	struct vol_devs *d = calloc(1, sizeof(*d));
 	struct msg_error e = {0};
-	int r;
+	int r, multi;
 
 	if (!o || !run || !d) {
 		r = fail(EXIT_FAIL, "start: out of memory");
@@ -410,9 +435,23 @@ int luks_setup_main(int argc, char **argv)
 	run->env.force = o->force;
 	run->env.wipe = o->wipe;
 	run->env.header_backup = o->header_backup;
-	volrun_modules(run, o->v.ephemeral || o->v.ndevices > 1);
-	if (vol_devices(&run->env, &o->v, d, &e)) {
+	multi = o->v.ephemeral || o->v.ndevices > 1;
+	volrun_modules(run, multi);
+	/* --grow refuses a RAID0 volume before its devices are looked at. */
+	if (!(o->grow && multi) && vol_devices(&run->env, &o->v, d, &e)) {
 		r = msg_report(run->msg, &e);
+		goto out_fini;
+	}
+	if (o->grow) {
+		/* Open (and mount) it first: a volume grows online. A RAID0
+		 * one is refused by vol_grow() before anything is touched. */
+		r = multi ? 0
+			  : vol_open(&run->env, &o->v, d, o->k.unlock,
+				     o->k.unlock_len, &e);
+		if (r >= 0)
+			r = vol_grow(&run->env, &o->v, d, o->k.unlock,
+				     o->k.unlock_len, &e);
+		r = r < 0 ? msg_report(run->msg, &e) : EXIT_OK;
 		goto out_fini;
 	}
 	if (o->keyop) {

@@ -1,6 +1,6 @@
 /* fs.c - file systems on opened volumes: mkfs, mount, umount, mountinfo.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * See: block/fs.h, mount(2), proc(5).
+ * See: block/fs.h, mount(2), proc(5), ioctl_fs(2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,14 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "block/fs.h"
 #include "lib/mountinfo.h"
 #include "lib/proc.h"
+
+/* <linux/fs.h>'s, which clashes with <sys/mount.h>'s MS_ flags. */
+#ifndef FIFREEZE
+#define FIFREEZE _IOWR('X', 119, int)
+#define FITHAW _IOWR('X', 120, int)
+#endif
 
 enum {
 	MAX_ARGS = 32,
@@ -179,4 +187,29 @@ int fs_ever_mounted(const char *dev)
 	return sb[EXT4_MTIME] || sb[EXT4_MTIME + 1] || sb[EXT4_MTIME + 2] ||
 	       sb[EXT4_MTIME + 3] || sb[EXT4_MTIME_HI] || sb[EXT4_MNT_COUNT] ||
 	       sb[EXT4_MNT_COUNT + 1];
+}
+
+int fs_grow(const char *dev, const char *dir, const char *fstype)
+{
+	char *ext4[] = {"resize2fs", (char *)dev, NULL};
+	char *xfs[] = {"xfs_growfs", (char *)dir, NULL};
+
+	if (strcmp(fstype, "ext4") && strcmp(fstype, "xfs"))
+		return -EINVAL;
+	return proc_run(fstype[0] == 'e' ? ext4 : xfs, PROC_QUIET, NULL);
+}
+
+int fs_size(const char *dir, uint64_t *bytes)
+{
+	struct statvfs st;
+
+	if (statvfs(dir, &st) < 0)
+		return -errno;
+	*bytes = (uint64_t)st.f_blocks * st.f_frsize;
+	return 0;
+}
+
+int fs_freeze(int fd, int freeze)
+{
+	return ioctl(fd, freeze ? FIFREEZE : FITHAW, 0) < 0 ? -errno : 0;
 }

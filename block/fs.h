@@ -1,7 +1,7 @@
 /* fs.h - file systems on opened volumes: mkfs, mount, umount, mountinfo.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: mount(2), umount2(2), proc(5) /proc/self/mountinfo, mkfs.ext4(8),
- *      mkfs.xfs(8).
+ *      mkfs.xfs(8), resize2fs(8), xfs_growfs(8), ioctl_fs(2) FIFREEZE.
  *
  * mkfs is the stock tool, run without a shell and without its discard pass
  * (a fresh dm-crypt volume is discarded already or never will be: discards
@@ -11,6 +11,7 @@
 #define LUKSBOX_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Make an FSTYPE ("ext4" or "xfs") file system on DEV with the label LABEL
@@ -51,5 +52,28 @@ int fs_ever_mounted(const char *dev);
 
 /* Is the block device DEVNO mounted anywhere (1), or not (0)? */
 int fs_dev_in_use(unsigned long devno);
+
+/*
+ * Grow the FSTYPE file system on DEV, mounted on DIR, online to the size
+ * of DEV: resize2fs DEV (ext4) or xfs_growfs DIR (xfs), run quietly (a
+ * file system at its size already is no failure). Both are journaled
+ * online grows: a cut leaves the old size or the new. Returns 0, -ENOENT
+ * when the program is not installed, -EINVAL for another FSTYPE, -ECHILD
+ * when it failed.
+ */
+int fs_grow(const char *dev, const char *dir, const char *fstype);
+
+/* The size of the file system mounted on DIR as statvfs(3) counts it
+ * (blocks times fragment size: what df shows), into *BYTES. 0 or -errno. */
+int fs_size(const char *dir, uint64_t *bytes);
+
+/*
+ * Freeze (FREEZE 1) or thaw (0) the file system of the open directory FD
+ * (its mount point): FIFREEZE flushes it and blocks every writer until
+ * FITHAW. Returns 0; -EBUSY when freezing one frozen already; -EINVAL
+ * when thawing one that is not frozen; -EOPNOTSUPP when the file system
+ * cannot freeze; another -errno.
+ */
+int fs_freeze(int fd, int freeze);
 
 #endif

@@ -28,7 +28,8 @@ md_mod raid0 xts aesni_intel ecb cbc ext4 xfs af_alg algif_hash
 algif_skcipher loop"
 # Oracles and what they need at run time, by path inside their packages.
 oracles="sbin/cryptsetup sbin/mdadm sbin/mkfs.ext4 sbin/e2fsck sbin/dumpe2fs
-sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair"
+sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair
+sbin/resize2fs sbin/xfs_growfs"
 
 die() { echo "guest: $*" >&2; exit 1; }
 

@@ -300,7 +300,8 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 		    !strcmp(name, "mkfs-opts") || !strcmp(name, "mount-opts") ||
 		    !strcmp(name, "recovery") || !strcmp(name, "blob-file") ||
 		    !strcmp(name, "sector-size") || !strcmp(name, "timeout") ||
-		    !strcmp(name, "ssm-param") || !strcmp(name, "ssm-kms-key"))
+		    !strcmp(name, "ssm-param") ||
+		    !strcmp(name, "ssm-kms-key") || !strcmp(name, "grow"))
 			return seterr(err, opt, "%s needs a value (%s=...)",
 				      name, name);
 		return seterr(err, opt, "unknown option");
@@ -331,6 +332,12 @@ int tab_set_option(struct tab_volume *v, const char *opt, struct tab_error *err)
 		else
 			return seterr(err, opt,
 				      "on-blank must be format or fail");
+		return 0;
+	}
+	if (!strcmp(name, "grow")) {
+		if (strcmp(val, "auto") && strcmp(val, "off"))
+			return seterr(err, opt, "grow must be auto or off");
+		v->grow_auto = val[0] == 'a';
 		return 0;
 	}
 	if (!strcmp(name, "fstype")) {

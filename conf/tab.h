@@ -67,6 +67,7 @@ struct tab_volume {
 	int no_perf_flags;
 	unsigned timeout; /* seconds; 0 = the applet's default */
 	int nofail;
+	int grow_auto; /* grow=auto: luks-mount grows it after the mount */
 	/* ssm-param=/NAME[@REGION]: an SSM SecureString holding a keyslot's
 	 * secret (base64 text), a way in besides (or instead of) the KMS
 	 * keys; "" when none. Trusted config: luks-mount reads the name from

@@ -673,6 +673,52 @@ static int init_by_name(struct crypt_device **cd, const char *name)
 	return 0;
 }
 
+int luks_sizes(struct luks *l, const char *name, uint64_t *now, uint64_t *max)
+{
+	struct crypt_active_device ad;
+	uint64_t dev, off = crypt_get_data_offset(l->cd) * 512;
+	uint64_t ss = (uint64_t)crypt_get_sector_size(l->cd);
+	int r = crypt_get_active_device(l->cd, name, &ad);
+
+	if (r < 0)
+		return r == -EINVAL ? -ENODEV : r;
+	r = dev_size(crypt_get_device_name(l->cd), &dev);
+	if (r < 0)
+		return r;
+	if (!ss)
+		ss = 512;
+	*now = ad.size * 512;
+	*max = dev > off ? (dev - off) / ss * ss : 0;
+	return 0;
+}
+
+int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
+		size_t secret_len)
+{
+	int r, used = 0;
+
+	/* As for activation: an unauthenticated header that the policy
+	 * refuses gets neither the key nor a new table. */
+	r = luks_check(l);
+	if (r < 0)
+		return r;
+	r = luks_check_active(name, l->refused, sizeof(l->refused));
+	if (r < 0)
+		return r;
+	if (secret) {
+		used = crypt_activate_by_passphrase(
+			l->cd, NULL, slot < 0 ? CRYPT_ANY_SLOT : slot, secret,
+			secret_len, CRYPT_ACTIVATE_KEYRING_KEY);
+		if (used < 0)
+			return used;
+	}
+	r = crypt_resize(l->cd, name, 0);
+	/* The table names a keyring key this process does not hold. */
+	if (r == -EPERM && !secret)
+		return -ENOKEY;
+	return r < 0 ? r : used;
+}
+
 int luks_deactivate(const char *name)
 {
 	struct crypt_device *cd;

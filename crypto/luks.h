@@ -200,6 +200,29 @@ int luks_verify(struct luks *l, int slot, const void *secret,
  */
 int luks_check_active(const char *name, char *why, size_t cap);
 
+/*
+ * The active mapping NAME of L's header: *NOW its size in bytes, *MAX the
+ * size the device under it allows (its size less the data offset, down to
+ * a whole encryption sector). 0 or -errno (-ENODEV: NAME not active).
+ */
+int luks_sizes(struct luks *l, const char *name, uint64_t *now, uint64_t *max);
+
+/*
+ * Grow the active mapping NAME of L's header to the whole device (cryptsetup
+ * resize). The header is not written: luks-setup's one segment is
+ * "dynamic" (the policy holds it to that), so the size is the device's at
+ * every open. luks_check() and luks_check_active() first: a header or
+ * table they refuse is never resized (-EPROTO, L->refused set). A table
+ * that names its key in the kernel keyring (LUKS2's default) can only be
+ * reloaded with the volume key there: without SECRET that is -ENOKEY;
+ * with it (SLOT, or -1 for any) the key is loaded into this thread's
+ * keyring (logon type: not readable from user space; gone when the
+ * process ends) and -EPERM means SECRET opens no keyslot. Returns the
+ * keyslot used (0 without SECRET) or -errno.
+ */
+int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
+		size_t secret_len);
+
 /* Close /dev/mapper/NAME. -ENODEV when not active; -EBUSY when in use. */
 int luks_deactivate(const char *name);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,4 +53,25 @@ int proc_modprobe(const char *name)
 	if (r == -ENOENT)
 		r = proc_run(sbin, PROC_QUIET, NULL);
 	return r;
+}
+
+pid_t proc_detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid)
+		return pid;
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	return 0;
 }

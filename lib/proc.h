@@ -8,6 +8,8 @@
 #ifndef LUKSBOX_PROC_H
 #define LUKSBOX_PROC_H
 
+#include <sys/types.h>
+
 enum {
 	PROC_QUIET = 1 << 0, /* the child's stdout and stderr to /dev/null */
 };
@@ -26,5 +28,14 @@ int proc_run(char *const argv[], unsigned flags, int *status);
  * has no module to load) for the result that matters.
  */
 int proc_modprobe(const char *name);
+
+/*
+ * Fork a child that outlives its parent: in its own session (setsid: no
+ * controlling terminal, not killed with the caller's process group), its
+ * working directory / (it holds no mount busy), stdin, stdout and stderr
+ * on /dev/null. Returns 0 in the child, its pid in the parent, or -errno
+ * (nothing forked). The child ends with _exit(), never returning.
+ */
+pid_t proc_detach(void);
 
 #endif

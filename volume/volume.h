@@ -61,7 +61,8 @@ struct vol_progress {
 
 /* Called after each provisioning step that changed the disks ("md",
  * "kms", "format", "keyslots", "open": the mapping is open, "mkfs",
- * "ready", "mount"): the applet's test-only failpoint (a simulated power
+ * "ready", "mount"; vol_grow(): "grow-mapping", before the file system
+ * grows): the applet's test-only failpoint (a simulated power
  * cut, or a hold so a test can kill it from outside) hooks in here. */
 struct vol_step {
 	void (*fn)(void *arg, const char *step);
@@ -125,6 +126,7 @@ enum vol_outcome {
 	VOL_DONE_NOTHING,     /* already as asked: nothing changed */
 	VOL_DONE_PROVISIONED, /* made afresh (new key) */
 	VOL_DONE_OPENED,      /* unlocked and mounted */
+	VOL_DONE_GROWN,	      /* vol_grow(): the mapping or fs grew */
 };
 
 /*
@@ -164,6 +166,42 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
  */
 int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e);
+
+/*
+ * Grow the open V on its one device D after the device grew (EBS
+ * ModifyVolume): the mapping to the whole device (no header write: the
+ * segment is dynamic), then its mounted file system online (resize2fs,
+ * xfs_growfs). A mapping whose table keeps its key in the kernel keyring
+ * is reloaded with the volume key: KEY/KEY_LEN (--key-file) or the ways
+ * in (KMS tokens, SSM). A header the policy refuses is never resized. A
+ * RAID0 volume is refused (-EOPNOTSUPP: not built yet), so is a volume
+ * not open (-ENODEV) or, with a mount point, not mounted. Returns
+ * VOL_DONE_GROWN, VOL_DONE_NOTHING (nothing to grow, said so), or -errno
+ * with E filled.
+ */
+int vol_grow(const struct vol_env *env, const struct tab_volume *v,
+	     const struct vol_devs *d, const void *key, size_t key_len,
+	     struct msg_error *e);
+
+/*
+ * Freeze the mounted file system of V (FIFREEZE on its mount point) for a
+ * consistent snapshot of its devices, and leave a watchdog (a child in
+ * its own session, holding a lock on /run/luksbox/NAME.freeze) that thaws
+ * it by itself TIMEOUT_S seconds later unless vol_thaw() comes first.
+ * Returns 0; -EALREADY frozen already (by a watchdog of ours, or -EBUSY:
+ * by someone else); -ENOENT not mounted; other -errno; E filled.
+ */
+int vol_freeze(const struct vol_env *env, const struct tab_volume *v,
+	       unsigned timeout_s, struct msg_error *e);
+
+/*
+ * Thaw V now (FITHAW) and end its watchdog. Returns 0; -EINVAL when it
+ * was not frozen (E says so, and when the watchdog thawed it by itself:
+ * -ETIMEDOUT, a snapshot begun after then is crash-consistent only);
+ * -ENOENT not mounted; other -errno; E filled.
+ */
+int vol_thaw(const struct vol_env *env, const struct tab_volume *v,
+	     struct msg_error *e);
 
 /* A change to the keys of a provisioned volume (luks-setup). */
 enum vol_key_op {

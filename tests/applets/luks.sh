@@ -51,6 +51,19 @@ printf 'v /dev/null none ext4 kms-key=alias/x\n' >"$t/keys.tab"
 run "$setup" --config "$t/keys.tab" --add-key 'bad key' v
 check "luks-setup --add-key with a malformed key id: exit 2 before any device is read" \
 	'[ "$rc" = 2 ] && grep -q "bad key" <<<"$err"'
+# --grow and --freeze/--thaw: which options go together.
+run "$setup" --grow --add-key alias/x v
+check "luks-setup --grow with a key change: exit 2" '[ "$rc" = 2 ] && grep -q "grow takes NAME" <<<"$err"'
+run "$setup" --grow --wipe v
+check "luks-setup --grow --wipe: exit 2" '[ "$rc" = 2 ] && grep -q "grow takes NAME" <<<"$err"'
+run "$setup" --grow --name v --kms-key alias/x /dev/null
+check "luks-setup --grow from options: exit 2 (the table names the volume)" '[ "$rc" = 2 ]'
+run "$mount" --freeze -a
+check "luks-mount --freeze -a: exit 2 (NAMEs only)" '[ "$rc" = 2 ] && grep -q "take NAMEs" <<<"$err"'
+run "$mount" --freeze --timeout 3601 v
+check "luks-mount --freeze --timeout 3601: exit 2 (at most an hour)" '[ "$rc" = 2 ] && grep -q "at most 3600" <<<"$err"'
+run "$mount" --thaw
+check "luks-mount --thaw without a NAME: exit 2" '[ "$rc" = 2 ]'
 run "$setup" --bogus
 check "luks-setup unknown option: exit 2" '[ "$rc" = 2 ]'
 run "$setup" --kms-key alias/x /dev/null

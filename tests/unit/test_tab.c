@@ -83,7 +83,7 @@ static void test_all_options(void)
 		"mkfs-opts=\"-m 0 -E stride=128,stripe_width=256\","
 		"mount-opts=\"noatime,nodev\",recovery=/root/v1.recovery,"
 		"blob-file=/etc/.luks,discard,sector-size=4096,no-perf-flags,"
-		"timeout=90,nofail,fstype=xfs\n";
+		"timeout=90,nofail,fstype=xfs,grow=auto\n";
 	const struct tab_volume *v;
 
 	CHECKF(parse(s) == 0, "line %u '%s': %s", e.line, e.word, e.why);
@@ -101,7 +101,7 @@ static void test_all_options(void)
 	CHECK(!strcmp(v->mount_opts, "noatime,nodev"));
 	CHECK(!strcmp(v->recovery, "/root/v1.recovery"));
 	CHECK(!strcmp(v->blob_file, "/etc/.luks"));
-	CHECK(v->discard && v->no_perf_flags && v->nofail);
+	CHECK(v->discard && v->no_perf_flags && v->nofail && v->grow_auto);
 	CHECK(v->sector_size == 4096 && v->timeout == 90);
 	CHECK(!strcmp(v->fstype, "xfs"));
 }
@@ -124,6 +124,10 @@ static void test_rejects_bad_words(void)
 		      "colour=blue", "unknown option"));
 	CHECK(rejects("\n\nb /dev/x /m ext4 kms-key=k,on-blank=maybe\n", 3,
 		      "on-blank=maybe", "format or fail"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=k,grow=yes\n", 1, "grow=yes",
+		      "auto or off"));
+	CHECK(rejects("a /dev/x /m ext4 kms-key=k,grow\n", 1, "grow",
+		      "needs a value"));
 	CHECK(rejects("a /dev/x /m ext3 kms-key=k\n", 1, "ext3",
 		      "ext4 or xfs"));
 	CHECK(rejects("a xvdf /m ext4 kms-key=k\n", 1, "xvdf",
