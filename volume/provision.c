@@ -123,11 +123,14 @@ static int clear_edges(const char *path)
 		close(fd);
 		return -ENOMEM;
 	}
-	if (pwrite(fd, zero, size < mib ? size : mib, 0) < 0)
-		err = -errno;
-	if (!err && size > 2 * mib &&
-	    pwrite(fd, zero, mib, (off_t)(size - mib)) < 0)
-		err = -errno;
+	/* Whole or an error: a short write would leave a signature. */
+	err = lseek(fd, 0, SEEK_SET) < 0
+		      ? -errno
+		      : io_write_all(fd, zero, size < mib ? size : mib);
+	if (!err && size > 2 * mib)
+		err = lseek(fd, (off_t)(size - mib), SEEK_SET) < 0
+			      ? -errno
+			      : io_write_all(fd, zero, mib);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	free(zero);
