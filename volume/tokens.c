@@ -203,6 +203,8 @@ int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		if (env->aws)
 			env->aws->deadline = overall;
 		if (n < 0) {
+			/* A failed answer may have left part of a key. */
+			secret_wipe(secret, VOL_SECRET_CAP);
 			if (err_temporary(n) && i < 32)
 				use->unreached |= 1u << i;
 			note_attempt(&a, n, "token %d (%s): %s", i, t->key_id,
