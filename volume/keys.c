@@ -589,6 +589,28 @@ static int remove_key(struct job *j, struct msg_error *e)
 	return r ? r : drop_way(j, w, e);
 }
 
+/* Keyslots of secrets that no token holds any more (a rotate or add cut
+ * short), but SPARE: an old secret, in an old backup or blob copy, must not
+ * open the volume after a rotation. */
+static int wipe_orphans(struct job *j, int spare, struct msg_error *e)
+{
+	int i, r;
+
+	for (i = 0; i < 32; i++) {
+		if (!(j->orphans >> i & 1) || i == spare)
+			continue;
+		r = luks_keyslot_destroy(&j->l, i);
+		if (r < 0)
+			return msg_why(e, r, "cannot wipe keyslot %d: %s", i,
+				       strerror(-r));
+		j->orphans &= ~(1u << i);
+		vol_say(j->env, MSG_INFO,
+			"%s: wiped keyslot %d (no token named it)", j->v->name,
+			i);
+	}
+	return 0;
+}
+
 static int rotate(struct job *j, struct msg_error *e)
 {
 	struct kms_token *t = malloc(sizeof(*t));
@@ -605,6 +627,10 @@ static int rotate(struct job *j, struct msg_error *e)
 	       : msg_why(e, -ENOKEY, "it has no aws-kms token to rotate");
 	if (!r)
 		r = backup(j, e);
+	/* First, so that they leave room for the new keyslots (all but the
+	 * one that authorises them: it goes last). */
+	if (!r)
+		r = wipe_orphans(j, j->auth_slot, e);
 	/* One new token per key: the old tokens of that key (two after a
 	 * rotate cut short) go once the new one is proven. */
 	for (g = 0; !r && g < nw; g++) {
@@ -629,21 +655,8 @@ static int rotate(struct job *j, struct msg_error *e)
 			    !strcmp(j->w[i].t.key_id, k.key_id))
 				r = drop_way(j, &j->w[i], e);
 	}
-	/* Keyslots of secrets that no token holds any more (a rotate or add
-	 * cut short): an old secret, in an old backup or blob copy, must
-	 * not open the volume after a rotation. */
-	for (i = 0; !r && i < 32; i++) {
-		if (!(j->orphans >> i & 1))
-			continue;
-		r = luks_keyslot_destroy(&j->l, i);
-		if (r < 0)
-			r = msg_why(e, r, "cannot wipe keyslot %d: %s", i,
-				    strerror(-r));
-		else
-			vol_say(j->env, MSG_INFO,
-				"%s: wiped keyslot %d (no token named it)",
-				j->v->name, i);
-	}
+	if (!r)
+		r = wipe_orphans(j, -1, e);
 	secret_wipe(s, SECRET_BYTES);
 	free(t);
 	return r;
