@@ -56,12 +56,7 @@ static int grow_mapping(const struct vol_env *env, const struct tab_volume *v,
 			"%s: the mapping's key is in the kernel keyring: "
 			"unlocking to resize it",
 			v->name);
-		if (!v->nkeys)
-			r = vol_ssm_unlock(env, v, dev, l, &use, e);
-		else
-			r = vol_unlock_tokens(env, v, dev, l, li, -1, &use, e);
-		if (r && r != -EPROTO && v->nkeys && v->ssm_param[0])
-			r = vol_ssm_unlock(env, v, dev, l, &use, e);
+		r = vol_unlock_ways(env, v, dev, l, li, -1, 1, &use, e);
 		if (r && r != -EPROTO)
 			return r;
 	}

@@ -163,6 +163,16 @@ int vol_unlock_tokens(const struct vol_env *env, const struct tab_volume *v,
 		      const struct luks_info *li, int skip, struct vol_use *use,
 		      struct msg_error *e);
 
+/* Every way into V's header L: its SSM parameter alone when V names no
+ * KMS key; else the tokens as vol_unlock_tokens(), then (SSM set, and the
+ * failure not -EPROTO) the SSM parameter, both failures said together,
+ * temporary when either was. The boot path, growing and key changes
+ * share this order. */
+int vol_unlock_ways(const struct vol_env *env, const struct tab_volume *v,
+		    const char *target, struct luks *l,
+		    const struct luks_info *li, int skip, int ssm,
+		    struct vol_use *use, struct msg_error *e);
+
 /* ---- ssm.c: the SSM parameter way in ------------------------------------ */
 
 /*

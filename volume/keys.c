@@ -240,14 +240,9 @@ static int authorise(struct job *j, int skip, struct msg_error *e)
 			       n > VOL_SECRET_CAP ? n : VOL_SECRET_CAP);
 	if (!j->auth)
 		return msg_why(e, -ENOMEM, "secret memory full");
-	if (!j->op->unlock) {
-		r = vol_unlock_tokens(j->env, j->v, j->target, &j->l, &j->li,
-				      skip, &use, e);
-		if (r && r != -EPROTO && j->v->ssm_param[0] && !j->no_ssm)
-			r = vol_ssm_unlock(j->env, j->v, j->target, &j->l, &use,
-					   e);
-		return r;
-	}
+	if (!j->op->unlock)
+		return vol_unlock_ways(j->env, j->v, j->target, &j->l, &j->li,
+				       skip, !j->no_ssm, &use, e);
 	r = keep(j, &j->l, -1, -1, j->op->unlock, j->op->unlock_len, e);
 	if (r == -EPROTO)
 		return refuse_header(e, j->target, j->l.refused);

@@ -73,29 +73,6 @@ static int activate(void *arg, struct luks *l, int token, int slot,
 			       : "");
 }
 
-/* Every KMS token failed (E says why): V's SSM parameter is the other way
- * in. Temporary when either could not be reached (a retry may work). */
-static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
-			const char *target, struct luks *l,
-			const struct vol_use *use, struct msg_error *e)
-{
-	struct msg_error se = *e;
-	char kms[500];
-	int r;
-
-	snprintf(kms, sizeof(kms), "%.499s", e->why);
-	vol_say(env, MSG_WARN,
-		"%s: no KMS token opened it (%s); trying the SSM parameter %s",
-		v->name, kms, v->ssm_param);
-	r = vol_ssm_unlock(env, v, target, l, use, &se);
-	if (!r || r == -EPROTO) {
-		*e = se;
-		return r;
-	}
-	return msg_why(e, err_temporary(e->err) ? e->err : r, "%s; and %s", kms,
-		       se.why);
-}
-
 enum {
 	BOOT_CHECK_MS = 3000, /* warn_keys(): at most this after the mount */
 };
@@ -300,12 +277,8 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 				     r == -EPERM
 					     ? "the key file opens no keyslot"
 					     : strerror(-r));
-	} else if (!v->nkeys) {
-		r = vol_ssm_unlock(env, v, target, &l, &use, e);
 	} else {
-		r = vol_unlock_tokens(env, v, target, &l, &li, -1, &use, e);
-		if (r && r != -EPROTO && v->ssm_param[0])
-			r = kms_then_ssm(env, v, target, &l, &use, e);
+		r = vol_unlock_ways(env, v, target, &l, &li, -1, 1, &use, e);
 	}
 	if (r) {
 		luks_fini(&l);

@@ -250,3 +250,42 @@ out_free:
 	free(t);
 	return r;
 }
+
+/* Every KMS token failed (E says why): V's SSM parameter is the other way
+ * in. Temporary when either could not be reached (a retry may work). */
+static int kms_then_ssm(const struct vol_env *env, const struct tab_volume *v,
+			const char *target, struct luks *l,
+			const struct vol_use *use, struct msg_error *e)
+{
+	struct msg_error se = *e;
+	char kms[500];
+	int r;
+
+	snprintf(kms, sizeof(kms), "%.499s", e->why);
+	vol_say(env, MSG_WARN,
+		"%s: no KMS token opened it (%s); trying the SSM parameter %s",
+		v->name, kms, v->ssm_param);
+	r = vol_ssm_unlock(env, v, target, l, use, &se);
+	if (!r || r == -EPROTO) {
+		*e = se;
+		return r;
+	}
+	return msg_why(e, err_temporary(e->err) ? e->err : r, "%s; and %s", kms,
+		       se.why);
+}
+
+int vol_unlock_ways(const struct vol_env *env, const struct tab_volume *v,
+		    const char *target, struct luks *l,
+		    const struct luks_info *li, int skip, int ssm,
+		    struct vol_use *use, struct msg_error *e)
+{
+	int r;
+
+	ssm = ssm && v->ssm_param[0];
+	if (ssm && !v->nkeys)
+		return vol_ssm_unlock(env, v, target, l, use, e);
+	r = vol_unlock_tokens(env, v, target, l, li, skip, use, e);
+	if (r && r != -EPROTO && ssm)
+		r = kms_then_ssm(env, v, target, l, use, e);
+	return r;
+}
