@@ -10,6 +10,7 @@
 
 #include "applets/applet.h"
 #include "conf/install.h"
+#include "lib/proc.h"
 
 const char install_usage[] =
 	"Usage: luksbox install [--prefix DIR] [--root DIR] [--dry-run]\n"
@@ -19,7 +20,8 @@ const char install_usage[] =
 	"  PREFIX/sbin/luksbox and one symlink per applet (luks-mount, ...);\n"
 	"  sysv init: /etc/init.d/luksbox, registered with chkconfig when\n"
 	"    present, else rc links S15luksbox (2345) and K85luksbox (016);\n"
-	"  systemd as PID 1: /etc/systemd/system/luksbox.service, enabled;\n"
+	"  systemd as PID 1: /etc/systemd/system/luksbox.service, enabled,\n"
+	"    and systemctl daemon-reload run (not with --root);\n"
 	"  /etc/sysconfig/luksbox (0600: AWS settings go there) and an example\n"
 	"    /etc/luksbox.tab, both kept when they exist;\n"
 	"  with dracut: /etc/dracut.conf.d/luksbox.conf omitting its crypt\n"
@@ -36,6 +38,22 @@ struct opts {
 	struct inst_opts inst;
 	int dry_run;
 };
+
+/* systemd reads a new or changed unit only after a daemon-reload: do it
+ * when installing on the running system, so `systemctl start luksbox` (or
+ * `service luksbox start`, which calls it) works next; else say so. */
+static void reload_systemd(const char *root)
+{
+	char sc[] = "systemctl", dr[] = "daemon-reload";
+	char *const argv[] = {sc, dr, NULL};
+
+	if (strcmp(root, "/") == 0 && proc_run(argv, 0, NULL) == 0) {
+		printf("systemctl daemon-reload: luksbox.service loaded\n");
+		return;
+	}
+	printf("note: run 'systemctl daemon-reload'%s to load luksbox.service\n",
+	       strcmp(root, "/") ? " on that system" : "");
+}
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -134,8 +152,7 @@ int install_main(int argc, char **argv)
 		printf("note: regenerate the initramfs for the dracut drop-in "
 		       "to take effect: dracut --force\n");
 	if (changes && !o.dry_run && plan->systemd)
-		printf("note: run 'systemctl daemon-reload' to load "
-		       "luksbox.service\n");
+		reload_systemd(o.inst.root);
 	free(plan);
 	return EXIT_OK;
 }
