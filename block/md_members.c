@@ -492,6 +492,10 @@ int md_plan_grow(struct md_member *members, unsigned n, uint64_t *from,
 	}
 	if (from)
 		*from = lo * n;
+	for (i = 0; i < n && room[i] == have[i]; i++)
+		;
+	if (i == n)
+		return 0; /* no member grew: nothing to say either */
 	if (lo != hi) {
 		/* Several zones, or a grow cut between two rewrites: only
 		 * the second leaves exactly two sizes, no layout feature,

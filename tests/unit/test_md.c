@@ -680,6 +680,9 @@ static void test_grow(void)
 	m[0].sb.data_size += 64 * 1024;
 	CHECK(md_grow_members(&id, m, 1, &e) == 0);
 	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 0); /* none grew: no word */
+	CHECK(!grow_image(paths[1], 144 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
 	r = md_plan_grow(m, 2, NULL, &e);
 	CHECKF(r == -EDOM && strstr(e.why, "several zones"), "%d %s", r, e.why);
 	drop(paths, 2);
@@ -688,6 +691,8 @@ static void test_grow(void)
 	sizes[1] = 128 * MIB;
 	CHECK(make_array("g", sizes, 2, paths, sbs) == 0);
 	CHECK(sbs[0].feature_map == MD_FEATURE_RAID0_LAYOUT_BIT);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 0); /* not grown: no word */
 	CHECK(!grow_image(paths[0], 96 * MIB) &&
 	      !grow_image(paths[1], 160 * MIB));
 	CHECK(members_of(paths, 2, m, &e) == 2);
