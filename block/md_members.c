@@ -571,7 +571,7 @@ int md_grow_members(const struct md_ident *id, const struct md_member *members,
 			break;
 		}
 		if (sectors != m->sectors || devno != m->devno ||
-		    m->sb.minor != 2 ||
+		    m->sb.minor == 0 || /* at the end: it moved */
 		    m->sb.data_offset + m->sb.data_size > sectors)
 			r = msg_why(e, -ESTALE,
 				    "%s changed while it was read; nothing "
