@@ -106,10 +106,15 @@ const char luks_setup_usage[] =
 	"                          must be installed); sizes before and after are\n"
 	"                          shown, nothing to grow is said, exit 0. No\n"
 	"                          header write: a cut leaves the old size or\n"
-	"                          the new, and --grow again finishes. Single\n"
-	"                          devices only: a RAID0 volume is refused\n"
-	"                          (not built yet). The table option\n"
-	"                          grow=auto makes luks-mount do it at open\n"
+	"                          the new, and --grow again finishes. RAID0:\n"
+	"                          every member grown by the same amount, the\n"
+	"                          array grows when it is next assembled\n"
+	"                          (a stopped one here; a running one after\n"
+	"                          --stop and open, or a reboot): superblocks\n"
+	"                          rewritten, no stripe moved; unequal growth\n"
+	"                          or unequal members are refused. The table\n"
+	"                          option grow=auto makes luks-mount do it at\n"
+	"                          open\n"
 	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
 	"the root disk; or an EBS volume id (vol-0123456789abcdef0): on Nitro\n"
@@ -437,17 +442,15 @@ int luks_setup_main(int argc, char **argv)
 	run->env.header_backup = o->header_backup;
 	multi = o->v.ephemeral || o->v.ndevices > 1;
 	volrun_modules(run, multi);
-	/* --grow refuses a RAID0 volume before its devices are looked at. */
-	if (!(o->grow && multi) && vol_devices(&run->env, &o->v, d, &e)) {
+	if (vol_devices(&run->env, &o->v, d, &e)) {
 		r = msg_report(run->msg, &e);
 		goto out_fini;
 	}
 	if (o->grow) {
-		/* Open (and mount) it first: a volume grows online. A RAID0
-		 * one is refused by vol_grow() before anything is touched. */
-		r = multi ? 0
-			  : vol_open(&run->env, &o->v, d, o->k.unlock,
-				     o->k.unlock_len, &e);
+		/* Open (and mount) it first: a volume grows online. A
+		 * RAID0 array whose members grew grows as it is assembled. */
+		r = vol_open(&run->env, &o->v, d, o->k.unlock, o->k.unlock_len,
+			     &e);
 		if (r >= 0)
 			r = vol_grow(&run->env, &o->v, d, o->k.unlock,
 				     o->k.unlock_len, &e);

@@ -48,6 +48,11 @@ const char md_assemble_usage[] =
 	"           disk order does not matter. A running array with that UUID\n"
 	"           is reused. Refuses, writing nothing, when a slot is\n"
 	"           missing, two devices claim one slot, or members disagree.\n"
+	"           Members that all grew by the same amount (EBS\n"
+	"           ModifyVolume) get superblocks of the new size first, when\n"
+	"           the array has one zone (members of equal size): stripes\n"
+	"           append, none moves; otherwise it starts at its old size\n"
+	"           and says why\n"
 	"  stop     NAME | /dev/md/NAME | /dev/mdN\n"
 	"           stop the array; refused while it is open (dm-crypt on top,\n"
 	"           mounted), naming what holds it\n"
@@ -485,6 +490,13 @@ static int cmd_assemble(const struct opts *o)
 		return fail(r == -EBUSY ? EXIT_TEMP : EXIT_FAIL,
 			    "assemble array %s: %s; nothing was started", what,
 			    e.why);
+	if (a.grew_to)
+		note("%s: its members grew: the array grew from %llu to %llu "
+		     "MiB (superblocks rewritten, no stripe moved)",
+		     what, (unsigned long long)a.grew_from >> 11,
+		     (unsigned long long)a.grew_to >> 11);
+	if (a.grow_err)
+		note("%s: started at its old size: %s", what, a.grow_why);
 	report_array(o, &a, a.reused ? "reusing running" : "started");
 	return EXIT_OK;
 }

@@ -209,11 +209,15 @@ struct md_member {
 	struct md_sb sb;
 };
 
-/* Which array: by UUID (when has_uuid) or else by name. */
+/* Which array: by UUID (when has_uuid) or else by name. STEP (may be
+ * NULL) is told "md-grow-sb" after each member's superblock is rewritten
+ * by a grow (md_grow_members()): the test build's failpoint. */
 struct md_ident {
 	int has_uuid;
 	uint8_t uuid[16];
 	const char *name;
+	void (*step)(void *arg, const char *step);
+	void *step_arg;
 };
 
 /*
@@ -246,6 +250,40 @@ int md_check_members(const struct md_member *members, unsigned n,
 		     struct msg_error *e);
 
 /*
+ * Grow a RAID0 array after every member's device grew by the same amount
+ * (EBS ModifyVolume on each), before the kernel assembles it. A member's
+ * room is its device less its data offset, rounded down to the chunk
+ * (what the kernel uses). Only an array of ONE zone grows: every member's
+ * data_size equal within a chunk and no MD_FEATURE_RAID0_LAYOUT; then the
+ * existing stripes stay where they are and new ones append. Members whose
+ * data_size differs as only an interrupted grow leaves it (two sizes,
+ * layout feature clear, every device holding the larger) are taken to the
+ * larger first (a power cut between two rewrites). MEMBERS[0..N-1] passed
+ * md_check_members(). Nothing is written. Returns:
+ *   0        nothing to grow (no member grew by a chunk);
+ *   1        grow: every member's sb.data_size is set to its new size;
+ *   2        the same, finishing an interrupted grow;
+ *   -ERANGE  the members grew by different amounts (E->why names each
+ *            member and its growth);
+ *   -EDOM    the array has several zones (members of unequal size):
+ *            growing it would move its later zones' chunks;
+ *   -EINVAL  mixed sizes a grow cannot have left (a member too small).
+ * *FROM (may be NULL) gets the array's size in sectors before the grow.
+ */
+int md_plan_grow(struct md_member *members, unsigned n, uint64_t *from,
+		 struct msg_error *e);
+
+/*
+ * Write the superblocks of MEMBERS[0..N-1] as md_plan_grow() set them,
+ * one member after the other: each device opened exclusively and checked
+ * to be the size it was read at, only its 4 KiB superblock rewritten
+ * (checksum new), synced; ID->step told "md-grow-sb" after each.
+ * Returns 0 or -errno with E->why naming the member.
+ */
+int md_grow_members(const struct md_ident *id, const struct md_member *members,
+		    unsigned n, struct msg_error *e);
+
+/*
  * Block-device candidates for a scan: /dev/NAME for every entry of
  * SYSFS/class/block (SYSFS NULL = "/sys") except md, ram, zram, loop
  * devices without a backing file, floppies, optical drives and empty
@@ -264,6 +302,12 @@ struct md_array {
 	uint8_t uuid[16];
 	unsigned ndevs;
 	int reused; /* it was running already */
+	/* md_assemble(): its members were re-described at a grown size
+	 * (array sectors before and after; 0: not grown), or the grow was
+	 * refused and the array assembled at its old size: why. */
+	uint64_t grew_from, grew_to;
+	int grow_err;
+	char grow_why[240];
 };
 
 /*
@@ -301,7 +345,10 @@ int md_create(const struct md_create *c, const char *const *devs, unsigned n,
  * Assemble the array ID from the N devices DEVS (all must be members), or
  * from every block device in /sys/class/block when N is 0. A running array
  * with the same UUID is reused (OUT->reused); an inactive partial one is
- * stopped first. Returns 0 or what md_find_members(), md_check_members() and
+ * stopped first. Before a start, grown members are re-described
+ * (md_plan_grow(), md_grow_members(): OUT->grew_from, grew_to); a grow
+ * refused leaves them untouched and the array starts at its old size
+ * (OUT->grow_err, grow_why). Returns 0 or what md_find_members(), md_check_members() and
  * md_start() return (-ENOENT: no member found at all), with E filled.
  */
 int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,

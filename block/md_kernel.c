@@ -430,8 +430,10 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	char(*paths)[128] = NULL;
 	const char **cands = NULL;
 	struct md_member *m;
+	struct msg_error ge;
+	uint64_t from = 0;
 	char uuid[36];
-	int found, r;
+	int found, r, grown;
 	unsigned i;
 
 	m = calloc(MD_MAX_DEVS, sizeof(*m));
@@ -508,9 +510,29 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	r = md_check_members(m, (unsigned)found, e);
 	if (r)
 		goto out;
+	/* Members grown (EBS ModifyVolume) are re-described before the
+	 * kernel reads them; a grow refused starts the old size. */
+	memset(&ge, 0, sizeof(ge));
+	grown = md_plan_grow(m, (unsigned)found, &from, &ge);
+	if (grown > 0) {
+		r = md_grow_members(id, m, (unsigned)found, e);
+		if (r)
+			goto out;
+	}
 	r = md_start(m, (unsigned)found, readahead, out);
-	if (r)
+	if (r) {
 		msg_why(e, r, "start the array: %s", strerror(-r));
+		goto out;
+	}
+	if (grown > 0) {
+		out->grew_from = from;
+		out->grew_to = m[0].sb.data_size / m[0].sb.chunk_sectors *
+			       m[0].sb.chunk_sectors * (unsigned)found;
+	}
+	out->grow_err = grown < 0 ? grown : 0;
+	if (grown < 0)
+		snprintf(out->grow_why, sizeof(out->grow_why), "%.239s",
+			 ge.why);
 out:
 	free(paths);
 	free(cands);

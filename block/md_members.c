@@ -448,3 +448,145 @@ int md_scan_candidates(const char *sysfs, char (*paths)[128], unsigned max)
 	qsort(paths, n, sizeof(*paths), by_version);
 	return (int)n;
 }
+
+/* SECTORS as "64 MiB", or KiB when not whole MiB, into BUF. */
+static const char *mib(uint64_t sectors, char *buf, size_t cap)
+{
+	if (sectors % MIB_SECTORS)
+		snprintf(buf, cap, "%llu KiB", (unsigned long long)sectors / 2);
+	else
+		snprintf(buf, cap, "%llu MiB",
+			 (unsigned long long)(sectors / MIB_SECTORS));
+	return buf;
+}
+
+int md_plan_grow(struct md_member *members, unsigned n, uint64_t *from,
+		 struct msg_error *e)
+{
+	uint64_t c, lo = UINT64_MAX, hi = 0, grow = 0, have[MD_MAX_DEVS],
+		    room[MD_MAX_DEVS];
+	char list[200], a[24], b[24];
+	size_t len = 0;
+	unsigned i, unequal = 0;
+	int finish = 0;
+
+	if (!n || n > MD_MAX_DEVS || !members[0].sb.chunk_sectors)
+		return msg_why(e, -EINVAL, "no members");
+	c = members[0].sb.chunk_sectors;
+	for (i = 0; i < n; i++) {
+		const struct md_member *m = &members[i];
+
+		/* The kernel uses each member's data_size rounded down to
+		 * the chunk; decode checked it fits the device. */
+		have[i] = m->sb.data_size / c * c;
+		room[i] = m->sectors > m->sb.data_offset
+				  ? (m->sectors - m->sb.data_offset) / c * c
+				  : 0;
+		if (room[i] < have[i])
+			return msg_why(e, -EINVAL,
+				       "%s is smaller than its superblock says "
+				       "(%llu sectors)",
+				       m->path, (unsigned long long)m->sectors);
+		lo = have[i] < lo ? have[i] : lo;
+		hi = have[i] > hi ? have[i] : hi;
+	}
+	if (from)
+		*from = lo * n;
+	for (i = 0; i < n && room[i] == have[i]; i++)
+		;
+	if (i == n)
+		return 0; /* no member grew: nothing to say either */
+	if (lo != hi) {
+		/* Several zones, or a grow cut between two rewrites: only
+		 * the second leaves exactly two sizes, no layout feature,
+		 * and every device holding the larger. */
+		for (i = 0; i < n; i++)
+			if ((have[i] != lo && have[i] != hi) || room[i] < hi)
+				break;
+		if (members[0].sb.feature_map & MD_FEATURE_RAID0_LAYOUT_BIT ||
+		    i < n) {
+			for (i = 0; i < n; i++)
+				if (len < sizeof(list) - 48)
+					len += (size_t)snprintf(
+						list + len, sizeof(list) - len,
+						"%s%s holds %s", i ? ", " : "",
+						members[i].path,
+						mib(have[i], a, sizeof(a)));
+			return msg_why(e, -EDOM,
+				       "its members are of unequal size (%s): "
+				       "a RAID0 of several zones does not grow "
+				       "(it would move the chunks of its later "
+				       "zones); nothing was rewritten",
+				       list);
+		}
+		finish = 1;
+		lo = hi;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t g = room[i] - lo;
+
+		if (i && g != grow)
+			unequal = 1;
+		if (!i)
+			grow = g;
+		if (len < sizeof(list) - 48)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+						"%s%s by %s", i ? ", " : "",
+						members[i].path,
+						mib(g, a, sizeof(a)));
+	}
+	if (unequal)
+		return msg_why(e, -ERANGE,
+			       "its members grew unequally (%s): grow every "
+			       "member by the same amount (aws ec2 "
+			       "modify-volume); nothing was rewritten, the "
+			       "array stays %s per member",
+			       list, mib(lo, b, sizeof(b)));
+	if (!grow && !finish)
+		return 0;
+	for (i = 0; i < n; i++)
+		members[i].sb.data_size = lo + grow;
+	return finish ? 2 : 1;
+}
+
+int md_grow_members(const struct md_ident *id, const struct md_member *members,
+		    unsigned n, struct msg_error *e)
+{
+	const struct md_member *m;
+	uint8_t *buf = malloc(MD_SB_BYTES);
+	uint64_t sectors;
+	unsigned long devno;
+	unsigned i;
+	int fd, r = 0;
+
+	if (!buf)
+		return msg_errno(e, -ENOMEM);
+	for (i = 0; i < n && !r; i++) {
+		m = &members[i];
+		/* Exclusive: nothing (md, dm, a mount) holds it meanwhile. */
+		fd = md_open_member(m->path, O_RDWR | O_EXCL, &sectors, &devno);
+		if (fd < 0) {
+			r = msg_why(e, fd, "open %s: %s", m->path,
+				    strerror(-fd));
+			break;
+		}
+		if (sectors != m->sectors || devno != m->devno ||
+		    m->sb.minor == 0 || /* at the end: it moved */
+		    m->sb.data_offset + m->sb.data_size > sectors)
+			r = msg_why(e, -ESTALE,
+				    "%s changed while it was read; nothing "
+				    "more was rewritten",
+				    m->path);
+		else if ((r = md_sb_encode(&m->sb, buf)) ||
+			 (r = pwrite_all(fd, buf, MD_SB_BYTES,
+					 m->sb.super_offset << 9)) ||
+			 (r = fsync(fd) ? -errno : 0))
+			msg_why(e, r, "rewrite the superblock of %s: %s",
+				m->path, strerror(-r));
+		close(fd);
+		if (!r && id->step)
+			id->step(id->step_arg, "md-grow-sb");
+	}
+	free(buf);
+	return r;
+}

@@ -256,7 +256,9 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e)
 {
 	const char *devs[VOL_MAX_DEVS];
-	struct md_ident id = {.name = v->name};
+	struct md_ident id = {.name = v->name,
+			      .step = env->step.fn,
+			      .step_arg = env->step.arg};
 	struct md_member *m = calloc(VOL_MAX_DEVS, sizeof(*m));
 	struct msg_error me; /* md's, said after ours */
 	unsigned i;
@@ -280,6 +282,16 @@ int our_array(const struct vol_env *env, const struct tab_volume *v,
 	vol_say(env, MSG_INFO, "%s: RAID0 array %s %s (%u devices)", v->name,
 		array_path(arr), arr->reused ? "already running" : "assembled",
 		arr->ndevs);
+	if (arr->grew_to)
+		vol_say(env, MSG_INFO,
+			"%s: its members grew: the array grew from %llu to "
+			"%llu MiB (stripes appended, none moved)",
+			v->name, (unsigned long long)arr->grew_from >> 11,
+			(unsigned long long)arr->grew_to >> 11);
+	if (arr->grow_err)
+		vol_say(env, MSG_WARN,
+			"%s: its RAID0 array is assembled at its old size: %s",
+			v->name, arr->grow_why);
 	return 1;
 }
 

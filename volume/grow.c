@@ -1,5 +1,6 @@
-/* grow.c - grow an open single-device volume after its device grew (EBS
- * ModifyVolume): the dm-crypt mapping, then the mounted file system.
+/* grow.c - grow an open volume after its devices grew (EBS ModifyVolume):
+ * the dm-crypt mapping, then the mounted file system. A RAID0 array grows
+ * when it is assembled (block/md.h md_plan_grow()), never running.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: volume.h (vol_grow), crypto/luks.h (luks_sizes, luks_resize),
  *      block/fs.h (fs_grow), cryptsetup(8) resize, resize2fs(8),
@@ -13,9 +14,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "block/fs.h"
+#include "block/md.h"
 #include "crypto/luks.h"
 #include "volume/internal.h"
 
@@ -68,6 +71,59 @@ static int grow_mapping(const struct vol_env *env, const struct tab_volume *v,
 	return 0;
 }
 
+/* The running RAID0 array of V over D into WANT (its /dev/mdN). When its
+ * members grew, md cannot grow it running (RAID0 has no online reshape):
+ * said, and it grows at its next assembly (md_assemble()). A grow md
+ * would refuse (unequal growth, several zones) is an error, nothing
+ * changed. 0 or -errno with E filled. */
+static int array_of(const struct vol_env *env, const struct tab_volume *v,
+		    const struct vol_devs *d, char *want, size_t cap,
+		    struct msg_error *e)
+{
+	const char *devs[VOL_MAX_DEVS];
+	struct md_ident id = {.name = v->name};
+	struct md_member *m = calloc(VOL_MAX_DEVS, sizeof(*m));
+	struct md_array arr;
+	struct msg_error me = {0};
+	unsigned i;
+	int r, n = 0, grew;
+
+	if (!m)
+		return msg_why(e, -ENOMEM, "out of memory");
+	for (i = 0; i < d->n; i++)
+		devs[i] = d->path[i];
+	r = n = md_find_members(&id, devs, d->n, 1, m, VOL_MAX_DEVS, &me);
+	if (n >= 0)
+		r = md_check_members(m, (unsigned)n, &me);
+	if (!r)
+		r = md_plan_grow(m, (unsigned)n, NULL, &me);
+	if (r < 0) {
+		r = msg_why(e, r, "cannot grow its RAID0 array: %s", me.why);
+		goto out;
+	}
+	grew = r;
+	r = md_find_running(m[0].sb.set_uuid, &arr);
+	if (r != 1) {
+		r = msg_why(e, r < 0 ? r : -ENODEV,
+			    "its RAID0 array is not running; a volume grows "
+			    "online: open it first (luks-mount %s)",
+			    v->name);
+		goto out;
+	}
+	snprintf(want, cap, "%s", arr.dev);
+	if (grew)
+		vol_say(env, MSG_WARN,
+			"%s: its members grew, but md cannot grow a running "
+			"RAID0 array: it grows at its next assembly (luks-mount "
+			"--stop %s, then luks-mount %s; or a reboot), and then "
+			"the mapping and file system (--grow, or grow=auto)",
+			v->name, v->name, v->name);
+	r = 0;
+out:
+	free(m);
+	return r;
+}
+
 /* Bytes as "10737418240 bytes (10.0 GiB)", or MiB under a GiB, into BUF
  * (CAP bytes). */
 static const char *size_text(uint64_t n, char *buf, size_t cap)
@@ -85,20 +141,16 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 {
 	struct luks_info li;
 	struct luks l = {0};
-	char dev[TAB_PATH], mp[128], a[64], b[64];
+	char dev[TAB_PATH], want[TAB_PATH], mp[128], a[64], b[64];
 	uint64_t now, max, after, fs0 = 0, fs1 = 0;
 	int r, grew = 0;
 
 	memset(e, 0, sizeof(*e));
 	msg_what(e, "grow %s", v->name);
-	if (v->ephemeral || d->n != 1)
+	if (v->ephemeral)
 		return msg_why(e, -EOPNOTSUPP,
-			       "it is a RAID0 array (%s): growing a RAID0 "
-			       "volume is not built yet, only a single "
-			       "device; nothing was changed",
-			       v->ephemeral ? "instance store"
-					    : "several "
-					      "devices");
+			       "it is on instance store, which does not grow; "
+			       "nothing was changed");
 	mapper_path(v->name, mp, sizeof(mp));
 	r = luks_is_active(v->name, NULL);
 	if (r < 0)
@@ -109,6 +161,9 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 			       "%s is not open; a volume grows online: open "
 			       "it first (luks-mount %s)",
 			       mp, v->name);
+	snprintf(want, sizeof(want), "%s", d->path[0]);
+	if (d->n > 1 && (r = array_of(env, v, d, want, sizeof(want), e)))
+		return r;
 	r = mapping_header(v, &li, dev, sizeof(dev), e);
 	if (r < 0)
 		return r;
@@ -117,11 +172,11 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 			       "%s is open on %s, which is not a provisioned "
 			       "luksbox volume; nothing was changed",
 			       mp, dev);
-	if (rdev_of(dev) != rdev_of(d->path[0]))
+	if (rdev_of(dev) != rdev_of(want))
 		return msg_why(e, -EINVAL,
 			       "%s is open on %s, not on its device %s; "
 			       "nothing was changed",
-			       mp, dev, d->path[0]);
+			       mp, dev, want);
 	/* Before anything is sized or unlocked: the header is untrusted. */
 	if (li.policy < 0)
 		return refuse_header(e, dev, li.refused);

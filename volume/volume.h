@@ -168,14 +168,17 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 	      struct msg_error *e);
 
 /*
- * Grow the open V on its one device D after the device grew (EBS
- * ModifyVolume): the mapping to the whole device (no header write: the
+ * Grow the open V on its devices D after they grew (EBS ModifyVolume):
+ * the mapping to the whole device or array (no header write: the
  * segment is dynamic), then its mounted file system online (resize2fs,
  * xfs_growfs). A mapping whose table keeps its key in the kernel keyring
  * is reloaded with the volume key: KEY/KEY_LEN (--key-file) or the ways
  * in (KMS tokens, SSM). A header the policy refuses is never resized. A
- * RAID0 volume is refused (-EOPNOTSUPP: not built yet), so is a volume
- * not open (-ENODEV) or, with a mount point, not mounted. Returns
+ * RAID0 array grows only when assembled (md_assemble()): running, with
+ * grown members, that is said and the rest goes on; a grow md refuses
+ * (unequal growth, several zones) is an error. Instance store is refused
+ * (-EOPNOTSUPP), so is a volume not open (-ENODEV) or, with a mount
+ * point, not mounted. Returns
  * VOL_DONE_GROWN, VOL_DONE_NOTHING (nothing to grow, said so), or -errno
  * with E filled.
  */

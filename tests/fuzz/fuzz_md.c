@@ -40,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)md_name_matches(&sb, "x");
 	m[0].sb = sb;
 	m[1].sb = sb;
-	(void)md_check_members(m, 2, &e);
+	if (!md_check_members(m, 2, &e)) {
+		/* Members on devices of any size: a grow plan. */
+		m[0].sectors = dev;
+		m[1].sectors = dev ^ sb.data_size;
+		(void)md_plan_grow(m, 2, NULL, &e);
+	}
 	if (md_sb_encode(&sb, buf) == 0 &&
 	    md_sb_decode(buf, sizeof(buf), minor, dev, &again) != 0 &&
 	    sb.max_dev <= MD_SB_MAX_ROLES && !r)

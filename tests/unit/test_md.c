@@ -540,6 +540,169 @@ static void test_scan(void)
 	CHECK(system(cmd) == 0);
 }
 
+#define MIB (1024ULL * 1024)
+
+/* Grow the image PATH to BYTES (EBS ModifyVolume). */
+static int grow_image(const char *path, uint64_t bytes)
+{
+	return truncate(path, (off_t)bytes);
+}
+
+/* The members of "g" among PATHS (N of them), checked: the count. */
+static int members_of(char paths[][64], unsigned n, struct md_member *m,
+		      struct msg_error *e)
+{
+	struct md_ident id = {.name = "g"};
+	const char *cands[4];
+	unsigned i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		cands[i] = paths[i];
+	r = md_find_members(&id, cands, n, 1, m, 4, e);
+	if (r == (int)n && md_check_members(m, n, e))
+		return -1;
+	return r;
+}
+
+static unsigned steps;
+
+static void count_step(void *arg, const char *step)
+{
+	(void)arg;
+	steps += !strcmp(step, "md-grow-sb");
+}
+
+/* The first 16 KiB of PATH (superblock, bad-block log) into BUF. */
+static int head_of(const char *path, uint8_t *buf)
+{
+	int fd = open(path, O_RDONLY);
+	int r = fd >= 0 && pread(fd, buf, 16384, 0) == 16384 ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void test_grow(void)
+{
+	uint64_t sizes[2] = {64 * MIB, 64 * MIB}, old, from = 0;
+	char paths[2][64], out[8192], val[128], marker[8] = "stripe0";
+	static struct md_member m[4];
+	static struct md_sb sbs[2];
+	static uint8_t h0[16384], h1[16384];
+	struct md_ident id = {.name = "g", .step = count_step};
+	struct msg_error e = {0};
+	int r, fd;
+
+	CHECK(make_array("g", sizes, 2, paths, sbs) == 0);
+	old = sbs[0].data_size;
+	CHECK(sbs[0].feature_map == 0 && sbs[1].data_size == old);
+	/* Data in the first stripe must stay where it is. */
+	fd = open(paths[0], O_RDWR);
+	CHECK(fd >= 0 &&
+	      pwrite(fd, marker, 8, (off_t)(sbs[0].data_offset << 9)) == 8);
+	if (fd >= 0)
+		close(fd);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, &from, &e) == 0); /* nothing grew */
+
+	/* Equal growth: 32 MiB each. */
+	CHECK(!grow_image(paths[0], 96 * MIB) &&
+	      !grow_image(paths[1], 96 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	r = md_plan_grow(m, 2, &from, &e);
+	CHECKF(r == 1, "%d %s", r, e.why);
+	CHECK(from == 2 * old && m[0].sb.data_size == old + 64 * 1024 &&
+	      m[1].sb.data_size == old + 64 * 1024);
+	steps = 0;
+	CHECKF(md_grow_members(&id, m, 2, &e) == 0, "%s", e.why);
+	CHECK(steps == 2);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(m[0].sb.data_size == old + 64 * 1024 &&
+	      m[1].sb.data_size == old + 64 * 1024);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 0);
+	fd = open(paths[0], O_RDONLY);
+	memset(val, 0, sizeof(val));
+	CHECK(fd >= 0 &&
+	      pread(fd, val, 8, (off_t)(sbs[0].data_offset << 9)) == 8 &&
+	      !strcmp(val, marker));
+	if (fd >= 0)
+		close(fd);
+	if (have_mdadm()) {
+		/* mdadm agrees: checksum correct, the new size. */
+		CHECK(examine(paths[1], out, sizeof(out)) == 0);
+		CHECKF(!field(out, "Checksum", val, sizeof(val)) &&
+			       strstr(val, " - correct"),
+		       "checksum '%s'", val);
+		snprintf(marker, sizeof(marker), "%llu",
+			 (unsigned long long)(old + 64 * 1024));
+		CHECKF(!field(out, "Avail Dev Size", val, sizeof(val)) &&
+			       !strncmp(val, marker, strlen(marker)),
+		       "avail '%s'", val);
+	}
+
+	/* Unequal growth: refused, naming each member; nothing written. */
+	CHECK(!grow_image(paths[0], 128 * MIB) &&
+	      !grow_image(paths[1], 112 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(!head_of(paths[0], h0));
+	r = md_plan_grow(m, 2, NULL, &e);
+	CHECKF(r == -ERANGE && strstr(e.why, "grew unequally") &&
+		       strstr(e.why, paths[0]) && strstr(e.why, "by 32 MiB") &&
+		       strstr(e.why, paths[1]) && strstr(e.why, "by 16 MiB"),
+	       "%d %s", r, e.why);
+	CHECK(m[0].sb.data_size == old + 64 * 1024);
+	CHECK(!head_of(paths[0], h1) && !memcmp(h0, h1, sizeof(h0)));
+
+	/* A cut between the two rewrites: member 0 new, member 1 old. */
+	CHECK(!grow_image(paths[1], 128 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 1);
+	steps = 0;
+	CHECK(md_grow_members(&id, m, 1, &e) == 0 && steps == 1);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(m[0].sb.data_size == old + 128 * 1024 &&
+	      m[1].sb.data_size == old + 64 * 1024);
+	r = md_plan_grow(m, 2, &from, &e);
+	CHECKF(r == 2 && m[1].sb.data_size == old + 128 * 1024 &&
+		       from == 2 * (old + 64 * 1024),
+	       "%d %s", r, e.why);
+	CHECK(md_grow_members(&id, m, 2, &e) == 0);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(m[1].sb.data_size == old + 128 * 1024 &&
+	      md_plan_grow(m, 2, NULL, &e) == 0);
+
+	/* Mixed sizes a grow cannot leave (the smaller member's device
+	 * does not hold the larger size): refused. */
+	CHECK(!grow_image(paths[0], 160 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	m[0].sb.data_size += 64 * 1024;
+	CHECK(md_grow_members(&id, m, 1, &e) == 0);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 0); /* none grew: no word */
+	CHECK(!grow_image(paths[1], 144 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	r = md_plan_grow(m, 2, NULL, &e);
+	CHECKF(r == -EDOM && strstr(e.why, "several zones"), "%d %s", r, e.why);
+	drop(paths, 2);
+
+	/* Several zones (members of unequal size), grown equally: refused. */
+	sizes[1] = 128 * MIB;
+	CHECK(make_array("g", sizes, 2, paths, sbs) == 0);
+	CHECK(sbs[0].feature_map == MD_FEATURE_RAID0_LAYOUT_BIT);
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	CHECK(md_plan_grow(m, 2, NULL, &e) == 0); /* not grown: no word */
+	CHECK(!grow_image(paths[0], 96 * MIB) &&
+	      !grow_image(paths[1], 160 * MIB));
+	CHECK(members_of(paths, 2, m, &e) == 2);
+	r = md_plan_grow(m, 2, NULL, &e);
+	CHECKF(r == -EDOM && strstr(e.why, "unequal size") &&
+		       strstr(e.why, paths[1]),
+	       "%d %s", r, e.why);
+	drop(paths, 2);
+}
+
 int main(void)
 {
 	T_RUN(test_data_offset);
@@ -550,6 +713,7 @@ int main(void)
 	else
 		T_SKIP(test_mdadm_examine, "mdadm is not installed");
 	T_RUN(test_find_and_check);
+	T_RUN(test_grow);
 	T_RUN(test_name_match);
 	T_RUN(test_hostile);
 	T_RUN(test_scan);
