@@ -6,6 +6,7 @@
 #   make demo         the main job end to end in a VM, narrated (no AWS account)
 #   make test         every test tier that exists; ends "N passed, N failed"
 #   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
+#   make test-vm-big  the slow VM scenarios (16 TiB arrays), not in make test
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
 #   make check        source-tree checks (table order, usage, globals, format,
 #                     no test hook in the shipped luksbox)
@@ -65,7 +66,7 @@ TAPPLET_OBJ := $(APPLET_SRC:%.c=$(TOBJ)/%.o)
 # Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
-.PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-fuzz check size \
+.PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-vm-big test-fuzz check size \
 	install clean distclean fuzz demo repro
 all: luksbox
 
@@ -147,7 +148,7 @@ $(OBJ)/tests/%: tests/unit/%.c tests/unit/t.h $(MOD_OBJ) $(DEPS_STAMP)
 unit-bins: $(UNIT_BIN)
 
 # Test tools for the VM guest (static, musl): tests/vm/*.c.
-VM_TOOLS := $(OBJ)/tests/ptyfeed
+VM_TOOLS := $(OBJ)/tests/ptyfeed $(OBJ)/tests/maxrss
 $(OBJ)/tests/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
@@ -166,6 +167,11 @@ test-kms: luksbox $(UNIT_BIN)
 
 test-vm: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@tests/run vm
+
+# The big tier: VM scenarios marked "# tier: big" (16 TiB of sparse disks,
+# about 10 minutes), not part of make test.
+test-vm-big: luksbox $(TEST_BIN) $(VM_TOOLS)
+	@VM_TIER=big tests/run vm
 
 test-fuzz: $(DEPS_STAMP)
 	@tests/run fuzz

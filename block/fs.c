@@ -45,8 +45,13 @@ int fs_mkfs(const char *dev, const char *fstype, const char *label,
 		argv[n++] = "mkfs.ext4";
 		argv[n++] = "-q";
 		argv[n++] = "-F"; /* the device was probed blank, or forced */
+		/* No pass over the data (docs/design.md "Big arrays"): no
+		 * discard; inode tables left to the kernel's lazy init even
+		 * when ext4 is not loaded yet (mke2fs would zero them); the
+		 * journal not zeroed: on a fresh LUKS volume its unwritten
+		 * blocks read as noise under a new key, never an old journal. */
 		argv[n++] = "-E";
-		argv[n++] = "nodiscard";
+		argv[n++] = "nodiscard,lazy_itable_init=1,lazy_journal_init=1";
 		argv[n++] = "-L";
 	} else if (!strcmp(fstype, "xfs")) {
 		argv[n++] = "mkfs.xfs";

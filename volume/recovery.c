@@ -19,7 +19,7 @@
 
 enum {
 	RECOVERY_BYTES = 32,	   /* generated recovery key */
-	RECOVERY_MAX_KIB = 262144, /* argon2id memory cap ... */
+	RECOVERY_MAX_KIB = 131072, /* argon2id memory cap: opens in 512 MiB */
 	RECOVERY_MIN_KIB = 32768,  /* ... and floor */
 	PASS_MAX = 512,
 };
@@ -57,7 +57,9 @@ static int ask_pass(const char *prompt, char *buf, size_t cap)
 	return n;
 }
 
-/* argon2id memory for the recovery slot: a quarter of RAM, capped. */
+/* argon2id memory for the recovery slot: a quarter of RAM, capped so a
+ * volume made on a big instance still opens with its recovery key on a
+ * 512 MiB one (docs/design.md "On-disk contract"). */
 static unsigned recovery_kib(void)
 {
 	FILE *f = fopen("/proc/meminfo", "re");
