@@ -26,6 +26,7 @@
 #include "kms/json.h"
 #include "lib/clock.h"
 #include "lib/io.h"
+#include "lib/proc.h"
 #include "lib/uuid.h"
 #include "volume/internal.h"
 
@@ -290,7 +291,8 @@ static int join(const struct vol_env *env, const struct tab_volume *v,
 {
 	struct linear_seg seg[LINEAR_MAX_SEGS];
 	struct md_array arr;
-	char name[96];
+	struct msg_error me;
+	char name[96], started[SETS_MAX][32];
 	uint64_t n0 = sectors_at(target0);
 	unsigned i, n = 1;
 	int r;
@@ -305,10 +307,20 @@ static int join(const struct vol_env *env, const struct tab_volume *v,
 	 * sets after it must not move. */
 	seg[0].devno = rdev_of(target0);
 	seg[0].sectors = s->set0;
+	/* Set 0 may be one disk: the md modules loaded for the sets. */
+	if (s->n && access("/sys/module/raid0", F_OK))
+		proc_modprobe("raid0");
 	for (i = 0; i < s->n; i++) {
 		r = assemble_set(env, v, s, i, &arr, e);
-		if (r < 0)
+		if (r < 0) {
+			/* None left running for a volume not opened. */
+			while (i--)
+				if (started[i][0])
+					md_stop(started[i], &me);
 			return r;
+		}
+		snprintf(started[i], sizeof(started[i]), "%s",
+			 arr.reused ? "" : arr.dev);
 		seg[n].devno = rdev_of(arr.dev);
 		seg[n++].sectors = s->sectors[i];
 	}
@@ -686,6 +698,7 @@ int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
 		return msg_why(e, r, "cannot read the LUKS header of %s: %s",
 			       target, strerror(-r));
 	r = luks_info(&l, &li);
+	r = r < 0 ? r : 0; /* luks_info() says the state */
 	if (!r && li.policy < 0)
 		r = refuse_header(e, target, li.refused);
 	else if (!r &&
@@ -799,6 +812,8 @@ int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
 	r = luks_load(&l, lin);
 	if (!r)
 		r = luks_info(&l, &li);
+	if (r > 0)
+		r = 0;
 	if (!r && li.policy < 0)
 		r = -EPROTO;
 	if (r == -EPROTO) {

@@ -256,7 +256,9 @@ struct vol_status {
 	int open;		/* /dev/mapper/NAME is active */
 	int mounted;		/* the mapping is mounted on the mount point */
 	char uuid[40];		/* LUKS UUID of the open mapping, or "" */
-	char backing[TAB_PATH]; /* /dev/md/NAME or the device, or "" */
+	char backing[TAB_PATH]; /* /dev/md/NAME or the device, or "";
+				 * /dev/mapper/NAME+sets with stripe sets */
+	unsigned sets;		/* stripe sets joined now (0: none added) */
 	char mountpoint[TAB_PATH];
 };
 
