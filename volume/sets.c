@@ -560,6 +560,7 @@ static int new_set(const struct vol_env *env, const struct tab_volume *v,
 	char sname[MD_NAME_MAX + 1], u[UUID_MD_TEXT];
 	struct msg_error me;
 	struct md_sb *sb = malloc(sizeof(*sb));
+	unsigned long devno;
 	uint64_t n;
 	unsigned i, k, same = 0;
 	int fd, r;
@@ -568,7 +569,7 @@ static int new_set(const struct vol_env *env, const struct tab_volume *v,
 		return msg_why(e, -ENOMEM, "out of memory");
 	for (i = 0; i < nd->n; i++) {
 		devs[i] = nd->path[i];
-		fd = md_open_member(nd->path[i], O_RDONLY, &n, NULL);
+		fd = md_open_member(nd->path[i], O_RDONLY, &n, &devno);
 		r = fd < 0 ? fd : md_read_sb(fd, n, sb);
 		if (fd >= 0)
 			close(fd);
