@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -174,10 +175,15 @@ int linear_set(const char *name, const struct linear_seg *segs, unsigned n,
 
 int linear_remove(const char *name)
 {
+	struct timespec ts = {0, 100000000L};
 	unsigned long dev;
-	int r = exists(name, &dev);
+	int r = exists(name, &dev), tries = 20;
 
 	if (r <= 0)
 		return r ? r : -ENODEV;
-	return simple(DM_DEVICE_REMOVE, name);
+	/* The device above it may take a moment to let go after its own
+	 * removal (a prober's open; libcryptsetup retries the same way). */
+	while ((r = simple(DM_DEVICE_REMOVE, name)) == -EBUSY && --tries)
+		nanosleep(&ts, NULL);
+	return r;
 }
