@@ -34,9 +34,9 @@
 /* A set's size cap: 2^50 sectors (512 PiB); 16 of them cannot overflow. */
 #define SETS_SECTORS_MAX (1ULL << 50)
 
-/* The md name of V's set K: NAME+K, NAME cut to fit 31 bytes. '+' is no
- * volume name's (conf/tab.c) nor mdadm's homehost separator, so no
- * volume's own array can carry it. */
+/* The md name of V's set K: NAME+K (vol_add_devices() refuses a NAME
+ * too long for it to fit 31 bytes). '+' is no volume name's (conf/tab.c)
+ * nor mdadm's homehost separator, so no volume's own array carries it. */
 static void set_md_name(const char *vol, unsigned k, char out[MD_NAME_MAX + 1])
 {
 	char sfx[8];
@@ -669,6 +669,13 @@ int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
 
 	memset(e, 0, sizeof(*e));
 	msg_what(e, "add devices to %s", v->name);
+	/* NAME+K whole in md's 31 bytes: a name cut short could be another
+	 * volume's set, adopted by the rerun check below. */
+	if (strlen(v->name) > MD_NAME_MAX - 3)
+		return msg_why(e, -ENAMETOOLONG,
+			       "its name is longer than %d characters: its "
+			       "sets' md names (NAME+K) would not fit md's %d",
+			       MD_NAME_MAX - 3, MD_NAME_MAX);
 	if (v->ephemeral)
 		return msg_why(e, -EOPNOTSUPP,
 			       "it is instance store (ephemeral): its disks "
