@@ -36,6 +36,9 @@ const char luks_mount_usage[] =
 	"after a stop/start) and its policy is on-blank=format (the default\n"
 	"for `ephemeral`), a new volume is provisioned with a new key; when\n"
 	"only some are blank, or on-blank=fail, nothing is touched.\n"
+	"Stripe sets its header records (luks-setup --add-devices) are\n"
+	"assembled by md UUID from any disk and joined before LUKS opens; a\n"
+	"set missing after the timeout: exit 75, nothing opened.\n"
 	"After an unlock, a token's key that is disabled or pending deletion\n"
 	"is a warning (KMS DescribeKey, best effort, 3 s at most). A volume\n"
 	"with grow=auto whose device grew (EBS ModifyVolume) is grown after\n"
@@ -46,10 +49,12 @@ const char luks_mount_usage[] =
 	"\n"
 	"  -a, --all             every volume of the table\n"
 	"  -c, --config FILE     the volume table (default /etc/luksbox.tab)\n"
-	"  -s, --stop            unmount, close and stop RAID (in that order),\n"
-	"                        then name the EBS volume ids that may now be\n"
+	"  -s, --stop            unmount, close, remove the stripe-set linear\n"
+	"                        device and stop RAID (in that order), then\n"
+	"                        name the EBS volume ids that may now be\n"
 	"                        detached\n"
-	"  -S, --status          each volume and its ways in (tokens: key,\n"
+	"  -S, --status          each volume, its stripe sets (luks-setup\n"
+	"                        --add-devices) and its ways in (tokens: key,\n"
 	"                        region, keyslot; recovery keyslot); exit 0\n"
 	"                        when all are open and mounted, 3 when not\n"
 	"  -j, --json            --status as JSON\n"
@@ -511,7 +516,7 @@ static int do_status(struct volrun *run, const struct opts *o,
 			json_str(st.uuid);
 			printf(",\"backing\":");
 			json_str(st.backing);
-			printf(",\"mountpoint\":");
+			printf(",\"stripe_sets\":%u,\"mountpoint\":", st.sets);
 			json_str(sel[i]->mountpoint);
 			printf(",\"header\":");
 			json_str(w->device);
@@ -532,6 +537,9 @@ static int do_status(struct volrun *run, const struct opts *o,
 						     : "closed",
 			       st.backing[0] ? st.backing : "-",
 			       sel[i]->mountpoint);
+			if (st.sets)
+				printf("  %u stripe sets (set 0 and %u added)\n",
+				       st.sets, st.sets - 1);
 			if (w->unread[0])
 				printf("  (ways in not read: %s)\n", w->unread);
 			for (k = 0; k < w->n; k++)

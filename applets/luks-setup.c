@@ -23,6 +23,7 @@ const char luks_setup_usage[] =
 	"                  --rotate | --rewrap --to KEY[@REGION] [--from KEY]\n"
 	"                  [--key-file FILE] [--header-backup FILE] NAME\n"
 	"       luks-setup --grow [--key-file FILE] NAME\n"
+	"       luks-setup --add-devices [--key-file FILE] [--force] NAME DEV...\n"
 	"\n"
 	"Provision an encrypted volume: RAID0 over the devices when there are\n"
 	"several, LUKS2 (aes-xts-plain64, 512-bit key) whose keyslot secret is\n"
@@ -116,6 +117,19 @@ const char luks_setup_usage[] =
 	"                          option grow=auto makes luks-mount do it at\n"
 	"                          open\n"
 	"\n"
+	"      --add-devices NAME DEV...  append a stripe set, as lvextend\n"
+	"                          does: a RAID0 of DEV... (equal, blank\n"
+	"                          disks; md name NAME+N, so NAME of at most\n"
+	"                          28 characters) recorded in the LUKS\n"
+	"                          header and joined after the volume's\n"
+	"                          devices by /dev/mapper/NAME+sets. Open: the\n"
+	"                          mapping and its mounted file system grow\n"
+	"                          online; closed: the next open is bigger.\n"
+	"                          A cut leaves the old size or the new; the\n"
+	"                          same command again finishes. luks-mount\n"
+	"                          refuses the volume (exit 75) while a set is\n"
+	"                          missing\n"
+	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
 	"the root disk; or an EBS volume id (vol-0123456789abcdef0): on Nitro\n"
 	"types the NVMe disk whose serial is that id (not on Xen types; waited\n"
@@ -138,14 +152,16 @@ enum {
 	OPT_FROM,
 	OPT_SSM_KMS_KEY,
 	OPT_GROW,
+	OPT_ADD_DEVICES,
 };
 
 struct opts {
 	const char *config;
 	const char *header_backup;
 	const char *key_file;
-	int force, wipe, from_cli, grow;
-	int keyop; /* 0, or 1 + enum vol_key_op */
+	int force, wipe, from_cli, grow, add;
+	struct tab_volume *nv; /* --add-devices: the new devices */
+	int keyop;	       /* 0, or 1 + enum vol_key_op */
 	int to;
 	struct vol_keyop k;
 	enum msg_level level;
@@ -176,7 +192,13 @@ static int check_keyop(struct opts *o)
 			o->header_backup))
 		return usage_error("--grow takes NAME from the table and "
 				   "--key-file, nothing else");
-	if (!o->keyop && (o->to || o->k.from || (o->key_file && !o->grow)))
+	if (o->add &&
+	    (o->keyop || o->grow || o->wipe || o->from_cli || o->header_backup))
+		return usage_error("--add-devices takes NAME from the table, "
+				   "DEV..., --key-file and --force, nothing "
+				   "else");
+	if (!o->keyop &&
+	    (o->to || o->k.from || (o->key_file && !o->grow && !o->add)))
 		return usage_error("--key-file, --to and --from go with "
 				   "--add-key, --remove-key, --rotate or "
 				   "--rewrap (--key-file also with --grow)");
@@ -227,6 +249,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"from", required_argument, NULL, OPT_FROM},
 		{"key-file", required_argument, NULL, 'K'},
 		{"grow", no_argument, NULL, OPT_GROW},
+		{"add-devices", no_argument, NULL, OPT_ADD_DEVICES},
 		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -322,6 +345,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_GROW:
 			o->grow = 1;
 			break;
+		case OPT_ADD_DEVICES:
+			o->add = 1;
+			break;
 		case OPT_TO:
 			o->k.key = optarg;
 			o->to = 1;
@@ -343,6 +369,19 @@ static int parse(int argc, char **argv, struct opts *o)
 	r = check_keyop(o);
 	if (r)
 		return r;
+	if (o->add) {
+		if (argc - optind < 2)
+			return usage_error("--add-devices NAME DEV...");
+		snprintf(o->v.name, sizeof(o->v.name), "%s", argv[optind]);
+		o->nv = calloc(1, sizeof(*o->nv));
+		if (!o->nv)
+			return fail(EXIT_FAIL, "start: out of memory");
+		snprintf(o->nv->name, sizeof(o->nv->name), "%s", o->v.name);
+		for (i = optind + 1; i < argc; i++)
+			if (tab_add_device(o->nv, argv[i], &te))
+				return usage_error("%s: %s", argv[i], te.why);
+		return 0;
+	}
 	if (!o->from_cli) {
 		if (optind != argc - 1)
 			return usage_error(
@@ -440,7 +479,7 @@ int luks_setup_main(int argc, char **argv)
 	run->env.force = o->force;
 	run->env.wipe = o->wipe;
 	run->env.header_backup = o->header_backup;
-	multi = o->v.ephemeral || o->v.ndevices > 1;
+	multi = o->v.ephemeral || o->v.ndevices > 1 || o->add;
 	volrun_modules(run, multi);
 	if (vol_devices(&run->env, &o->v, d, &e)) {
 		r = msg_report(run->msg, &e);
@@ -454,6 +493,18 @@ int luks_setup_main(int argc, char **argv)
 		if (r >= 0)
 			r = vol_grow(&run->env, &o->v, d, o->k.unlock,
 				     o->k.unlock_len, &e);
+		r = r < 0 ? msg_report(run->msg, &e) : EXIT_OK;
+		goto out_fini;
+	}
+	if (o->add) {
+		struct vol_devs *nd = calloc(1, sizeof(*nd));
+
+		r = nd ? vol_devices(&run->env, o->nv, nd, &e)
+		       : msg_why(&e, -ENOMEM, "out of memory");
+		if (!r)
+			r = vol_add_devices(&run->env, &o->v, d, nd,
+					    o->k.unlock, o->k.unlock_len, &e);
+		free(nd);
 		r = r < 0 ? msg_report(run->msg, &e) : EXIT_OK;
 		goto out_fini;
 	}
@@ -486,6 +537,8 @@ out_fini:
 out_free:
 	free(d);
 	free(run);
+	if (o)
+		free(o->nv);
 	free(o);
 	return r;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
@@ -717,6 +718,102 @@ int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
 	if (r == -EPERM && !secret)
 		return -ENOKEY;
 	return r < 0 ? r : used;
+}
+
+/* A task of TYPE on NAME with no table (suspend, resume). 0 or -EIO. */
+static int dm_simple(int type, const char *name)
+{
+	struct dm_task *t = dm_task_create(type);
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	if (!dm_task_set_name(t, name) || !dm_task_run(t))
+		r = -EIO;
+	dm_task_destroy(t);
+	return r;
+}
+
+int luks_move(struct luks *l, const char *name, int slot, const void *secret,
+	      size_t secret_len)
+{
+	struct dm_task *dmt = NULL, *re = NULL;
+	uint64_t start, length;
+	char *type = NULL, *params = NULL, to[32], buf[1024];
+	const char *dev = crypt_get_device_name(l->cd), *p;
+	struct stat st;
+	size_t f[5], i, n;
+	int r, used = 0;
+
+	r = luks_check(l);
+	if (!r)
+		r = luks_check_active(name, l->refused, sizeof(l->refused));
+	if (r < 0)
+		return r;
+	if (!dev || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	snprintf(to, sizeof(to), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	if (secret) {
+		used = crypt_activate_by_passphrase(
+			l->cd, NULL, slot < 0 ? CRYPT_ANY_SLOT : slot, secret,
+			secret_len, CRYPT_ACTIVATE_KEYRING_KEY);
+		if (used < 0)
+			return used;
+	}
+	dm_log_with_errno_init(quiet_dm_log);
+	dmt = dm_task_create(DM_DEVICE_TABLE);
+	re = dm_task_create(DM_DEVICE_RELOAD);
+	if (!dmt || !re) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* The table may carry the key in hex: libdevmapper wipes its ioctl
+	 * buffers, and BUF is wiped below. A keyring key (":64:logon:DESC")
+	 * is looked up by the kernel in this process's keyrings, where
+	 * SECRET put it. */
+	if (!dm_task_secure_data(dmt) || !dm_task_set_name(dmt, name) ||
+	    !dm_task_run(dmt) ||
+	    dm_get_next_target(dmt, NULL, &start, &length, &type, &params) ||
+	    !type || strcmp(type, "crypt") || !params) {
+		r = -EINVAL;
+		goto out;
+	}
+	/* cipher key iv_offset DEVICE offset [options]: DEVICE replaced. */
+	for (p = params, i = 0; i < 5; i++) {
+		f[i] = (size_t)(p - params);
+		p += strcspn(p, " ");
+		p += *p == ' ';
+	}
+	n = strlen(params);
+	if (!params[f[4]] || n + sizeof(to) >= sizeof(buf)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (!strncmp(params + f[3], to, strlen(to)) &&
+	    params[f[3] + strlen(to)] == ' ') {
+		r = used; /* there already (a rerun) */
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%.*s%s %s", (int)f[3], params, to,
+		 params + f[4]);
+	if (!dm_task_secure_data(re) || !dm_task_set_name(re, name) ||
+	    !dm_task_add_target(re, start, length, "crypt", buf) ||
+	    !dm_task_run(re)) {
+		r = -EIO;
+		goto out;
+	}
+	/* The new table goes live at the resume; in-flight I/O completes on
+	 * the old one at the suspend. */
+	r = dm_simple(DM_DEVICE_SUSPEND, name);
+	i = (size_t)-dm_simple(DM_DEVICE_RESUME, name);
+	r = r ? r : i ? -EIO : used;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (re)
+		dm_task_destroy(re);
+	if (dmt)
+		dm_task_destroy(dmt);
+	return r;
 }
 
 int luks_deactivate(const char *name)

@@ -223,6 +223,23 @@ int luks_sizes(struct luks *l, const char *name, uint64_t *now, uint64_t *max);
 int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
 		size_t secret_len);
 
+/*
+ * Move the active mapping NAME onto L's device, at the same size: its
+ * kernel table is reloaded with only the data device changed (suspend,
+ * resume; the file system above keeps running). For a device whose
+ * first sectors are NAME's present device (a linear device that starts
+ * with it: "Adding devices" in docs/design.md); the caller checks that.
+ * libcryptsetup's refresh cannot do it (it refuses another data device).
+ * luks_check() and luks_check_active() first, as for luks_resize(); with
+ * SECRET the volume key goes into this thread's keyring as there (a
+ * keyring-held table needs it to reload, and a later luks_resize() on L
+ * then needs no secret). Returns the keyslot used (0 without SECRET), or
+ * -errno (-EPERM: SECRET opens no keyslot; -EIO: the reload failed and
+ * the old table stays).
+ */
+int luks_move(struct luks *l, const char *name, int slot, const void *secret,
+	      size_t secret_len);
+
 /* Close /dev/mapper/NAME. -ENODEV when not active; -EBUSY when in use. */
 int luks_deactivate(const char *name);
 

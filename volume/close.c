@@ -164,6 +164,10 @@ int vol_close(const struct vol_env *env, const struct tab_volume *v,
 		vol_say(env, MSG_INFO, "%s: closed /dev/mapper/%s", v->name,
 			v->name);
 	}
+	/* Added stripe sets: their linear device, then their arrays. */
+	r = sets_stop(env, v, e);
+	if (r < 0)
+		return r;
 	if (stop) {
 		r = md_stop(md, &me);
 		if (r == 0)

@@ -203,6 +203,40 @@ int vol_ssm_unlock(const struct vol_env *env, const struct tab_volume *v,
 		   const char *target, struct luks *l,
 		   const struct vol_use *use, struct msg_error *e);
 
+/* ---- sets.c: the stripe sets luks-setup --add-devices appends ---------- */
+
+#define SETS_MAX 15 /* added sets: 16 in all, each a linear piece */
+
+/* The luksbox-sets token of a header: what set 0 contributes and each
+ * added set, in order, by md UUID and exact size. */
+struct vol_sets {
+	int token;     /* its LUKS2 token number, -1 when none */
+	uint64_t set0; /* sectors of set 0 joined (4 KiB multiple) */
+	unsigned n;    /* added sets */
+	uint8_t uuid[SETS_MAX][16];
+	uint64_t sectors[SETS_MAX];
+};
+
+/* The record of L into S (S->n 0: none), decoded strictly as untrusted
+ * input. 0, or -EINVAL with WHY (CAP bytes) saying what is wrong. */
+int sets_read(struct luks *l, struct vol_sets *s, char *why, size_t cap);
+
+/* "NAME+sets", the linear device's dm name, into BUF; returns BUF. */
+const char *sets_linear_name(const char *vol, char *buf, size_t cap);
+
+/* L (the header on set 0, TARGET) records added sets: assemble each
+ * (waiting up to ENV->attach_wait_ms), join them under the linear
+ * device, and reload L from it, its path into TARGET (CAP bytes).
+ * 1 so, 0 when there are none, or -errno with E (-ETIMEDOUT: a set is
+ * missing; -EPROTO: the record or the header is refused). */
+int sets_stack(const struct vol_env *env, const struct tab_volume *v,
+	       struct luks *l, char *target, size_t cap, struct msg_error *e);
+
+/* After the mapping closed: remove V's linear device and stop the
+ * arrays under it. 0 (also when there is none) or -errno with E. */
+int sets_stop(const struct vol_env *env, const struct tab_volume *v,
+	      struct msg_error *e);
+
 /* ---- status.c: the ways in and their keys ------------------------------ */
 
 /* The ways into the loaded header L of the volume UUID into W (W->n set;

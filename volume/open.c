@@ -259,6 +259,13 @@ int vol_open(const struct vol_env *env, const struct tab_volume *v,
 			"(did device names change? fix the devices field)",
 			target, li.label, v->name);
 	}
+	/* Stripe sets added (--add-devices): all of them joined, or none
+	 * opened; never at a partial size. */
+	r = sets_stack(env, v, &l, target, sizeof(target), e);
+	if (r < 0) {
+		luks_fini(&l);
+		return r;
+	}
 	msg_what(e, "unlock %s", v->name);
 	if (key) {
 		r = luks_activate(&l, v->name, -1, key, key_len);

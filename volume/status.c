@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block/linear.h"
 #include "crypto/luks.h"
 #include "kms/kms.h"
 #include "kms/token.h"
@@ -28,8 +29,11 @@ int vol_status(const struct vol_env *env, const struct tab_volume *v,
 	if (r < 0)
 		return r;
 	st->open = r;
-	snprintf(link, sizeof(link), "/dev/md/%s", v->name);
-	if (rdev_of(link))
+	if (linear_get(sets_linear_name(v->name, link, sizeof(link)), NULL,
+		       NULL, &st->sets) == 1)
+		mapper_path(link, st->backing, sizeof(st->backing));
+	else if (snprintf(link, sizeof(link), "/dev/md/%s", v->name) &&
+		 rdev_of(link))
 		snprintf(st->backing, sizeof(st->backing), "%s", link);
 	else if (v->ndevices == 1)
 		snprintf(st->backing, sizeof(st->backing), "%s", v->devices[0]);
@@ -132,7 +136,8 @@ int read_ways(struct luks *l, const char *uuid, struct vol_ways *w)
 		ns = (int)sizeof(claimed);
 	for (i = 0; i < luks_token_max(); i++) {
 		r = luks_token_type(l, i, type, sizeof(type));
-		if (r == -ENOENT)
+		/* The stripe-set record is no way in (--status shows sets). */
+		if (r == -ENOENT || !strcmp(type, "luksbox-sets"))
 			continue;
 		printable(type);
 		x = new_way(w, r ? "invalid" : type, i, -1);

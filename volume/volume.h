@@ -187,6 +187,21 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 	     struct msg_error *e);
 
 /*
+ * Append a stripe set on the devices ND to V (set 0 on D), as lvextend
+ * does: a RAID0 of them (md name NAME+K) recorded in V's LUKS header
+ * (luksbox-sets token), joined after the others by the linear device
+ * NAME+sets. Open: the mapping is moved onto that device (first time) or
+ * the device reloaded, then grown, then its mounted file system; closed:
+ * only the record (the next open joins it). A way in is proven first
+ * (KEY/KEY_LEN, else the tokens, SSM). A rerun with the same devices
+ * finishes what a cut left. ND must be blank unless ENV->force. Returns
+ * VOL_DONE_GROWN or -errno with E filled.
+ */
+int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
+		    const struct vol_devs *d, const struct vol_devs *nd,
+		    const void *key, size_t key_len, struct msg_error *e);
+
+/*
  * Freeze the mounted file system of V (FIFREEZE on its mount point) for a
  * consistent snapshot of its devices, and leave a watchdog (a child in
  * its own session, holding a lock on /run/luksbox/NAME.freeze) that thaws
@@ -244,7 +259,9 @@ struct vol_status {
 	int open;		/* /dev/mapper/NAME is active */
 	int mounted;		/* the mapping is mounted on the mount point */
 	char uuid[40];		/* LUKS UUID of the open mapping, or "" */
-	char backing[TAB_PATH]; /* /dev/md/NAME or the device, or "" */
+	char backing[TAB_PATH]; /* /dev/md/NAME or the device, or "";
+				 * /dev/mapper/NAME+sets with stripe sets */
+	unsigned sets;		/* stripe sets joined now (0: none added) */
 	char mountpoint[TAB_PATH];
 };
 
