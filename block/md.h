@@ -218,6 +218,10 @@ struct md_ident {
 	const char *name;
 	void (*step)(void *arg, const char *step);
 	void *step_arg;
+	/* An added stripe set (volume/sets.c): its size is the one its
+	 * volume's header records, so members that grew are not re-described
+	 * (they would no longer match; the growth stays unused). */
+	int no_grow;
 };
 
 /*

@@ -513,7 +513,7 @@ int md_assemble(const struct md_ident *id, const char *const *devs, unsigned n,
 	/* Members grown (EBS ModifyVolume) are re-described before the
 	 * kernel reads them; a grow refused starts the old size. */
 	memset(&ge, 0, sizeof(ge));
-	grown = md_plan_grow(m, (unsigned)found, &from, &ge);
+	grown = id->no_grow ? 0 : md_plan_grow(m, (unsigned)found, &from, &ge);
 	if (grown > 0) {
 		r = md_grow_members(id, m, (unsigned)found, e);
 		if (r)

@@ -230,7 +230,7 @@ static int assemble_set(const struct vol_env *env, const struct tab_volume *v,
 			const struct vol_sets *s, unsigned i,
 			struct md_array *arr, struct msg_error *e)
 {
-	struct md_ident id = {.has_uuid = 1};
+	struct md_ident id = {.has_uuid = 1, .no_grow = 1};
 	int64_t end = deadline_in(env->attach_wait_ms);
 	struct timespec ts = {0, SET_POLL_MS * 1000000L};
 	char u[UUID_MD_TEXT];
@@ -555,7 +555,7 @@ static int new_set(const struct vol_env *env, const struct tab_volume *v,
 		   const struct vol_sets *s, const struct vol_devs *nd,
 		   struct md_array *arr, struct msg_error *e)
 {
-	struct md_ident id = {.has_uuid = 1};
+	struct md_ident id = {.has_uuid = 1, .no_grow = 1};
 	const char *devs[VOL_MAX_DEVS];
 	char sname[MD_NAME_MAX + 1], u[UUID_MD_TEXT];
 	struct msg_error me;
