@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 #   make              build ./luksbox (dependencies first, cached)
+#   make ARCH=arm64   build ./luksbox-aarch64 for Graviton (cross-built; its
+#                     dependencies in build/cache/aarch64; only all, size)
+#   make release      both binaries, SHA256SUMS and an SPDX SBOM in
+#                     dist/luksbox-VERSION/ (tests/release/run checks it)
 #   make test-build   build/obj/test-hooks/luksbox: luksbox with the test hooks
 #   make demo         the main job end to end in a VM, narrated (no AWS account)
 #   make test         every test tier that exists; ends "N passed, N failed"
@@ -19,9 +23,42 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr
 DESTDIR    ?=
 CACHE      := build/cache
-SYSROOT    := $(CACHE)/sysroot
+
+# The target: x86_64 (./luksbox) or aarch64 (./luksbox-aarch64, Graviton),
+# named as `uname -m` names them; amd64 and arm64 are accepted.
+ARCH       ?= x86_64
+ifeq ($(ARCH),amd64)
+override ARCH := x86_64
+endif
+ifeq ($(ARCH),arm64)
+override ARCH := aarch64
+endif
+ifeq ($(ARCH),x86_64)
+XCACHE     := $(CACHE)
 OBJ        := build/obj
-DEPS_STAMP := $(CACHE)/stamp/.all
+BIN        := luksbox
+CC         := musl-gcc
+STRIP      := strip
+DEPS_ARGS  :=
+ARCH_CFLAGS :=
+DEPS_TOOLS := $(wildcard /usr/lib/musl/lib/libc.a)
+else ifeq ($(ARCH),aarch64)
+# Cross-built (build/deps.sh --arch aarch64): Debian's gcc-aarch64-linux-gnu
+# with a musl built from Debian's musl source, whose own musl-gcc this is.
+XCACHE     := $(CACHE)/aarch64
+OBJ        := build/obj-aarch64
+BIN        := luksbox-aarch64
+CC         := $(XCACHE)/musl/bin/musl-gcc
+STRIP      := aarch64-linux-gnu-strip
+DEPS_ARGS  := --arch aarch64
+# Unwind tables are made even without the asynchronous ones (80 KB).
+ARCH_CFLAGS := -fno-unwind-tables
+DEPS_TOOLS := $(wildcard /usr/lib/musl/lib/libc.a /usr/bin/aarch64-linux-gnu-gcc-[0-9]*)
+else
+$(error ARCH=$(ARCH): luksbox builds for x86_64 and aarch64 (arm64))
+endif
+SYSROOT    := $(XCACHE)/sysroot
+DEPS_STAMP := $(XCACHE)/stamp/.all
 
 # The one date the code needs, the TLS clock floor (kms/tls.h), is the last
 # commit's, not the build's: two builds of one commit are byte-identical
@@ -35,13 +72,13 @@ $(shell mkdir -p $(OBJ)/gen && [ -f $(EPOCH_FILE) ] && \
 	[ "$$(cat $(EPOCH_FILE))" = "$(SOURCE_DATE_EPOCH)" ] || \
 	echo "$(SOURCE_DATE_EPOCH)" > $(EPOCH_FILE))
 
-CC      := musl-gcc
 # -D_GNU_SOURCE: explicit_bzero, getrandom, mlock flags from musl.
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Os -pipe -Wall -Wextra -Wshadow \
 	   -Wno-unused-parameter -Werror=implicit-function-declaration \
 	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	   -I. -Iapplets -I$(OBJ) -I$(SYSROOT)/include -isystem $(SYSROOT)/kinclude
+	   -I. -Iapplets -I$(OBJ) -I$(SYSROOT)/include -isystem $(SYSROOT)/kinclude \
+	   $(ARCH_CFLAGS)
 LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -L$(SYSROOT)/lib
 LIBS    := -lcryptsetup -ldevmapper -ljson-c -luuid -lnettle -lbearssl
 
@@ -67,15 +104,15 @@ TAPPLET_OBJ := $(APPLET_SRC:%.c=$(TOBJ)/%.o)
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
 .PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-vm-big test-fuzz check size \
-	install clean distclean fuzz demo repro
-all: luksbox
+	install clean distclean fuzz demo repro release test-release
+all: $(BIN)
 
 deps: $(DEPS_STAMP)
 # deps.sh runs again when its lock, apt's source lists (a new Debian
 # revision) or the host's musl change; it rebuilds only what changed.
 $(DEPS_STAMP): build/deps.sh build/deps.lock $(wildcard /var/lib/apt/lists/*_Sources*) \
-	       $(wildcard /usr/lib/musl/lib/libc.a)
-	build/deps.sh
+	       $(DEPS_TOOLS)
+	build/deps.sh $(DEPS_ARGS)
 	@touch $@
 
 # What we link, for --version: the Debian versions deps.sh built and their
@@ -128,9 +165,9 @@ $(OBJ)/gen/anchors.c: build/anchors.py $(ANCHOR_DIR)/SHA256SUMS $(wildcard $(ANC
 $(OBJ)/gen/anchors.o: $(OBJ)/gen/anchors.c kms/tls.h | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-luksbox: $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
+$(BIN): $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
 	$(CC) $(LDFLAGS) -Wl,-Map=$(OBJ)/luksbox.map -o $@.tmp $(APPLET_OBJ) $(MOD_OBJ) $(LIBS)
-	strip --strip-all -R .comment -R .note.gnu.build-id $@.tmp
+	$(STRIP) --strip-all -R .comment -R .note.gnu.build-id $@.tmp
 	mv $@.tmp $@
 
 $(TEST_BIN): $(TAPPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
@@ -185,13 +222,24 @@ fuzz: $(DEPS_STAMP)
 check: $(MOD_OBJ) $(APPLET_OBJ) luksbox $(TEST_BIN)
 	@tests/check
 
-size: luksbox
-	@tests/size luksbox
+size: $(BIN)
+	@tests/size $(BIN) $(OBJ)/luksbox.map
+
+# The release: both architectures' binaries named luksbox-VERSION-ARCH, their
+# SHA256SUMS and an SPDX 2.3 SBOM from what deps.sh recorded (build/release.sh).
+RELEASE := dist/luksbox-$(VERSION)
+release:
+	$(MAKE) ARCH=x86_64 luksbox
+	$(MAKE) ARCH=aarch64 luksbox-aarch64
+	build/release.sh $(VERSION) $(RELEASE)
+
+test-release: release
+	@tests/run release
 
 # Two clean builds of the last commit in two directories must give one
 # byte-identical luksbox (slow: two dependency builds; not in make test).
 repro:
-	@tests/repro/run
+	@ARCH=$(ARCH) tests/repro/run
 
 install: luksbox
 	install -d $(DESTDIR)$(PREFIX)/sbin
@@ -201,7 +249,8 @@ install: luksbox
 	done
 
 clean:
-	rm -rf $(OBJ) luksbox luksbox.tmp
+	rm -rf build/obj build/obj-aarch64 luksbox luksbox.tmp luksbox-aarch64 \
+		luksbox-aarch64.tmp dist
 
 distclean: clean
 	rm -rf $(CACHE)

@@ -19,6 +19,15 @@
 #include "lib/msg.h"
 #include "version.h"
 
+/* The target, as `uname -m` and the release file names say it. */
+#if defined(__x86_64__)
+#define LUKSBOX_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define LUKSBOX_ARCH "aarch64"
+#else
+#error "luksbox is built for x86_64 and aarch64 only"
+#endif
+
 struct msg_ctx applet_msg = {.prog = "luksbox", .kmsg_fd = -1, .syslog_fd = -1};
 
 const struct applet applets[] = {
@@ -79,7 +88,7 @@ static void list_applets(FILE *f)
 
 static void print_version(void)
 {
-	printf("luksbox %s\n", LUKSBOX_VERSION);
+	printf("luksbox %s %s\n", LUKSBOX_VERSION, LUKSBOX_ARCH);
 	/* From the lock deps.sh built: Debian source package, version, licence. */
 	printf("linked with (library: Debian 12 source package and version, "
 	       "licence):\n%s",
@@ -138,7 +147,9 @@ int main(int argc, char **argv)
 	const char *name = strrchr(argv[0] ? argv[0] : "", '/');
 
 	name = name ? name + 1 : (argv[0] ? argv[0] : "luksbox");
-	if (strcmp(name, "luksbox")) {
+	/* luksbox itself, or a release file (luksbox-VERSION-ARCH) run as it
+	 * is; any other name is an applet's. */
+	if (strcmp(name, "luksbox") && strncmp(name, "luksbox-", 8)) {
 		a = applet_find(name);
 		if (!a)
 			return not_found(name);

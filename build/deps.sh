@@ -23,14 +23,44 @@
 # resolves each dependency against the archive and the lock and prints
 # "NAME VERSION: up to date" or "NAME VERSION: to build", building nothing.
 # LUKSBOX_DEPS_LOCK names another lock file (tests); APT_CONFIG is apt's.
+#
+#        build/deps.sh --arch aarch64 [--plan] [NAME...]
+# cross-builds the same lock for arm64 (Graviton) into build/cache/aarch64/
+# (its own sysroot, sources, logs and stamps; the downloads are shared):
+# Debian's gcc-aarch64-linux-gnu compiles musl from Debian's musl source
+# package (the version of the host's musl-dev, which the lock's musl line
+# names), whose own musl-gcc wrapper then compiles every other entry with
+# the same recipes, for --host=aarch64-linux-gnu (cross_env below).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LUKSBOX_CACHE:-$top/build/cache}
 lock=${LUKSBOX_DEPS_LOCK:-$top/build/deps.lock}
+dl=$cache/dl
+arch=x86_64
+plan=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--plan) plan=1 ;;
+	--arch)
+		[ $# -gt 1 ] || { echo "deps: --arch needs x86_64 or aarch64" >&2; exit 2; }
+		arch=$2
+		shift
+		;;
+	*) break ;;
+	esac
+	shift
+done
+case $arch in
+x86_64 | amd64) arch=x86_64 ;;
+aarch64 | arm64)
+	arch=aarch64
+	cache=$cache/aarch64
+	;;
+*) echo "deps: unknown --arch $arch (x86_64 or aarch64)" >&2; exit 2 ;;
+esac
 sysroot=$cache/sysroot
 src=$cache/src
-dl=$cache/dl
 logs=$cache/log
 stamps=$cache/stamp
 records=$sysroot/share/luksbox/deps
@@ -41,6 +71,9 @@ export CC=musl-gcc
 export CFLAGS="-Os -pipe -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -isystem $sysroot/kinclude"
 export CPPFLAGS="-I$sysroot/include -isystem $sysroot/kinclude"
 export LDFLAGS="-static -L$sysroot/lib"
+# aarch64's gcc makes unwind tables even without the asynchronous ones:
+# 80 KB of .eh_frame in luksbox that nothing reads (C, no exceptions).
+[ "$arch" = x86_64 ] || CFLAGS="$CFLAGS -fno-unwind-tables"
 # Only the sysroot's .pc files: a host libjson-c.pc must never leak in.
 export PKG_CONFIG_LIBDIR=$sysroot/lib/pkgconfig
 export PKG_CONFIG_PATH=
@@ -143,6 +176,16 @@ fetch_source() {
 	if [ $fetched = 1 ] || [ "$from" = orig ]; then
 		touch "$d/.complete"
 	fi
+	if [ "$from" = host ]; then
+		# Built from source only for a cross target (musl): the lock names
+		# the host's musl-dev, whose source version resolve() took; its
+		# .orig must be the one the archive's signed index lists.
+		sum=$(apt-cache showsrc "$pkg" 2>/dev/null | awk -v p="$pkg" -v v="$ver" '
+			/^Package:/ { k = $2 } /^Version:/ { w = $2 }
+			/^Checksums-Sha256:/ { c = 1; next } /^[^ ]/ { c = 0 }
+			c && k == p && w == v && $3 ~ /\.orig\.tar\.[a-z0-9]+$/ { print $1; exit }')
+		[ -n "$sum" ] || die "the archive lists no source $pkg $ver: the host's $pkg-dev must be a version the archive offers as source"
+	fi
 	[ "$(sha256sum "$orig" | cut -d' ' -f1)" = "$sum" ] ||
 		die "$(basename "$orig") does not match its SHA-256 in $lock"
 	tmp=$(mktemp -d "$src/.unpack.XXXXXX")
@@ -165,7 +208,11 @@ fetch_source() {
 record() {
 	local name=$1 note=""
 	case $(lock_get "$name" 6) in
-	host) note=" (the build host's $(lock_get "$name" 3)-dev)" ;;
+	host)
+		note=" (the build host's $(lock_get "$name" 3)-dev)"
+		[ "$arch" = x86_64 ] ||
+			note=" (its Debian source, cross-built by $cross-gcc $(cross_gcc_version))"
+		;;
 	orig) note=" (its .orig tarball only)" ;;
 	esac
 	mkdir -p "$records"
@@ -302,22 +349,98 @@ build_cryptsetup() {
 	cp .libs/libcryptsetup.a "$sysroot/lib/"
 }
 
+# --- cross targets (--arch aarch64) ----------------------------------------
+
+cross_gcc_version() { "$cross-gcc" -dumpfullversion 2>/dev/null || echo none; }
+
+# musl for the target, from Debian's musl source package as its rules
+# build musl-dev (fts added, Debian's hardening flags for the target;
+# static only), with its own musl-gcc wrapper and specs.
+build_musl() {
+	local s p
+	# The physical path: musl-gcc and its specs name it, and build/cache
+	# may be a symlink from a checkout that goes away.
+	p=$(cd "$cache" && pwd -P)/musl
+	s=$(fetch_source musl)
+	cd "$s"
+	mkdir -p src/fts
+	cp debian/musl-fts/fts.c debian/musl-fts/config.h src/fts/
+	cp debian/musl-fts/fts.h include/
+	rm -rf "$p"
+	CFLAGS="$(DEB_HOST_ARCH=$debarch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS)" \
+		CPPFLAGS="$(DEB_HOST_ARCH=$debarch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$(DEB_HOST_ARCH=$debarch DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" \
+		CC=$cross-gcc CROSS_COMPILE=$cross- \
+		./configure --prefix="$p" --host="$cross" --target="$cross" \
+		--disable-shared --enable-wrapper=gcc
+	make -j"$jobs"
+	make install
+	[ -x "$p/bin/musl-gcc" ] || die "musl installed no musl-gcc wrapper"
+}
+
+# The UAPI headers for the target: Debian's cross copy of linux-libc-dev.
+build_kheaders_aarch64() {
+	local d=$sysroot/kinclude i=/usr/$cross/include
+	[ -d "$i/asm" ] || die "$i/asm missing: apt-get install linux-libc-dev-arm64-cross"
+	rm -rf "$d"
+	mkdir -p "$d"
+	cp -a "$i/linux" "$i/asm-generic" "$i/asm" "$d/"
+}
+
+# The environment every recipe runs in for a cross target; its text is
+# part of the stamps. The recipes' own text is the x86-64 build's.
+cross_env() {
+	local t=$cache/tools b
+	mkdir -p "$t"
+	for b in ar ranlib nm strip objcopy; do
+		ln -sfn "/usr/bin/$cross-$b" "$t/$b"
+	done
+	# The musl-gcc first on PATH is the target musl's own wrapper
+	# (around $cross-gcc); the binutils are the target's.
+	export PATH=$cache/musl/bin:$t:$PATH
+	# autoconf takes these from the environment as --build and --host.
+	build_alias=$(dpkg-architecture -qDEB_BUILD_GNU_TYPE 2>/dev/null)
+	export build_alias host_alias=$cross
+	# What configure cannot run to learn when cross-compiling: musl's
+	# malloc(0) and realloc(NULL, 0) return a pointer (lvm2 asks).
+	export ac_cv_func_malloc_0_nonnull=yes ac_cv_func_realloc_0_nonnull=yes
+	# cmake (json-c): a cross build for Linux on the target CPU.
+	printf 'set(CMAKE_SYSTEM_NAME Linux)\nset(CMAKE_SYSTEM_PROCESSOR %s)\n' \
+		"$arch" >"$t/toolchain.cmake"
+	export CMAKE_TOOLCHAIN_FILE=$t/toolchain.cmake
+}
+
+# recipe_of NAME: the function that builds NAME for this target.
+recipe_of() {
+	if declare -F "build_$1_$arch" >/dev/null; then
+		echo "build_$1_$arch"
+	else
+		echo "build_$1"
+	fi
+}
+
 # --- driver ---------------------------------------------------------------
 
 stamp_of() {
 	local name=$1
 	{
 		if [ "$name" = kheaders ]; then
-			dpkg-query -W -f='${Version}' linux-libc-dev 2>/dev/null || true
+			dpkg-query -W -f='${Version}' "$kheaders_pkg" 2>/dev/null || true
 		else
 			# The licence is not an input of the build.
 			awk -v n="$name" '$1 == n { $7 = ""; NF = 6; print }' <<<"$locked"
 			echo "${resolved[$name]}"
 		fi
 		echo "musl ${resolved[musl]}"
-		declare -f "build_$name"
+		declare -f "$(recipe_of "$name")"
 		# Flags without the checkout's path: a moved tree rebuilds nothing.
 		echo "${CFLAGS//"$sysroot"/SYSROOT}"
+		if [ "$arch" != x86_64 ]; then
+			echo "arch $arch $cross-gcc $(cross_gcc_version)"
+			declare -f cross_env
+			# Everything is rebuilt when the target's musl is.
+			[ "$name" = musl ] || cat "$stamps/musl" 2>/dev/null || true
+		fi
 	} | sha256sum | cut -c1-32
 }
 
@@ -337,7 +460,7 @@ build_one() {
 	# Not in an if/|| context: there bash would ignore set -e in the recipe.
 	local rc
 	set +e
-	(set -e; "build_$name") >"$logs/$name.log" 2>&1
+	(set -e; "$(recipe_of "$name")") >"$logs/$name.log" 2>&1
 	rc=$?
 	set -e
 	if [ $rc -ne 0 ]; then
@@ -349,16 +472,21 @@ build_one() {
 }
 
 command -v musl-gcc >/dev/null || die "musl-gcc missing: apt-get install musl-tools"
-plan=0
-if [ "${1:-}" = --plan ]; then
-	plan=1
-	shift
-fi
 order="kheaders $(awk '$6 != "host" { printf "%s ", $1 }' <<<"$locked")"
+kheaders_pkg=linux-libc-dev
+if [ "$arch" != x86_64 ]; then
+	debarch=arm64
+	cross=aarch64-linux-gnu
+	kheaders_pkg=linux-libc-dev-$debarch-cross
+	command -v "$cross-gcc" >/dev/null ||
+		die "$cross-gcc missing: apt-get install gcc-$cross"
+	order="musl $order"
+	cross_env
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || read -r -a targets <<<"$order"
 for t in "${targets[@]}"; do
-	declare -F "build_$t" >/dev/null || die "unknown dependency '$t' (known: $order)"
+	[[ " $order " == *" $t "* ]] || die "unknown dependency '$t' (known: $order)"
 done
 # Resolve every target before building any: a stale lock stops the build
 # before minutes are spent on the others.
@@ -369,9 +497,9 @@ done
 if [ $plan = 1 ]; then
 	for t in "${targets[@]}"; do
 		if up_to_date "$t"; then
-			echo "$t ${resolved[$t]:-linux-libc-dev}: up to date"
+			echo "$t ${resolved[$t]:-$kheaders_pkg}: up to date"
 		else
-			echo "$t ${resolved[$t]:-linux-libc-dev}: to build"
+			echo "$t ${resolved[$t]:-$kheaders_pkg}: to build"
 		fi
 	done
 	exit 0

@@ -25,6 +25,17 @@ check "version: names luksbox and the linked libraries" \
 	grep -q "^  libcryptsetup: cryptsetup 2:2\.6" <<<"$out" &&
 	grep -q "^  BearSSL: bearssl 0\.6" <<<"$out"'
 
+check "version: the first line names the version and the architecture" \
+	'[ "$(head -n 1 <<<"$out")" = "luksbox $(sed -n "s/^VERSION *:= *//p" "$TOP/Makefile") $(uname -m)" ]'
+# A release file (luksbox-VERSION-ARCH) runs as luksbox itself.
+ln -s "$bin" "$t/luksbox-9.9.9-$(uname -m)"
+run "$t/luksbox-9.9.9-$(uname -m)" --version
+check "release name: luksbox-VERSION-ARCH --version runs as luksbox" \
+	'[ "$rc" = 0 ] && grep -q "^luksbox [0-9]" <<<"$out"'
+run "$t/luksbox-9.9.9-$(uname -m)" kms-wrap --help
+check "release name: luksbox-VERSION-ARCH APPLET runs the applet" \
+	'[ "$rc" = 0 ] && grep -q "^Usage: kms-wrap" <<<"$out"'
+
 run "$bin" no-such-applet
 check "unknown applet: exit 127 and the message" \
 	'[ "$rc" = 127 ] && [ "$err" = "luksbox: no-such-applet: applet not found" ]'
