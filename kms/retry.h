@@ -11,8 +11,10 @@
  * allows, so a fleet throttled by its shared KMS quota still unlocks.
  * Both wait random in [0, min(cap, base * 2^n)] after the n-th failure
  * (full jitter: a fleet's retries spread instead of arriving in step);
- * a throttled call starts from a larger base (the quota is shared: the
- * whole fleet is waiting for it); a Retry-After the server sends is the
+ * a throttled call at boot starts from a much larger base (the quota is
+ * shared: a whole fleet is waiting for it, and retries spread over 10 s
+ * let about 10 s worth of the quota's requests through at once; a
+ * smaller one multiplies the requests: bench/fleet, design.md); a Retry-After the server sends is the
  * least wait; no wait ends later than the deadline allows an attempt.
  */
 #ifndef LUKSBOX_RETRY_H
@@ -25,10 +27,10 @@ enum retry_mode {
 	RETRY_BOOT = 1,	    /* until the deadline */
 };
 
-#define RETRY_BASE_MS 1000	    /* 5xx, transport errors */
-#define RETRY_THROTTLE_BASE_MS 4000 /* throttling, in boot mode */
-#define RETRY_CAP_MS 20000	    /* standard mode's cap, the SDKs' */
-#define RETRY_BOOT_CAP_MS 10000	    /* boot mode's cap: see design.md */
+#define RETRY_BASE_MS 1000	     /* 5xx, transport errors */
+#define RETRY_THROTTLE_BASE_MS 10000 /* throttling, in boot mode */
+#define RETRY_CAP_MS 20000	     /* standard mode's cap, the SDKs' */
+#define RETRY_BOOT_CAP_MS 12000	     /* boot mode's cap: see design.md */
 /* The least time left for an attempt worth making: a retry that would
  * start later than this before the deadline is not made. */
 #define RETRY_ATTEMPT_MS 1000

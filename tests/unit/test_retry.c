@@ -110,8 +110,12 @@ static void test_windows_and_cap(void)
 	struct retry r;
 	unsigned n;
 
-	CHECK(window(1, 1, 0) == 4000 && window(1, 0, 0) == 1000);
-	CHECK(window(1, 1, 1) == 8000 && window(1, 1, 2) == RETRY_BOOT_CAP_MS);
+	CHECK(window(1, 1, 0) == 10000 && window(1, 0, 0) == 1000);
+	CHECK(window(1, 0, 1) == 2000 && window(1, 0, 3) == 8000);
+	CHECK(window(1, 1, 1) == RETRY_BOOT_CAP_MS &&
+	      window(1, 0, 4) == RETRY_BOOT_CAP_MS);
+	CHECK(window(0, 1, 0) == 1000 && window(0, 1, 4) == 16000 &&
+	      window(0, 1, 5) == RETRY_CAP_MS);
 	/* UINT32_MAX % (w + 1) is the window's top for these w: 4001 and
 	 * 1001 etc. divide 2^32 - 1 unevenly, so compute the expected. */
 	for (n = 0; n < 40; n++) {
