@@ -455,10 +455,11 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 		else
 			snprintf(c->error.message + n,
 				 sizeof(c->error.message) - n,
-				 "%s(%u attempts in %lld s: deadline of %d s "
+				 "%s(%u attempts in %lld s: deadline of %lld s "
 				 "reached)",
 				 n ? " " : "", c->attempts, secs,
-				 c->opts.timeout_s);
+				 /* this call's: a token's share of --timeout */
+				 (long long)(c->deadline - t0 + 500) / 1000);
 		if (!transient(c->error.err) || c->error.err == -EBADMSG)
 			c->error.err = -EAGAIN;
 		err = c->error.err;
