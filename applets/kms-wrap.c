@@ -73,6 +73,10 @@ const char kms_wrap_usage[] =
 	"                        (off by default: IMDSv1 is what SSRF reads)\n"
 	"  -t, --timeout SEC     overall deadline, retries included (default\n"
 	"                        30); each attempt gets a third of it (>= 2 s)\n"
+	"  -R, --retry-mode M    standard (default): at most 3 attempts, as the\n"
+	"                        AWS SDKs; boot: as many as the deadline allows,\n"
+	"                        as luks-mount at boot (full-jitter backoff,\n"
+	"                        Retry-After honoured, both modes)\n"
 	"  -v, --verbose         report credentials source, region, endpoint,\n"
 	"                        attempts and connections on stderr\n"
 	"\n"
@@ -117,13 +121,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"timeout", required_argument, NULL, 't'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"force", no_argument, NULL, 'f'},
+		{"retry-mode", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, err;
 	char *eq, *end;
 
 	o->bytes = 32;
-	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:p:It:vf",
+	while ((c = getopt_long(argc, argv, "k:c:i:o:bn:P:B:N:r:e:a:p:It:vfR:",
 				longs, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -167,6 +172,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			o->force = 1;
+			break;
+		case 'R':
+			if (!strcmp(optarg, "boot"))
+				o->aws.retry_mode = RETRY_BOOT;
+			else if (strcmp(optarg, "standard"))
+				return usage_error("--retry-mode %s: want "
+						   "standard or boot",
+						   optarg);
 			break;
 		case 'c':
 			eq = strchr(optarg, '=');

@@ -81,6 +81,8 @@ const char luks_mount_usage[] =
 	"                        prompts\n"
 	"  -T, --timeout SEC     deadline for KMS and IMDS, retries included "
 	"(60);\n"
+	"                        opening retries throttling, 5xx and network\n"
+	"                        errors until it (full-jitter backoff)\n"
 	"                        with --freeze: when it thaws by itself\n"
 	"  -l, --log-level LEVEL debug, info (default), warning, error\n"
 	"  -r, --region R        default AWS region (else AWS_REGION, IMDS)\n"
@@ -203,6 +205,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		return usage_error("--freeze --timeout %d: at most %d s (every "
 				   "writer waits while it is frozen)",
 				   o->aws.timeout_s, FREEZE_MAX_S);
+	/* Unlocking at boot: a fleet sharing one KMS quota is throttled
+	 * for longer than 3 attempts last; the deadline bounds it. */
+	if (o->mode == MODE_OPEN)
+		o->aws.retry_mode = RETRY_BOOT;
 	return 0;
 }
 

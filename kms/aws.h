@@ -23,6 +23,7 @@
 #include "kms/endpoint.h"
 #include "kms/errors.h"
 #include "kms/imds.h"
+#include "kms/retry.h"
 #include "kms/tls.h"
 
 /* What the caller chooses; zero means the default. */
@@ -33,7 +34,8 @@ struct aws_opts {
 	const char *profile;	  /* --profile */
 	int timeout_s;		  /* overall deadline (default 30 s) */
 	int max_attempts;	  /* default 3, like the SDKs' standard mode */
-	int imds_v1;		  /* permit IMDSv1 fallback */
+	enum retry_mode retry_mode; /* RETRY_BOOT: until the deadline */
+	int imds_v1;		    /* permit IMDSv1 fallback */
 	/* Permit http:// endpoints. No option, variable or file sets it:
 	 * only the unit tests, whose loopback fakes speak plain HTTP. */
 	int plain_http;
@@ -43,6 +45,7 @@ struct aws_client {
 	struct secret_arena *arena;
 	struct aws_opts opts;
 	int64_t deadline;
+	const struct retry_clock *clock; /* NULL: the real one (retry.h) */
 	long skew; /* seconds added to the local clock when signing */
 	int have_creds;
 	struct aws_creds *creds; /* in the arena */

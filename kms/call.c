@@ -1,5 +1,5 @@
 /* call.c - one signed AWS JSON 1.1 call: connections kept alive,
- * retries under one deadline, clock-skew correction.
+ * retries under one deadline (kms/retry.h), clock-skew correction.
  * SPDX-License-Identifier: GPL-2.0-or-later
  * See: call.h.
  */
@@ -9,15 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "kms/aws.h"
 #include "kms/http.h"
+#include "kms/retry.h"
 #include "kms/sigv4.h"
 #include "lib/msg.h"
-
-#define MAX_BACKOFF_MS 20000
 
 /* Transport errors worth another attempt: what the SDKs retry, that is
  * net.h's temporary errors (timeouts, refused or dropped connections, a
@@ -254,28 +252,6 @@ static time_t parse_http_date(const char *s)
 	return timegm(&tm);
 }
 
-/* Standard mode backoff: random in [0, min(2^attempt s, 20 s)). */
-static void backoff(struct aws_client *c, unsigned attempt)
-{
-	uint32_t r = 0;
-	int64_t cap = attempt >= 5 ? MAX_BACKOFF_MS : 1000LL << attempt;
-	int64_t ms, left;
-
-	if (cap > MAX_BACKOFF_MS)
-		cap = MAX_BACKOFF_MS;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (uint32_t)now_ms();
-	ms = (int64_t)(r % (uint32_t)cap);
-	left = deadline_left(c->deadline);
-	if (ms > left)
-		ms = left;
-	if (ms > 0) {
-		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* One signed attempt. 0 with the response in RS, or a transport -errno. */
 static int attempt_once(struct aws_client *c, struct aws_conn *k,
 			const char *service, const char *region,
@@ -353,11 +329,13 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 	     size_t cap)
 {
 	char host[256], code[96], msg[384];
-	unsigned port, attempt = 0;
+	unsigned port;
 	int use_tls, err, skewed = 0, stale = 0, retryable = 0, renewed = 0;
-	int retry;
+	int retry, throttled = 0;
+	int64_t after = -1, t0;
 	struct http_response *rs;
 	struct aws_conn *k;
+	struct retry rt;
 
 	memset(&c->error, 0, sizeof(c->error));
 	c->attempts = 0;
@@ -379,6 +357,9 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 	rs = c->rs;
 	rs->body = resp;
 	rs->body_cap = cap;
+	retry_init(&rt, c->opts.retry_mode, c->opts.max_attempts, c->deadline,
+		   c->clock);
+	t0 = rt.clk->now_ms(rt.clk->arg);
 	for (;;) {
 		err = 0;
 		c->attempts++;
@@ -446,28 +427,39 @@ int aws_call(struct aws_client *c, const char *service, const char *region,
 				break;
 			}
 			retryable = retry;
+			throttled = aws_error_throttling(code);
+			after = retry_after_ms(
+				http_header_get(rs, "Retry-After"));
 		} else {
 			retryable = transient(err);
+			throttled = 0;
+			after = -1;
 		}
-		if (!retryable)
-			break;
-		if (++attempt >= (unsigned)c->opts.max_attempts ||
+		if (!retryable || retry_wait(&rt, throttled, after) < 0 ||
 		    now_ms() >= c->deadline)
-			break;
-		backoff(c, attempt - 1);
-		if (now_ms() >= c->deadline)
 			break;
 	}
 	/* Still failing with what a later retry may cure: temporary. */
 	if (err < 0 && retryable) {
-		if (now_ms() >= c->deadline && c->error.err != -ETIMEDOUT) {
-			size_t n = strlen(c->error.message);
+		size_t n = strlen(c->error.message);
+		long long secs =
+			(rt.clk->now_ms(rt.clk->arg) - t0 + 500) / 1000;
 
+		/* How hard it tried, and what stopped it. */
+		if (rt.why && !strcmp(rt.why, "the attempt limit"))
 			snprintf(c->error.message + n,
 				 sizeof(c->error.message) - n,
-				 "%s(deadline of %d s reached)", n ? " " : "",
-				 c->opts.timeout_s);
-		}
+				 "%s(%u attempts in %lld s: the limit of this "
+				 "command)",
+				 n ? " " : "", c->attempts, secs);
+		else
+			snprintf(c->error.message + n,
+				 sizeof(c->error.message) - n,
+				 "%s(%u attempts in %lld s: deadline of %lld s "
+				 "reached)",
+				 n ? " " : "", c->attempts, secs,
+				 /* this call's: a token's share of --timeout */
+				 (long long)(c->deadline - t0 + 500) / 1000);
 		if (!transient(c->error.err) || c->error.err == -EBADMSG)
 			c->error.err = -EAGAIN;
 		err = c->error.err;

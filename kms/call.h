@@ -7,8 +7,8 @@
  *      (CONNECT); kms/endpoint.h (where), kms/errors.h (what failed).
  *
  * It retries what the SDKs retry (throttling, 5xx, transport errors) with
- * jittered exponential backoff until the attempt budget or the deadline
- * runs out, re-signs once with the server's Date when it says our clock
+ * full-jitter exponential backoff (kms/retry.h) until the attempt budget
+ * (standard mode) or the deadline (boot mode) runs out, re-signs once with the server's Date when it says our clock
  * is off, and once with fresh credentials when an instance role's expired.
  */
 #ifndef LUKSBOX_CALL_H

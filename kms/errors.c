@@ -23,38 +23,55 @@ void aws_error_fill(struct aws_error *e, int err, const char *where,
 	e->hint = hint;
 }
 
-/* Error codes the SDKs retry (standard mode: throttling and transient). */
-static int retryable_code(const char *code)
+/* Error codes the SDKs retry (standard mode: throttling, then
+ * transient); the throttling ones are the first NTHROTTLE. */
+#define NTHROTTLE 14
+static const char *const retry_codes[] = {
+	"Throttling",
+	"ThrottlingException",
+	"ThrottledException",
+	"RequestThrottledException",
+	"TooManyRequestsException",
+	"ProvisionedThroughputExceededException",
+	"TransactionInProgressException",
+	"RequestLimitExceeded",
+	"BandwidthLimitExceeded",
+	"LimitExceededException",
+	"RequestThrottled",
+	"SlowDown",
+	"PriorRequestNotComplete",
+	"EC2ThrottledException",
+	/* transient */
+	"KMSInternalException",
+	"DependencyTimeoutException",
+	"InternalServerError",
+	"InternalFailure",
+	"ServiceUnavailable",
+	"RequestTimeout",
+	"RequestTimeoutException",
+};
+
+/* 1 + the index of CODE in retry_codes[], 0 when absent. */
+static size_t retry_code(const char *code)
 {
-	static const char *const codes[] = {
-		"Throttling",
-		"ThrottlingException",
-		"ThrottledException",
-		"RequestThrottledException",
-		"TooManyRequestsException",
-		"ProvisionedThroughputExceededException",
-		"TransactionInProgressException",
-		"RequestLimitExceeded",
-		"BandwidthLimitExceeded",
-		"LimitExceededException",
-		"RequestThrottled",
-		"SlowDown",
-		"PriorRequestNotComplete",
-		"EC2ThrottledException",
-		"KMSInternalException",
-		"DependencyTimeoutException",
-		"InternalServerError",
-		"InternalFailure",
-		"ServiceUnavailable",
-		"RequestTimeout",
-		"RequestTimeoutException",
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (!strcmp(code, codes[i]))
-			return 1;
+	for (i = 0; i < sizeof(retry_codes) / sizeof(retry_codes[0]); i++)
+		if (!strcmp(code, retry_codes[i]))
+			return i + 1;
 	return 0;
+}
+
+static int retryable_code(const char *code)
+{
+	return retry_code(code) != 0;
+}
+
+int aws_error_throttling(const char *code)
+{
+	size_t i = retry_code(code);
+
+	return i && i <= NTHROTTLE;
 }
 
 /* Text between <TAG> and </TAG> in XML (moto's auth errors are XML). */

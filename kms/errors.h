@@ -53,6 +53,10 @@ void aws_parse_error(const char *body, size_t len, char *code, size_t ccap,
  */
 int aws_error_class(const char *code, int status, int *retry);
 
+/* 1 when CODE says the caller is over a request quota (throttling), 0
+ * for anything else, transient errors included. */
+int aws_error_throttling(const char *code);
+
 /*
  * What to do about error CODE from the operation TARGET (the X-Amz-Target,
  * e.g. "TrentService.Decrypt"): the permission it needs, the key or clock

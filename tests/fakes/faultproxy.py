@@ -11,7 +11,7 @@
 # each request is forwarded unchanged (same headers, so moto checks the
 # client's SigV4 signature) over a TLS connection to moto, and the answer is
 # relayed with keep-alive. Switches, on the control socket (awsenv "fault"):
-#   pass            forward everything (also resets skew and cert)
+#   pass            forward everything (also resets skew, cert, quota)
 #   drop            accept TCP, never answer (no TLS handshake either)
 #   refuse          stop listening: connections are refused (ECONNREFUSED)
 #   close           accept TCP, close at once
@@ -50,6 +50,14 @@
 #                   ended; "expire-token" alone forgets them
 #   close-idle      close every kept-alive connection now waiting for a
 #                   request (as a server's idle timeout does)
+#   quota R B [retry-after]   a shared token bucket in front of everything
+#                   else: R requests/s refilled, B at most (starts full),
+#                   across all clients, as an account's per-region KMS
+#                   request quota; an empty bucket answers what KMS does,
+#                   400 ThrottlingException "Rate exceeded" with
+#                   x-amzn-ErrorType, plus "Retry-After: S" (seconds until
+#                   a token, rounded up) with retry-after; "quota off"
+#                   ends it; stats["quota"] counts served and throttled
 #   stats | reset-stats
 # N (a count of requests) defaults to "every request until pass".
 #
@@ -105,6 +113,7 @@ class State:
         self.cert = "rsa"
         self.listening = True  # the main loop's view, for control()
         self.idle = set()  # client connections waiting for a request
+        self.quota = None  # [rate, burst, tokens, last refill, retry-after]
         self.clear()
         self.reset_stats()
 
@@ -116,7 +125,26 @@ class State:
                       "requests": 0, "forwarded": 0, "denied": 0, "expired": 0,
                       "skew_rejected": 0, "key_state_refused": 0,
                       "faults": {}, "targets": {},
-                      "regions": {}, "hosts": {}}
+                      "regions": {}, "hosts": {},
+                      "quota": {"served": 0, "throttled": 0}}
+
+    def quota_take(self):
+        """None when the quota lets this request through (or there is
+        none), else the seconds until the next token to say in
+        Retry-After (0: say nothing)."""
+        with self.lock:
+            q = self.quota
+            if not q:
+                return None
+            now = time.monotonic()
+            q[2] = min(q[1], q[2] + (now - q[3]) * q[0])
+            q[3] = now
+            if q[2] >= 1:
+                q[2] -= 1
+                self.stats["quota"]["served"] += 1
+                return None
+            self.stats["quota"]["throttled"] += 1
+            return ((1 - q[2]) / q[0]) if q[4] else 0
 
     def count(self, key, n=1):
         with self.lock:
@@ -163,6 +191,7 @@ class State:
         with self.lock:
             if cmd == "pass":
                 self.clear()
+                self.quota = None
                 self.cert = "rsa"
                 self.host_faults.clear()
             elif cmd in ("drop", "refuse", "close") and args:
@@ -178,6 +207,13 @@ class State:
                     raise ValueError("%s needs a count N" % cmd)
                 self.mode = cmd
                 self.left = int(args[0]) if args else None
+            elif cmd == "quota" and args == ["off"]:
+                self.quota = None
+            elif cmd == "quota":
+                rate, burst = float(args[0]), float(args[1])
+                if rate <= 0 or burst < 1 or args[2:] not in ([], ["retry-after"]):
+                    raise ValueError("quota R B [retry-after] | quota off")
+                self.quota = [rate, burst, burst, time.monotonic(), bool(args[2:])]
             elif cmd == "skew":
                 self.skew = int(args[0])
             elif cmd == "cert":
@@ -205,6 +241,7 @@ class State:
                 return dict(self.stats, mode=self.mode, left=self.left,
                             skew=self.skew, cert=self.cert,
                             deny=sorted(set(self.deny.values())),
+                            quota_on=bool(self.quota),
                             hosts_faulted=dict(self.host_faults),
                             key_states={v[1]: v[0] for v in self.key_state.values()})
             elif cmd == "reset-stats":
@@ -304,11 +341,14 @@ def response(status, reason, headers, body, date=None):
     return ("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body
 
 
-def aws_error(status, code, message, date=None):
+def aws_error(status, code, message, date=None, retry_after=None):
     body = json.dumps({"__type": code, "message": message}).encode()
+    h = [("x-amzn-RequestId", str(uuid.uuid4())), ("x-amzn-ErrorType", code),
+         ("Content-Type", "application/x-amz-json-1.1")]
+    if retry_after is not None:
+        h.append(("Retry-After", "%d" % max(1, -(-retry_after // 1))))
     return response(status, {400: "Bad Request", 500: "Internal Server Error"}.get(status, "Error"),
-                    [("x-amzn-RequestId", str(uuid.uuid4())),
-                     ("Content-Type", "application/x-amz-json-1.1")], body, date)
+                    h, body, date)
 
 
 def blob_key(b64):
@@ -528,6 +568,12 @@ def serve_conn(st, log, raw, peer, up_addr, up_ctx):
                 if hf == "drop":
                     hold(tls)
                 return
+            wait = st.quota_take()
+            if wait is not None:
+                log(cid, method, amz_target, "quota")
+                tls.sendall(aws_error(400, "ThrottlingException", "Rate exceeded",
+                                      retry_after=wait or None))
+                continue
             fault, delay = st.take()
             log(cid, method, amz_target, fault)
             if fault == "drop":
@@ -627,7 +673,7 @@ def listen(bind, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((bind, port))
-    s.listen(64)
+    s.listen(1024)  # a fleet connects at once
     return s
 
 

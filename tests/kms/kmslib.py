@@ -216,3 +216,96 @@ class Env:
 
 def kms_wrap(*args):
     return [LUKSBOX, "kms-wrap"] + [str(a) for a in args]
+
+
+class Instance:
+    """One member of a fleet: pid, when it started and ended (seconds
+    from the fleet's start), exit code, output and stderr."""
+
+    def __init__(self, i, pid, t_start, out, err):
+        self.i, self.pid, self.t_start = i, pid, t_start
+        self.out, self.err = out, err
+        self.t_end, self.rc = None, None
+
+
+GATE_C = r"""
+#include <unistd.h>
+/* gate PROG ARGS...: wait for EOF on stdin, then become PROG. */
+int main(int argc, char **argv)
+{
+	char c;
+
+	while (read(0, &c, 1) > 0)
+		;
+	close(0);
+	execv(argv[1], argv + 1);
+	return 127;
+}
+"""
+
+
+def build_gate(tmp):
+    """A static helper that holds a process until its stdin closes (so a
+    fleet is released at one instant); None without musl-gcc."""
+    src, exe = os.path.join(tmp, "gate.c"), os.path.join(tmp, "gate")
+    with open(src, "w") as f:
+        f.write(GATE_C)
+    r = subprocess.run(["musl-gcc", "-static", "-Os", "-o", exe, src], capture_output=True)
+    return exe if r.returncode == 0 else None
+
+
+def run_fleet(argv, n, env, tmp, timeout=120):
+    """Start N copies of ARGV held at a gate, release them at one instant
+    (as instances booting together), and reap them with wait4, so each
+    one's end is timed as it happens. Each has its own stdout/stderr files
+    in TMP. Returns ([Instance], seconds the starts took); times count
+    from the release. Without musl-gcc there is no gate: times count from
+    the first start and the spread is the starts'."""
+    procs = {}
+    envl = env if env is not None else os.environ
+    gate = build_gate(tmp)
+    rfd, wfd = os.pipe()
+    t0 = time.monotonic()
+    for i in range(n):
+        out = os.path.join(tmp, "out.%d" % i)
+        err = os.path.join(tmp, "err.%d" % i)
+        # posix_spawn (vfork underneath): starts are cheap.
+        fa = [(os.POSIX_SPAWN_DUP2, rfd, 0) if gate else
+              (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+              (os.POSIX_SPAWN_CLOSE, wfd),
+              (os.POSIX_SPAWN_OPEN, 1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+              (os.POSIX_SPAWN_OPEN, 2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+        a = [gate] + list(argv) if gate else list(argv)
+        pid = os.posix_spawn(a[0], a, envl, file_actions=fa)
+        procs[pid] = Instance(i, pid, time.monotonic() - t0, out, err)
+    spread = time.monotonic() - t0
+    os.close(rfd)
+    if gate:
+        t0 = time.monotonic()
+    os.close(wfd)  # the gate opens: every instance starts now
+    left = set(procs)
+    end = time.monotonic() + timeout
+    while left:
+        # Polled, so the timeout holds even while nothing exits.
+        pid, status, _ = os.wait4(-1, os.WNOHANG)
+        if pid == 0:
+            if time.monotonic() > end:
+                for p in left:
+                    os.kill(p, signal.SIGKILL)
+                end = float("inf")
+            time.sleep(0.005)
+            continue
+        if pid in left:
+            left.discard(pid)
+            procs[pid].t_end = time.monotonic() - t0
+            procs[pid].rc = os.waitstatus_to_exitcode(status)
+    return [procs[p] for p in sorted(procs, key=lambda p: procs[p].i)], spread, bool(gate)
+
+
+def percentile(xs, q):
+    """The q-th percentile (0-100) of XS, nearest rank; None when empty."""
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, int(-(-q * len(xs) // 100)) - 1))
+    return xs[k]

@@ -559,6 +559,87 @@ static void test_call_retried(void)
 	call_fini();
 }
 
+/* A fake clock for the retry policy: waits advance it, no real sleep. */
+static int64_t fclock_now;
+static int64_t fclock_waits[FAKE_MAX];
+static unsigned fclock_nwaits;
+
+static int64_t fclock_now_ms(void *arg)
+{
+	return fclock_now;
+}
+
+static void fclock_sleep(void *arg, int64_t ms)
+{
+	if (fclock_nwaits < FAKE_MAX)
+		fclock_waits[fclock_nwaits++] = ms;
+	fclock_now += ms;
+}
+
+static uint32_t fclock_random(void *arg)
+{
+	return (uint32_t)(fclock_now * 2654435761u);
+}
+
+static const struct retry_clock fclock = {fclock_now_ms, fclock_sleep,
+					  fclock_random, NULL};
+
+/* Boot mode: throttled with Retry-After until the deadline, every wait at
+ * least what the server asked, the end said with the attempts made. */
+static void test_call_boot_until_deadline(void)
+{
+	const char *a[] = {
+		fake_reply(0, "400 Bad Request",
+			   "x-amzn-ErrorType: ThrottlingException\r\n"
+			   "Retry-After: 3\r\n",
+			   "{\"__type\":\"ThrottlingException\","
+			   "\"message\":\"Rate exceeded\"}"),
+	};
+	char resp[256], want[64];
+	unsigned i;
+
+	fake_answers(&fk, a, 1);
+	CHECK(call_init(3, 40) == 0);
+	c.opts.retry_mode = RETRY_BOOT;
+	c.clock = &fclock;
+	fclock_now = now_ms();
+	fclock_nwaits = 0;
+	c.deadline = fclock_now + 40000;
+	CHECK(call(resp, sizeof(resp)) == -EAGAIN);
+	CHECKF(c.attempts > 3 && c.attempts == fk.nreq &&
+		       c.attempts == fclock_nwaits + 1,
+	       "attempts %u requests %zu waits %u", c.attempts, fk.nreq,
+	       fclock_nwaits);
+	/* At least the Retry-After, but the last one may be cut short: it
+	 * ends where the deadline leaves an attempt its time. */
+	for (i = 0; i + 1 < fclock_nwaits; i++)
+		CHECKF(fclock_waits[i] >= 3000 &&
+			       fclock_waits[i] <= RETRY_BOOT_CAP_MS,
+		       "wait %u: %lld ms", i, (long long)fclock_waits[i]);
+	CHECKF(fclock_waits[i] >= 3000 ||
+		       fclock_now == c.deadline - RETRY_ATTEMPT_MS,
+	       "last wait %lld ms", (long long)fclock_waits[i]);
+	CHECK(fclock_now <= c.deadline - RETRY_ATTEMPT_MS);
+	snprintf(want, sizeof(want), "(%u attempts in ", c.attempts);
+	CHECKF(strstr(c.error.message, want) &&
+		       strstr(c.error.message, "deadline of 40 s reached"),
+	       "%s", c.error.message);
+	call_fini();
+
+	/* The standard mode stops at its 3 attempts, and says so. */
+	fake_answers(&fk, a, 1);
+	CHECK(call_init(3, 40) == 0);
+	c.clock = &fclock;
+	fclock_now = now_ms();
+	c.deadline = fclock_now + 40000;
+	CHECK(call(resp, sizeof(resp)) == -EAGAIN);
+	CHECKF(c.attempts == 3 && fk.nreq == 3, "attempts %u", c.attempts);
+	CHECKF(strstr(c.error.message, "(3 attempts in ") &&
+		       strstr(c.error.message, "the limit of this command"),
+	       "%s", c.error.message);
+	call_fini();
+}
+
 static void test_call_skew(void)
 {
 	const char *a[2];
@@ -655,6 +736,7 @@ int main(void)
 		T_RUN(test_call_ok_keepalive);
 		T_RUN(test_call_not_retried);
 		T_RUN(test_call_retried);
+		T_RUN(test_call_boot_until_deadline);
 		T_RUN(test_call_skew);
 		T_RUN(test_call_caps);
 		T_RUN(test_call_plain_http_refused);
