@@ -689,7 +689,7 @@ static int rewrap(struct job *j, struct msg_error *e)
 				    j->w[i].token);
 			break;
 		}
-		n = kms_reencrypt(j->env->aws, k.key_id, t->region, &ctx,
+		n = kms_reencrypt(j->env->aws, k.key_id, t->region, &ctx, NULL,
 				  j->w[i].t.blob, j->w[i].t.blob_len, t->blob,
 				  sizeof(t->blob), t->key_id,
 				  sizeof(t->key_id));
