@@ -183,6 +183,10 @@ int md_read_sb(int fd, uint64_t sectors, struct md_sb *out);
  */
 int md_write_sb(int fd, uint64_t sectors, const struct md_sb *sb);
 
+/* Rewrite SB (minor 2) in place on FD, and nothing else: for the members
+ * of an array that holds data (--adopt renames it). Synced. 0 or -errno. */
+int md_rewrite_sb(int fd, const struct md_sb *sb);
+
 /* What md_plan_create() needs. */
 struct md_create {
 	const char *name; /* md_name_valid() */

@@ -132,6 +132,23 @@ int md_write_sb(int fd, uint64_t sectors, const struct md_sb *sb)
 	return r;
 }
 
+int md_rewrite_sb(int fd, const struct md_sb *sb)
+{
+	uint8_t *buf = calloc(1, MD_SB_BYTES);
+	int r = buf ? 0 : -ENOMEM;
+
+	if (!r && (sb->minor != 2 || sb->super_offset != 8))
+		r = -EINVAL;
+	if (!r)
+		r = md_sb_encode(sb, buf);
+	if (!r)
+		r = pwrite_all(fd, buf, MD_SB_BYTES, sb->super_offset << 9);
+	if (!r && fsync(fd))
+		r = -errno;
+	free(buf);
+	return r;
+}
+
 int md_plan_create(const struct md_create *c, const uint64_t *dev_sectors,
 		   unsigned n, struct md_sb *sbs)
 {
