@@ -66,9 +66,9 @@ int kms_generate_data_key(struct aws_client *c, const char *key_id,
  * NULL) gets DEST_KEY's ARN. */
 int kms_reencrypt(struct aws_client *c, const char *dest_key,
 		  const char *region_hint, const struct kms_context *x,
-		  const struct kms_context *dx,
-		  const void *blob, size_t n, unsigned char *out, size_t cap,
-		  char *key_arn, size_t arn_cap);
+		  const struct kms_context *dx, const void *blob, size_t n,
+		  unsigned char *out, size_t cap, char *key_arn,
+		  size_t arn_cap);
 
 struct kms_key_info {
 	char arn[KMS_ARN_MAX];

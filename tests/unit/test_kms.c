@@ -358,8 +358,8 @@ static void test_reencrypt_describe_random(void)
 
 		kms_context_add(&dx, "luksbox:volume", "other");
 		serve("200 OK", "{\"CiphertextBlob\":\"BAUG\"}");
-		CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, &dx, "\1\2",
-				    2, out, sizeof(out), NULL, 0) == 3);
+		CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, &dx, "\1\2", 2,
+				    out, sizeof(out), NULL, 0) == 3);
 		CHECK(sent("ReEncrypt"));
 		o = json_find(&rq, 0, "DestinationEncryptionContext");
 		CHECK(context_sent("SourceEncryptionContext") && o > 0 &&
