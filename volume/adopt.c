@@ -9,7 +9,7 @@
  * is replaced, in an order where a cut anywhere leaves disks that are
  * either still a copy or already the new volume, and a rerun finishes:
  *   1. md: each member's superblock gets the new set UUID and NEWNAME (one
- *      4 KiB write each); a rerun takes the set UUID of the members that
+ *      4 KiB write each, every other byte kept); a rerun takes the set UUID of the members that
  *      carry NEWNAME already and renames the rest;
  *   2. LUKS: the header saved; aws-kms tokens that name another UUID (left
  *      by a cut run) removed; per token, KMS ReEncrypt to the context of a
@@ -111,15 +111,26 @@ static int unused(struct adopt *a, struct msg_error *e)
 	char name[64], why[256];
 	unsigned i;
 
-	for (i = 0; i < a->d->n; i++)
-		if (probe_dev_name(sys_of(a->env, &s), a->d->path[i], name,
-				   sizeof(name)) ||
-		    probe_in_use(&s, name, why, sizeof(why)))
-			return msg_why(e, -EBUSY,
+	int r;
+
+	for (i = 0; i < a->d->n; i++) {
+		r = probe_dev_name(sys_of(a->env, &s), a->d->path[i], name,
+				   sizeof(name));
+		if (!r)
+			r = probe_in_use(&s, name, why, sizeof(why));
+		if (r < 0)
+			return msg_why(e, r,
+				       "%s: cannot tell whether it is in "
+				       "use: %s",
+				       a->d->path[i], strerror(-r));
+		/* Refused for good (not -EBUSY: waiting would not help). */
+		if (r)
+			return msg_why(e, -EPERM,
 				       "%s is in use (%s): --adopt takes the "
 				       "devices restored from a snapshot, "
 				       "never the open original's",
 				       a->d->path[i], why);
+	}
 	return 0;
 }
 
@@ -197,7 +208,6 @@ static int md_read(struct adopt *a, struct msg_error *e)
 		r = msg_why(e, -EINVAL,
 			    "its array holds no LUKS2 header: not a luksbox "
 			    "volume");
-	memcpy(a->m, c, a->d->n * sizeof(*c));
 	free(c);
 	return r == -ENOMEM ? msg_why(e, r, "out of memory") : r;
 }
@@ -214,7 +224,8 @@ static int md_rename(struct adopt *a, struct msg_error *e)
 		devs[i] = a->d->path[i];
 		fd = md_open_member(devs[i], O_RDWR | O_EXCL, &a->m[i].sectors,
 				    &a->m[i].devno);
-		r = fd < 0 ? fd : md_rewrite_sb(fd, &a->m[i].sb);
+		r = fd < 0 ? fd
+			   : md_rename_sb(fd, a->m[i].sectors, a->set, a->name);
 		if (fd >= 0)
 			close(fd);
 		if (r)
