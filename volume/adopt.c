@@ -134,11 +134,13 @@ static int unused(struct adopt *a, struct msg_error *e)
 	return 0;
 }
 
-/* Does the device of member 0 hold a LUKS2 header at the array's data
- * offset (the start of the array's data)? */
+/* Does the array's data start with the LUKS2 header of a ready luksbox
+ * volume (the binary header's magic, version and subsystem), read from
+ * the member in slot 0 before any md write? The full check, policy
+ * included, comes once the array is assembled. */
 static int luks_inside(const struct md_member *m, unsigned n)
 {
-	unsigned char b[8];
+	unsigned char b[256];
 	unsigned i;
 	int fd, r;
 
@@ -149,8 +151,11 @@ static int luks_inside(const struct md_member *m, unsigned n)
 	fd = open(m[i].path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	r = pread(fd, b, 8, (off_t)(m[i].sb.data_offset << 9)) == 8 &&
-	    !memcmp(b, "LUKS\xba\xbe\0\2", 8);
+	r = pread(fd, b, sizeof(b), (off_t)(m[i].sb.data_offset << 9)) ==
+		    sizeof(b) &&
+	    !memcmp(b, "LUKS\xba\xbe\0\2", 8) &&
+	    !memcmp(b + 208, LUKS_SUBSYSTEM_READY,
+		    sizeof(LUKS_SUBSYSTEM_READY));
 	close(fd);
 	return r;
 }
@@ -206,8 +211,8 @@ static int md_read(struct adopt *a, struct msg_error *e)
 		r = md_check_members(c, a->d->n, e);
 	if (!r && !luks_inside(a->m, a->d->n))
 		r = msg_why(e, -EINVAL,
-			    "its array holds no LUKS2 header: not a luksbox "
-			    "volume");
+			    "its array holds no ready luksbox volume (LUKS2 "
+			    "subsystem luksbox); nothing was changed");
 	free(c);
 	return r == -ENOMEM ? msg_why(e, r, "out of memory") : r;
 }
