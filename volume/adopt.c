@@ -110,7 +110,6 @@ static int unused(struct adopt *a, struct msg_error *e)
 	struct probe_sys s;
 	char name[64], why[256];
 	unsigned i;
-
 	int r;
 
 	for (i = 0; i < a->d->n; i++) {

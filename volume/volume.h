@@ -34,7 +34,8 @@
  * mounted or its file system was ever mounted (someone did it by hand: it
  * may hold data): that is refused, never redone. After 6 the header and
  * its tokens are complete, so the key is never lost for a volume that
- * holds data, and its LUKS UUID never changes.
+ * holds data, and its LUKS UUID never changes (but on a restored copy,
+ * by vol_adopt(), with every token re-wrapped to the new one first).
  */
 #ifndef LUKSBOX_VOLUME_H
 #define LUKSBOX_VOLUME_H
