@@ -367,8 +367,8 @@ static int run(struct opts *o, struct secret_arena *a, struct aws_client *c)
 	} else if (!strcmp(o->cmd, "rewrap")) {
 		if (!o->key_id)
 			return usage_error("rewrap needs --key-id");
-		n = kms_reencrypt(c, o->key_id, NULL, &o->ctx, in, (size_t)n,
-				  out, IN_MAX, NULL, 0);
+		n = kms_reencrypt(c, o->key_id, NULL, &o->ctx, NULL, in,
+				  (size_t)n, out, IN_MAX, NULL, 0);
 		if (n < 0)
 			return aws_fail(c, "re-encrypt with KMS");
 		err = emit(a, o, o->out, out, (size_t)n, o->base64);

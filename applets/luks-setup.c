@@ -24,6 +24,7 @@ const char luks_setup_usage[] =
 	"                  [--key-file FILE] [--header-backup FILE] NAME\n"
 	"       luks-setup --grow [--key-file FILE] NAME\n"
 	"       luks-setup --add-devices [--key-file FILE] [--force] NAME DEV...\n"
+	"       luks-setup --adopt NEWNAME [--header-backup FILE] DEV...\n"
 	"\n"
 	"Provision an encrypted volume: RAID0 over the devices when there are\n"
 	"several, LUKS2 (aes-xts-plain64, 512-bit key) whose keyslot secret is\n"
@@ -130,13 +131,26 @@ const char luks_setup_usage[] =
 	"                          refuses the volume (exit 75) while a set is\n"
 	"                          missing\n"
 	"\n"
+	"      --adopt NEWNAME     make DEV... (restored from a snapshot of a\n"
+	"                          luksbox volume: its device, or every member\n"
+	"                          of its RAID0) a volume of its own beside the\n"
+	"                          original: new md, LUKS and file-system UUIDs\n"
+	"                          (e2fsck and tune2fs, or xfs_admin), every\n"
+	"                          aws-kms token re-wrapped by KMS ReEncrypt\n"
+	"                          to the new UUID's context, label NEWNAME;\n"
+	"                          closed at the end. Devices in use (the\n"
+	"                          original's) and a NEWNAME in use are\n"
+	"                          refused; an interrupted run is finished by\n"
+	"                          running it again\n"
+	"\n"
 	"DEV may be the word `ephemeral`: every instance-store disk, never\n"
 	"the root disk; or an EBS volume id (vol-0123456789abcdef0): on Nitro\n"
 	"types the NVMe disk whose serial is that id (not on Xen types; waited\n"
 	"for up to --timeout when not attached yet). Credentials: environment, shared credentials file,\n"
 	"then the instance role (IMDSv2). The IAM policy needs\n"
 	"kms:GenerateDataKey and kms:Decrypt on each key (--rewrap:\n"
-	"kms:ReEncrypt* on both keys; --remove-key KEY by alias:\n"
+	"kms:ReEncrypt* on both keys; --adopt: kms:ReEncrypt* and\n"
+	"kms:Decrypt on each key; --remove-key KEY by alias:\n"
 	"kms:DescribeKey); with --ssm-param, ssm:GetParameter and\n"
 	"ssm:PutParameter on the parameter (and kms:Encrypt/kms:Decrypt on a\n"
 	"customer-managed --ssm-kms-key).\n"
@@ -153,12 +167,14 @@ enum {
 	OPT_SSM_KMS_KEY,
 	OPT_GROW,
 	OPT_ADD_DEVICES,
+	OPT_ADOPT,
 };
 
 struct opts {
 	const char *config;
 	const char *header_backup;
 	const char *key_file;
+	const char *adopt;
 	int force, wipe, from_cli, grow, add;
 	struct tab_volume *nv; /* --add-devices: the new devices */
 	int keyop;	       /* 0, or 1 + enum vol_key_op */
@@ -250,6 +266,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"key-file", required_argument, NULL, 'K'},
 		{"grow", no_argument, NULL, OPT_GROW},
 		{"add-devices", no_argument, NULL, OPT_ADD_DEVICES},
+		{"adopt", required_argument, NULL, OPT_ADOPT},
 		VOLRUN_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -348,6 +365,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_ADD_DEVICES:
 			o->add = 1;
 			break;
+		case OPT_ADOPT:
+			if (strlen(optarg) >= sizeof(o->v.name))
+				return usage_error("--adopt %s: too long",
+						   optarg);
+			o->adopt = optarg;
+			strcpy(o->v.name, optarg);
+			break;
 		case OPT_TO:
 			o->k.key = optarg;
 			o->to = 1;
@@ -382,6 +406,14 @@ static int parse(int argc, char **argv, struct opts *o)
 				return usage_error("%s: %s", argv[i], te.why);
 		return 0;
 	}
+	if (o->adopt) {
+		if (o->from_cli || o->keyop || o->grow || o->wipe || o->force ||
+		    o->key_file || o->add || optind >= argc)
+			return usage_error("--adopt NEWNAME takes the devices "
+					   "(and --header-backup), nothing "
+					   "else");
+		o->from_cli = 1;
+	}
 	if (!o->from_cli) {
 		if (optind != argc - 1)
 			return usage_error(
@@ -405,7 +437,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		if (tab_add_device(&o->v, argv[i], &te))
 			return usage_error("%s: %s", argv[i], te.why);
 	}
-	if (o->keyop)
+	if (o->keyop || o->adopt)
 		return 0; /* the header says the rest */
 	if (!o->v.mountpoint[0])
 		strcpy(o->v.mountpoint, "none");
@@ -506,6 +538,18 @@ int luks_setup_main(int argc, char **argv)
 					    o->k.unlock, o->k.unlock_len, &e);
 		free(nd);
 		r = r < 0 ? msg_report(run->msg, &e) : EXIT_OK;
+		goto out_fini;
+	}
+	if (o->adopt) {
+		r = vol_adopt(&run->env, o->adopt, d, &e);
+		if (r < 0) {
+			r = msg_report(run->msg, &e);
+			goto out_fini;
+		}
+		if (r == VOL_DONE_PROVISIONED)
+			note("%s: adopted; a table line makes it open at boot",
+			     o->adopt);
+		r = EXIT_OK;
 		goto out_fini;
 	}
 	if (o->keyop) {

@@ -183,6 +183,17 @@ int md_read_sb(int fd, uint64_t sectors, struct md_sb *out);
  */
 int md_write_sb(int fd, uint64_t sectors, const struct md_sb *sb);
 
+/*
+ * Rename the array of the member FD (SECTORS long, a v1.2 superblock):
+ * set UUID and set_name NAME (md_name_valid()), checksum updated, every
+ * other byte of the superblock kept (what mdadm or the kernel wrote), and
+ * nothing else on the device written (its data: luks-setup --adopt).
+ * Synced. 0, or what md_sb_decode() returns for the superblock found,
+ * -EINVAL for NAME, other -errno.
+ */
+int md_rename_sb(int fd, uint64_t sectors, const uint8_t uuid[16],
+		 const char *name);
+
 /* What md_plan_create() needs. */
 struct md_create {
 	const char *name; /* md_name_valid() */

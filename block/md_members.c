@@ -132,6 +132,40 @@ int md_write_sb(int fd, uint64_t sectors, const struct md_sb *sb)
 	return r;
 }
 
+int md_rename_sb(int fd, uint64_t sectors, const uint8_t uuid[16],
+		 const char *name)
+{
+	uint8_t *buf = malloc(MD_SB_BYTES);
+	struct md_sb *sb = malloc(sizeof(*sb));
+	int r = buf && sb ? 0 : -ENOMEM, i;
+	uint32_t csum;
+
+	if (!r)
+		r = pread_all(fd, buf, MD_SB_BYTES, 8 << 9);
+	if (!r)
+		r = md_sb_decode(buf, MD_SB_BYTES, 2, sectors, sb);
+	if (!r && md_name_valid(name))
+		r = -EINVAL;
+	/* Only these bytes change: whatever else mdadm or the kernel wrote
+	 * stays as it is. */
+	if (!r) {
+		memcpy(buf + 16, uuid, 16);
+		memset(buf + 32, 0, 32);
+		memcpy(buf + 32, name, strlen(name));
+		csum = md_sb_csum(buf, MD_SB_BYTES);
+		for (i = 0; i < 4; i++)
+			buf[216 + i] = (uint8_t)(csum >> 8 * i);
+		r = md_sb_decode(buf, MD_SB_BYTES, 2, sectors, sb);
+	}
+	if (!r)
+		r = pwrite_all(fd, buf, MD_SB_BYTES, 8 << 9);
+	if (!r && fsync(fd))
+		r = -errno;
+	free(sb);
+	free(buf);
+	return r;
+}
+
 int md_plan_create(const struct md_create *c, const uint64_t *dev_sectors,
 		   unsigned n, struct md_sb *sbs)
 {

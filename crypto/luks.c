@@ -622,6 +622,20 @@ int luks_set_ready(struct luks *l)
 	return crypt_set_label(l->cd, label, LUKS_SUBSYSTEM_READY);
 }
 
+int luks_set_label(struct luks *l, const char *label)
+{
+	const char *cur = crypt_get_subsystem(l->cd);
+	char sub[48];
+
+	snprintf(sub, sizeof(sub), "%s", cur ? cur : "");
+	return crypt_set_label(l->cd, label, sub);
+}
+
+int luks_set_uuid(struct luks *l, const char *uuid)
+{
+	return crypt_set_uuid(l->cd, uuid);
+}
+
 int luks_activate(struct luks *l, const char *name, int slot,
 		  const void *secret, size_t secret_len)
 {

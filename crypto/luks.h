@@ -158,6 +158,13 @@ int luks_keyslot_kdf(struct luks *l, int slot, char *kdf, size_t cap);
 /* Mark provisioning finished: subsystem LUKS_SUBSYSTEM_READY. */
 int luks_set_ready(struct luks *l);
 
+/* Set the LUKS2 label to LABEL (the subsystem stays): one header write. */
+int luks_set_label(struct luks *l, const char *label);
+
+/* Give the header the UUID text UUID: one header write (luks-setup
+ * --adopt: a restored copy must not share its original's UUID). */
+int luks_set_uuid(struct luks *l, const char *uuid);
+
 /* What L is: see enum luks_state; fills INFO when non-NULL (its policy
  * and refused from luks_check()). */
 int luks_info(struct luks *l, struct luks_info *info);

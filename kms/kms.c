@@ -253,8 +253,8 @@ out:
 
 int kms_reencrypt(struct aws_client *c, const char *dest_key,
 		  const char *region_hint, const struct kms_context *x,
-		  const void *blob, size_t n, unsigned char *out, size_t cap,
-		  char *key_arn, size_t arn_cap)
+		  const struct kms_context *dx, const void *blob, size_t n,
+		  unsigned char *out, size_t cap, char *key_arn, size_t arn_cap)
 {
 	char rbuf[40];
 	struct jw w;
@@ -271,7 +271,7 @@ int kms_reencrypt(struct aws_client *c, const char *dest_key,
 	jw_key(&w, "DestinationKeyId");
 	jw_str(&w, dest_key);
 	put_context(&w, "SourceEncryptionContext", x);
-	put_context(&w, "DestinationEncryptionContext", x);
+	put_context(&w, "DestinationEncryptionContext", dx ? dx : x);
 	jw_obj_end(&w);
 	err = call(c, "ReEncrypt",
 		   call_region(c, dest_key, region_hint, rbuf, sizeof(rbuf)),

@@ -59,14 +59,16 @@ int kms_generate_data_key(struct aws_client *c, const char *key_id,
 			  size_t nbytes, unsigned char *pt, unsigned char *blob,
 			  size_t cap, char *key_arn, size_t arn_cap);
 
-/* Re-encrypt BLOB from its key/context to DEST_KEY (same context X): the
- * new blob into OUT; its length. KMS never hands out the plaintext. The
- * call goes to one region (REGION_HINT as for kms_encrypt()): the source
- * key must live there too. KEY_ARN (may be NULL) gets DEST_KEY's ARN. */
+/* Re-encrypt BLOB from its key and context X to DEST_KEY and context DX
+ * (NULL: X again): the new blob into OUT; its length. KMS never hands out
+ * the plaintext. The call goes to one region (REGION_HINT as for
+ * kms_encrypt()): the source key must live there too. KEY_ARN (may be
+ * NULL) gets DEST_KEY's ARN. */
 int kms_reencrypt(struct aws_client *c, const char *dest_key,
 		  const char *region_hint, const struct kms_context *x,
-		  const void *blob, size_t n, unsigned char *out, size_t cap,
-		  char *key_arn, size_t arn_cap);
+		  const struct kms_context *dx, const void *blob, size_t n,
+		  unsigned char *out, size_t cap, char *key_arn,
+		  size_t arn_cap);
 
 struct kms_key_info {
 	char arn[KMS_ARN_MAX];

@@ -40,6 +40,15 @@ void vol_step_done(const struct vol_env *env, const char *name);
  * where): -EPROTO with E saying so and what to do. */
 int refuse_header(struct msg_error *e, const char *dev, const char *refused);
 
+/* ---- keys.c ---------------------------------------------------------------- */
+
+/* L's header saved before a change: to ENV->header_backup, else beside
+ * BLOB_FILE (when it has a directory), else in /var/lib/luksbox (0700), as
+ * NAME.header-TIME; never over a file. 0, or -errno with E filled. */
+int vol_header_backup(const struct vol_env *env, const char *name,
+		      const char *blob_file, struct luks *l,
+		      struct msg_error *e);
+
 /* ---- devices.c: the devices and their array ----------------------------- */
 
 /* The device number of the block device node PATH, 0 when it is none. */

@@ -154,26 +154,24 @@ static int load(struct job *j, const struct vol_devs *d, struct msg_error *e)
 	return job_ways(j, e);
 }
 
-/* Before the first change: the header as it is, to the file asked for,
- * else beside the blob file, else in /var/lib/luksbox; never over a file
- * (libcryptsetup creates it O_EXCL, 0600). */
-static int backup(struct job *j, struct msg_error *e)
+int vol_header_backup(const struct vol_env *env, const char *name,
+		      const char *blob_file, struct luks *l,
+		      struct msg_error *e)
 {
 	char dir[TAB_PATH], path[TAB_PATH * 2], stamp[32];
-	const char *slash;
+	const char *slash = strrchr(blob_file, '/');
 	time_t now = time(NULL);
 	struct tm tm;
 	int r, i;
 
-	if (j->env->header_backup) {
-		snprintf(path, sizeof(path), "%s", j->env->header_backup);
-		r = luks_header_backup(&j->l, path);
+	if (env->header_backup) {
+		snprintf(path, sizeof(path), "%s", env->header_backup);
+		r = luks_header_backup(l, path);
 		goto out;
 	}
-	slash = strrchr(j->v->blob_file, '/');
-	if (j->v->blob_file[0] && slash) {
-		snprintf(dir, sizeof(dir), "%.*s",
-			 (int)(slash - j->v->blob_file), j->v->blob_file);
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - blob_file),
+			 blob_file);
 	} else {
 		snprintf(dir, sizeof(dir), "/var/lib/luksbox");
 		if (mkdir("/var/lib", 0755) && errno != EEXIST)
@@ -188,8 +186,8 @@ static int backup(struct job *j, struct msg_error *e)
 	r = -EEXIST;
 	for (i = 0; i < 10 && r == -EEXIST; i++) {
 		snprintf(path, sizeof(path), "%s/%s.header-%s%s%.0d",
-			 dir[0] ? dir : "", j->v->name, stamp, i ? "." : "", i);
-		r = luks_header_backup(&j->l, path);
+			 dir[0] ? dir : "", name, stamp, i ? "." : "", i);
+		r = luks_header_backup(l, path);
 	}
 out:
 	if (r < 0)
@@ -203,10 +201,19 @@ out:
 				? " (is its file system full? a backup is "
 				  "the header's size, 16 MiB by default)"
 				: "");
-	vol_say(j->env, MSG_INFO, "%s: LUKS header saved to %s", j->v->name,
-		path);
-	step(j, "key-backup");
+	vol_say(env, MSG_INFO, "%s: LUKS header saved to %s", name, path);
 	return 0;
+}
+
+/* Before the first change: the header as it is (vol_header_backup()). */
+static int backup(struct job *j, struct msg_error *e)
+{
+	int r = vol_header_backup(j->env, j->v->name, j->v->blob_file, &j->l,
+				  e);
+
+	if (!r)
+		step(j, "key-backup");
+	return r;
 }
 
 /* vol_unlock_tokens() use: keep a secret that opens its keyslot. */
@@ -689,7 +696,7 @@ static int rewrap(struct job *j, struct msg_error *e)
 				    j->w[i].token);
 			break;
 		}
-		n = kms_reencrypt(j->env->aws, k.key_id, t->region, &ctx,
+		n = kms_reencrypt(j->env->aws, k.key_id, t->region, &ctx, NULL,
 				  j->w[i].t.blob, j->w[i].t.blob_len, t->blob,
 				  sizeof(t->blob), t->key_id,
 				  sizeof(t->key_id));

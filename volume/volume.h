@@ -34,7 +34,8 @@
  * mounted or its file system was ever mounted (someone did it by hand: it
  * may hold data): that is refused, never redone. After 6 the header and
  * its tokens are complete, so the key is never lost for a volume that
- * holds data, and its LUKS UUID never changes.
+ * holds data, and its LUKS UUID never changes (but on a restored copy,
+ * by vol_adopt(), with every token re-wrapped to the new one first).
  */
 #ifndef LUKSBOX_VOLUME_H
 #define LUKSBOX_VOLUME_H
@@ -253,6 +254,20 @@ struct vol_keyop {
 int vol_keys(const struct vol_env *env, const struct tab_volume *v,
 	     const struct vol_devs *d, const struct vol_keyop *op,
 	     struct msg_error *e);
+
+/*
+ * Make the devices D, restored from a snapshot of a luksbox volume (its
+ * one device, or every member of its RAID0), a volume of its own named
+ * NAME (luks-setup --adopt): a new md set UUID and name on every member,
+ * every aws-kms token re-wrapped by KMS ReEncrypt to the context of a new
+ * LUKS UUID, that UUID, a new file-system UUID, the label NAME; closed at
+ * the end. Devices in use (the original's, open) and a NAME in use are
+ * refused. Crash-safe and resumable: see adopt.c. Returns
+ * VOL_DONE_PROVISIONED, VOL_DONE_NOTHING (adopted already), or -errno with
+ * E filled.
+ */
+int vol_adopt(const struct vol_env *env, const char *name,
+	      const struct vol_devs *d, struct msg_error *e);
 
 /* A volume's state, for --status. */
 struct vol_status {

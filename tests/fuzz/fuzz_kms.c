@@ -262,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.in_name = "CiphertextBlob";
 		f.in = blob_in;
 		f.in_len = sizeof(blob_in);
-		r = kms_reencrypt(&c, f.key_id, NULL, &x, blob_in,
+		r = kms_reencrypt(&c, f.key_id, NULL, &x, NULL, blob_in,
 				  sizeof(blob_in), out, KMS_BLOB_MAX, NULL, 0);
 		check_result(r, KMS_BLOB_MAX, &c);
 		e = expect_b64(&f, "CiphertextBlob", expect, sizeof(expect));

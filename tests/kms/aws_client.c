@@ -66,8 +66,9 @@ static int calls(struct aws_client *c, const char *key)
 		      kms_generate_random(c, NULL, sizeof(rnd), rnd));
 	if (n >= 0)
 		bad |= report(c, "ReEncrypt",
-			      kms_reencrypt(c, key, NULL, &x, blob, (size_t)n,
-					    blob2, sizeof(blob2), NULL, 0));
+			      kms_reencrypt(c, key, NULL, &x, NULL, blob,
+					    (size_t)n, blob2, sizeof(blob2),
+					    NULL, 0));
 	secret_wipe(back, sizeof(back));
 	secret_wipe(dk, sizeof(dk));
 	return bad;

@@ -342,7 +342,7 @@ static void test_reencrypt_describe_random(void)
 	start();
 	serve("200 OK", "{\"CiphertextBlob\":\"BAUG\",\"SourceKeyId\":\"a\","
 			"\"KeyId\":\"b\"}");
-	CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, "\1\2", 2, out,
+	CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, NULL, "\1\2", 2, out,
 			    sizeof(out), arn, sizeof(arn)) == 3);
 	CHECK(!memcmp(out, "\4\5\6", 3));
 	CHECK(!strcmp(arn, "b"));
@@ -351,6 +351,21 @@ static void test_reencrypt_describe_random(void)
 	      member_is(0, "CiphertextBlob", "AQI=") &&
 	      context_sent("SourceEncryptionContext") &&
 	      context_sent("DestinationEncryptionContext"));
+	/* --adopt: a destination context of its own (another volume). */
+	{
+		struct kms_context dx = {0};
+		int o;
+
+		kms_context_add(&dx, "luksbox:volume", "other");
+		serve("200 OK", "{\"CiphertextBlob\":\"BAUG\"}");
+		CHECK(kms_reencrypt(&c, "alias/new", NULL, &ctx, &dx, "\1\2", 2,
+				    out, sizeof(out), NULL, 0) == 3);
+		CHECK(sent("ReEncrypt"));
+		o = json_find(&rq, 0, "DestinationEncryptionContext");
+		CHECK(context_sent("SourceEncryptionContext") && o > 0 &&
+		      rq.tok[o].size == 1 &&
+		      member_is(o, "luksbox:volume", "other"));
+	}
 
 	serve("200 OK",
 	      "{\"KeyMetadata\":{\"AWSAccountId\":\"111122223333\","

@@ -331,6 +331,48 @@ static void test_find_and_check(void)
 	drop(paths, 4);
 }
 
+/* --adopt: md_rename_sb changes the set UUID and name, keeps every other
+ * byte (a counter the encoder does not know, here), fixes the checksum;
+ * the data is not written. */
+static void test_rename(void)
+{
+	static const uint8_t nu[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+	const uint64_t sizes[1] = {GIB / 8};
+	char paths[1][64];
+	uint8_t a[MD_SB_BYTES], b[MD_SB_BYTES], tail[8] = {1, 2, 3};
+	struct md_sb sbs[1], got;
+	int fd, i, same = 1;
+	uint32_t csum;
+
+	CHECK(make_array("orig", sizes, 1, paths, sbs) == 0);
+	fd = open(paths[0], O_RDWR);
+	CHECK(fd >= 0);
+	/* cnt_corrected_read (0xc8), and data just before the end. */
+	CHECK(pwrite(fd, "\x05", 1, 4096 + 0xc8) == 1);
+	CHECK(pwrite(fd, tail, 8, (off_t)sizes[0] - 8) == 8);
+	CHECK(pread(fd, a, sizeof(a), 4096) == sizeof(a));
+	/* A bad checksum is refused, nothing written. */
+	CHECK(md_rename_sb(fd, sizes[0] >> 9, nu, "copy") == -EBADMSG);
+	csum = md_sb_csum(a, sizeof(a));
+	memcpy(a + 216, &csum, 4); /* little-endian host */
+	CHECK(pwrite(fd, a, sizeof(a), 4096) == sizeof(a));
+	CHECK(md_rename_sb(fd, sizes[0] >> 9, nu, "copy") == 0);
+	CHECK(md_rename_sb(fd, sizes[0] >> 9, nu, "bad/name") == -EINVAL);
+	CHECK(pread(fd, b, sizeof(b), 4096) == sizeof(b));
+	CHECK(md_read_sb(fd, sizes[0] >> 9, &got) == 0);
+	CHECKF(!memcmp(got.set_uuid, nu, 16) && !strcmp(got.set_name, "copy"),
+	       "%s %d", got.set_name, got.set_uuid[0]);
+	for (i = 0; i < MD_SB_BYTES; i++)
+		if (a[i] != b[i] && !(i >= 16 && i < 64) &&
+		    !(i >= 216 && i < 220))
+			same = 0;
+	CHECK(same && b[0xc8] == 5);
+	memset(tail, 0, sizeof(tail));
+	CHECK(pread(fd, tail, 8, (off_t)sizes[0] - 8) == 8 && tail[2] == 3);
+	close(fd);
+	drop(paths, 1);
+}
+
 static void test_name_match(void)
 {
 	static struct md_sb sb;
@@ -714,6 +756,7 @@ int main(void)
 		T_SKIP(test_mdadm_examine, "mdadm is not installed");
 	T_RUN(test_find_and_check);
 	T_RUN(test_grow);
+	T_RUN(test_rename);
 	T_RUN(test_name_match);
 	T_RUN(test_hostile);
 	T_RUN(test_scan);
