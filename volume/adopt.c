@@ -243,7 +243,7 @@ static int md_rename(struct adopt *a, struct msg_error *e)
 	vol_say(a->env, MSG_INFO, "%s: md array UUID %s on %u members", a->name,
 		u, a->d->n);
 	{
-		struct md_ident id = {1, {0}, a->name};
+		struct md_ident id = {.has_uuid = 1, .name = a->name};
 
 		memcpy(id.uuid, a->set, UUID_BYTES);
 		r = md_assemble(&id, devs, a->d->n, 0, &a->arr, e);
