@@ -349,8 +349,24 @@ static int luks_adopt(struct adopt *a, struct msg_error *e)
 {
 	uint32_t mine = 0;
 	uint8_t u[UUID_BYTES];
-	char uuid[UUID_TEXT];
+	char uuid[UUID_TEXT], why[160] = "";
+	struct vol_sets sets;
 	int i, r, n = 0, toks = 0;
+
+	/* Added stripe sets are found by md UUID at open: a copy's sets
+	 * carry the original's UUIDs, so an adopted volume would be joined
+	 * over the original's running sets. Refused until sets are adopted
+	 * too. */
+	r = sets_read(&a->l, &sets, why, sizeof(why));
+	if (r < 0 || sets.n)
+		return msg_why(e, r < 0 ? r : -EOPNOTSUPP,
+			       "%s: %s; nothing was changed past the md "
+			       "superblocks",
+			       a->target,
+			       r < 0 ? why
+				     : "the volume was grown by stripe sets "
+				       "(--add-devices), which --adopt does "
+				       "not re-identify yet");
 
 	for (i = 0; i < luks_token_max() && i < 32; i++) {
 		r = token_kind(a, i);
