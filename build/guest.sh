@@ -29,7 +29,7 @@ algif_skcipher loop"
 # Oracles and what they need at run time, by path inside their packages.
 oracles="sbin/cryptsetup sbin/mdadm sbin/mkfs.ext4 sbin/e2fsck sbin/dumpe2fs
 sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair
-sbin/resize2fs sbin/xfs_growfs"
+sbin/resize2fs sbin/xfs_growfs sbin/xfs_admin sbin/xfs_db"
 
 die() { echo "guest: $*" >&2; exit 1; }
 
