@@ -10,7 +10,7 @@
 #   make demo         the main job end to end in a VM, narrated (no AWS account)
 #   make test         every test tier that exists; ends "N passed, N failed"
 #   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
-#   make test-vm-big  the slow VM scenarios (16 TiB arrays), not in make test
+#   make test-vm-big  the slow VM scenarios (16 TiB arrays, small guests), not in make test
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
 #   make check        source-tree checks (table order, usage, globals, format,
 #                     no test hook in the shipped luksbox)
@@ -206,7 +206,7 @@ test-vm: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@tests/run vm
 
 # The big tier: VM scenarios marked "# tier: big" (16 TiB of sparse disks,
-# about 10 minutes), not part of make test.
+# about 10 minutes; 256/512 MiB guests, 2-5 minutes), not part of make test.
 test-vm-big: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@VM_TIER=big tests/run vm
 
