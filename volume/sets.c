@@ -645,6 +645,26 @@ static int move(void *arg, struct luks *l, int token, int slot,
 }
 
 /* Bytes as GiB text. */
+/* Set K recorded in S and in the header L (on DEV) if it is new (K ==
+ * S->n); a rerun's set, recorded already, is left as it is. */
+static int record_set(const struct vol_env *env, struct luks *l,
+		      struct vol_sets *s, int k, const char *dev,
+		      struct msg_error *e)
+{
+	int r;
+
+	if ((unsigned)k != s->n)
+		return 0;
+	s->n++;
+	r = sets_write(l, s);
+	if (r < 0)
+		return msg_why(e, r,
+			       "cannot write the stripe-set record to %s: %s",
+			       dev, strerror(-r));
+	vol_step_done(env, "sets-header");
+	return 0;
+}
+
 static const char *gib(uint64_t sectors, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%.1f GiB", (double)sectors / (2 << 20));
@@ -788,18 +808,9 @@ int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
 		if (r < 0)
 			goto out;
 		msg_what(e, "add devices to %s", v->name);
-		if ((unsigned)k == s.n) {
-			s.n++;
-			r = sets_write(&l, &s);
-			if (r < 0) {
-				r = msg_why(e, r,
-					    "cannot write the stripe-set "
-					    "record to %s: %s",
-					    target, strerror(-r));
-				goto out;
-			}
-			vol_step_done(env, "sets-header");
-		}
+		r = record_set(env, &l, &s, k, target, e);
+		if (r < 0)
+			goto out;
 		for (now = s.set0, i = 0; i < s.n; i++)
 			now += s.sectors[i];
 		vol_say(env, MSG_INFO,
@@ -849,18 +860,9 @@ int vol_add_devices(const struct vol_env *env, const struct tab_volume *v,
 		goto out;
 	msg_what(e, "add devices to %s", v->name);
 	vol_step_done(env, "sets-crypt");
-	if ((unsigned)k == s.n) {
-		s.n++;
-		r = sets_write(&l, &s);
-		if (r < 0) {
-			r = msg_why(e, r,
-				    "cannot write the stripe-set record "
-				    "to %s: %s",
-				    lin, strerror(-r));
-			goto out;
-		}
-		vol_step_done(env, "sets-header");
-	}
+	r = record_set(env, &l, &s, k, lin, e);
+	if (r < 0)
+		goto out;
 	mapper_path(v->name, mp, sizeof(mp));
 	r = luks_sizes(&l, v->name, &now, &max);
 	if (!r && now < max)
