@@ -14,32 +14,7 @@
 #include <libdevmapper.h>
 
 #include "block/linear.h"
-
-/* libdevmapper logs to stderr by default; library code never prints. */
-static void quiet(int level, const char *file, int line, int dm_errno,
-		  const char *f, ...)
-{
-	(void)level;
-	(void)file;
-	(void)line;
-	(void)dm_errno;
-	(void)f;
-}
-
-/* Run a task of TYPE on NAME with no table. 0 or -errno. */
-static int simple(int type, const char *name)
-{
-	struct dm_task *t = dm_task_create(type);
-	int r = 0;
-
-	if (!t)
-		return -ENOMEM;
-	if (!dm_task_set_name(t, name) || !dm_task_run(t))
-		r = dm_task_get_errno(t) ? -dm_task_get_errno(t) : -EIO;
-	dm_task_destroy(t);
-	dm_task_update_nodes();
-	return r;
-}
+#include "lib/dmtask.h"
 
 /* TYPE (CREATE or RELOAD) of NAME with the table SEGS. 0 or -errno. */
 static int load(int type, const char *name, const struct linear_seg *segs,
@@ -81,7 +56,7 @@ static int exists(const char *name, unsigned long *devno)
 	/* No device-mapper at all (its module not loaded): none exists. */
 	if (access("/sys/class/misc/device-mapper", F_OK))
 		return 0;
-	dm_log_with_errno_init(quiet);
+	dmtask_quiet();
 	t = dm_task_create(DM_DEVICE_INFO);
 	if (!t)
 		return -ENOMEM;
@@ -162,11 +137,7 @@ int linear_set(const char *name, const struct linear_seg *segs, unsigned n,
 	} else {
 		r = load(DM_DEVICE_RELOAD, name, segs, n);
 		if (!r)
-			r = simple(DM_DEVICE_SUSPEND, name);
-		/* Resumed whatever happened: a device left suspended would
-		 * hang every writer above it. */
-		i = (unsigned)simple(DM_DEVICE_RESUME, name);
-		r = r ? r : (int)i;
+			r = dmtask_swap(name);
 	}
 	if (r)
 		return r;
@@ -183,7 +154,7 @@ int linear_remove(const char *name)
 		return r ? r : -ENODEV;
 	/* The device above it may take a moment to let go after its own
 	 * removal (a prober's open; libcryptsetup retries the same way). */
-	while ((r = simple(DM_DEVICE_REMOVE, name)) == -EBUSY && --tries)
+	while ((r = dmtask_simple(DM_DEVICE_REMOVE, name)) == -EBUSY && --tries)
 		nanosleep(&ts, NULL);
 	return r;
 }

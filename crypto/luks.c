@@ -22,6 +22,7 @@
 #include <nettle/sha2.h>
 
 #include "crypto/luks.h"
+#include "lib/dmtask.h"
 #include "lib/io.h"
 
 enum {
@@ -39,17 +40,6 @@ static void quiet_log(int level, const char *msg, void *usrptr)
 	(void)level;
 	(void)msg;
 	(void)usrptr;
-}
-
-/* The same for libdevmapper, whose default log is stderr. */
-static void quiet_dm_log(int level, const char *file, int line, int dm_errno,
-			 const char *f, ...)
-{
-	(void)level;
-	(void)file;
-	(void)line;
-	(void)dm_errno;
-	(void)f;
 }
 
 static int dev_size(const char *dev, uint64_t *size);
@@ -354,7 +344,7 @@ int luks_check_active(const char *name, char *why, size_t cap)
 	int r = 0;
 
 	why[0] = '\0';
-	dm_log_with_errno_init(quiet_dm_log);
+	dmtask_quiet();
 	dmt = dm_task_create(DM_DEVICE_TABLE);
 	if (!dmt)
 		return -ENOMEM;
@@ -741,20 +731,6 @@ int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
 	return r < 0 ? r : used;
 }
 
-/* A task of TYPE on NAME with no table (suspend, resume). 0 or -EIO. */
-static int dm_simple(int type, const char *name)
-{
-	struct dm_task *t = dm_task_create(type);
-	int r = 0;
-
-	if (!t)
-		return -ENOMEM;
-	if (!dm_task_set_name(t, name) || !dm_task_run(t))
-		r = -EIO;
-	dm_task_destroy(t);
-	return r;
-}
-
 int luks_move(struct luks *l, const char *name, int slot, const void *secret,
 	      size_t secret_len)
 {
@@ -772,7 +748,7 @@ int luks_move(struct luks *l, const char *name, int slot, const void *secret,
 	used = keyring_for(l, name, slot, secret, secret_len);
 	if (used < 0)
 		return used;
-	dm_log_with_errno_init(quiet_dm_log);
+	dmtask_quiet();
 	dmt = dm_task_create(DM_DEVICE_TABLE);
 	re = dm_task_create(DM_DEVICE_RELOAD);
 	if (!dmt || !re) {
@@ -816,9 +792,8 @@ int luks_move(struct luks *l, const char *name, int slot, const void *secret,
 	}
 	/* The new table goes live at the resume; in-flight I/O completes on
 	 * the old one at the suspend. */
-	r = dm_simple(DM_DEVICE_SUSPEND, name);
-	i = (size_t)-dm_simple(DM_DEVICE_RESUME, name);
-	r = r ? r : i ? -EIO : used;
+	r = dmtask_swap(name);
+	r = r ? r : used;
 out:
 	explicit_bzero(buf, sizeof(buf));
 	if (re)
