@@ -131,6 +131,9 @@ void msg_fini(struct msg_ctx *m)
 	m->boot = 0;
 }
 
+/* Bytes of one /dev/kmsg record, its newline included, plus the NUL. */
+#define KMSG_RECORD_MAX 977
+
 void msg_put(struct msg_ctx *m, enum msg_level level, const char *text)
 {
 	/* syslog/kmsg priorities: debug 7, info 6, warning 4, error 3. */
@@ -154,10 +157,13 @@ void msg_put(struct msg_ctx *m, enum msg_level level, const char *text)
 		/* LOG_DAEMON (3 << 3): shows in the console log as luksbox. */
 		n = snprintf(line, sizeof(line), "<%d>luksbox: %s: %s\n",
 			     24 + prio[level], m->prog, esc);
-		if (n > 0 &&
-		    write(m->kmsg_fd, line,
-			  (size_t)n < sizeof(line) ? (size_t)n
-						   : sizeof(line) - 1) < 0)
+		/* The kernel refuses a longer record whole (EINVAL: 992
+		 * bytes on 4.14, 1024 on 6.1): cut it, marked. */
+		if (n >= KMSG_RECORD_MAX) {
+			memcpy(line + KMSG_RECORD_MAX - 5, "...\n", 5);
+			n = KMSG_RECORD_MAX - 1;
+		}
+		if (n > 0 && write(m->kmsg_fd, line, (size_t)n) < 0)
 			close(m->kmsg_fd), m->kmsg_fd = -1;
 	}
 	if (m->syslog_fd >= 0) {

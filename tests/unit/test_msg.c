@@ -195,6 +195,45 @@ static void test_sinks(void)
 	rmdir(dir);
 }
 
+/* A message longer than the kernel takes in one /dev/kmsg record is cut
+ * (marked) rather than refused, and the sink keeps working after it. */
+static void test_kmsg_long(void)
+{
+	char dir[] = "/tmp/test_msg.XXXXXX", kmsg[64], nolog[64], got[4096];
+	char text[2000];
+	struct msg_ctx m;
+	int fd, err2 = dup(2), devnull = open("/dev/null", O_WRONLY);
+	char *nl;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", dir);
+	fd = open(kmsg, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	memset(text, 'k', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	msg_init(&m, "luks-mount");
+	snprintf(nolog, sizeof(nolog), "%s/no-log", dir);
+	msg_boot(&m, kmsg, nolog); /* no syslog: never the host's */
+	dup2(devnull, 2);
+	msg_put(&m, MSG_ERR, text);
+	msg_put(&m, MSG_INFO, "after the long one");
+	msg_fini(&m);
+	dup2(err2, 2);
+	close(err2);
+	close(devnull);
+	slurp_file(kmsg, got, sizeof(got));
+	nl = strchr(got, '\n');
+	CHECK(nl != NULL);
+	/* 976 bytes with the newline: under 4.14's 992-byte limit. */
+	CHECKF(nl && nl - got + 1 == 976 && !strncmp(nl - 3, "...", 3),
+	       "first record: %d bytes", nl ? (int)(nl - got + 1) : -1);
+	CHECK(nl && !strcmp(nl + 1, "<30>luksbox: luks-mount: after the long "
+				    "one\n"));
+	unlink(kmsg);
+	rmdir(dir);
+}
+
 /* A sink that is not there is left out; the others still work. */
 static void test_missing_sinks(void)
 {
@@ -216,5 +255,6 @@ int main(void)
 	T_RUN(test_error_fill);
 	T_RUN(test_sinks);
 	T_RUN(test_missing_sinks);
+	T_RUN(test_kmsg_long);
 	return T_END();
 }
