@@ -174,7 +174,7 @@ cp -a "$top/tests/vm/guest/." "$r/"
 port='exec 3>/dev/ttyS1 '
 grep -q "^$port" "$r/init" || die "tests/vm/guest/init opens no /dev/ttyS1 results port to move to hvc0"
 sed -i "s|^$port|for ko in$port_load; do insmod \"\$ko\" 2>/dev/null; done\\
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/hvc0 ] \\&\\& break; sleep 0.1; done\\
+i=0; while [ ! -e /dev/hvc0 ] \\&\\& [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done\\
 exec 3>/dev/hvc0 |" "$r/init"
 chmod 0755 "$r/init" "$r/etc/rc.d/rc"
 mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
