@@ -169,14 +169,13 @@ cp -L "$found" "$r/lib/aarch64-linux-gnu/"
 deb_needed_libs "$r" "$stage/pkg" lib/aarch64-linux-gnu || die "a library is missing"
 
 # The guest's own files, /init with the results port on hvc0: the
-# port's modules loaded before it is opened, which is retried: the node
-# can exist before its port is ready (open: ENODEV). The edit must apply.
+# port's modules loaded before it is opened. The edit must apply.
 cp -a "$top/tests/vm/guest/." "$r/"
 port='exec 3>/dev/ttyS1 '
 grep -q "^$port" "$r/init" || die "tests/vm/guest/init opens no /dev/ttyS1 results port to move to hvc0"
-sed -i "s#^$port#for ko in$port_load; do insmod \"\$ko\" 2>/dev/null; done\\
-i=0; until ( : >/dev/hvc0 ) 2>/dev/null || [ \$i -ge 100 ]; do sleep 0.1; i=\$((i + 1)); done\\
-exec 3>/dev/hvc0 #" "$r/init"
+sed -i "s|^$port|for ko in$port_load; do insmod \"\$ko\" 2>/dev/null; done\\
+i=0; while [ ! -e /dev/hvc0 ] \\&\\& [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done\\
+exec 3>/dev/hvc0 |" "$r/init"
 chmod 0755 "$r/init" "$r/etc/rc.d/rc"
 mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
 ln -sfn rc.d/init.d "$r/etc/init.d"
