@@ -11,7 +11,7 @@
 #   make demo         the main job end to end in a VM, narrated (no AWS account)
 #   make test         every test tier that exists; ends "N passed, N failed"
 #   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
-#   make test-vm-big  the slow VM scenarios (16 TiB arrays), not in make test
+#   make test-vm-big  the slow VM scenarios (16 TiB arrays, small guests), not in make test
 #   make test-vm-arm64  the VM scenarios marked "# arch: arm64" on an arm64
 #                     guest (qemu-system-aarch64), not in make test
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
@@ -209,7 +209,7 @@ test-vm: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@tests/run vm
 
 # The big tier: VM scenarios marked "# tier: big" (16 TiB of sparse disks,
-# about 10 minutes), not part of make test.
+# about 10 minutes; 256/512 MiB guests, 2-5 minutes), not part of make test.
 test-vm-big: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@VM_TIER=big tests/run vm
 

@@ -20,16 +20,22 @@
  * LUKSBOX_FAILPOINT_MARK (default /run/luksbox.hold) and wait forever, so
  * a test can kill the process (group) from outside, or cut the power, with
  * everything of that instant still open (the mapping, the array).
+ * LUKSBOX_FAILPOINT_SKIP=N: pass STEP N times first (a step reached more
+ * than once, as md-grow-sb after each member: N=1 stops after the second).
  */
 static void failpoint(void *arg, const char *step)
 {
 	const struct volrun *r = arg;
 	const char *fp = getenv("LUKSBOX_FAILPOINT"), *mark;
+	const char *skip = getenv("LUKSBOX_FAILPOINT_SKIP");
+	static unsigned long seen;
 	size_t n = strlen(step);
 	char line[64];
 	int fd, len;
 
 	if (!fp || strncmp(fp, step, n) || (fp[n] && strcmp(fp + n, ":hold")))
+		return;
+	if (skip && seen++ < strtoul(skip, NULL, 10))
 		return;
 	if (!fp[n]) {
 		fprintf(stderr, "%s: failpoint %s: stopping dead\n",

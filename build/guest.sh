@@ -32,31 +32,8 @@ sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair
 sbin/resize2fs sbin/xfs_growfs sbin/xfs_admin sbin/xfs_db"
 
 die() { echo "guest: $*" >&2; exit 1; }
-
-# records PKG...: "PKG VERSION DEP1 DEP2 ..." for each PKG's candidate in
-# the archive's index (deps from Depends and Pre-Depends: the first of each
-# alternative, version and arch qualifiers dropped). One apt-cache call for
-# many packages: each call loads the whole package cache (~0.7 s).
-records() {
-	apt-cache show --no-all-versions "$@" 2>/dev/null | awk '
-	function flush() {
-		if (pkg != "") print pkg, ver, deps
-		pkg = ver = deps = ""
-	}
-	/^Package: / { flush(); pkg = $2 }
-	/^Version: / { ver = $2 }
-	/^(Pre-)?Depends: / {
-		sub(/^[^:]*: */, "")
-		n = split($0, alt, ",")
-		for (i = 1; i <= n; i++) {
-			d = alt[i]
-			sub(/\|.*/, "", d); sub(/\(.*/, "", d); sub(/:any/, "", d)
-			gsub(/[ \t]/, "", d)
-			if (d != "") deps = deps " " d
-		}
-	}
-	END { flush() }'
-}
+# shellcheck source=build/debs.sh
+. "$top/build/debs.sh"
 
 # resolve: "PKG VERSION" lines for everything the guest is made of. Library
 # packages come from following the Depends of the userland's packages
@@ -64,29 +41,12 @@ records() {
 # udev, perl, is not needed to run the binary), so no soname is looked up
 # in the host's dpkg database.
 resolve() {
-	local kpkg p v d deps seen=" " level next out=""
-	kpkg=$(records "$kernel_meta" | awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^linux-image-/) { print $i; exit } }')
+	local kpkg
+	kpkg=$(deb_records "$kernel_meta" | awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^linux-image-/) { print $i; exit } }')
 	[ -n "$kpkg" ] || return 1
 	echo "kernel $kpkg"
-	level="$kpkg $userland"
-	while [ -n "$level" ]; do
-		next=""
-		# shellcheck disable=SC2086 # package names, one word each
-		while read -r p v deps; do
-			case $seen in *" $p "*) continue ;; esac
-			seen="$seen$p "
-			out="$out$p $v"$'\n'
-			[ "$p" = "$kpkg" ] && continue
-			for d in $deps; do
-				case $d in lib*) next="$next $d" ;; esac
-			done
-		done < <(records $level)
-		for p in $level; do
-			case $seen in *" $p "*) ;; *) echo "missing $p" ;; esac
-		done
-		level=$(tr ' ' '\n' <<<"$next" | sed '/^$/d' | sort -u | tr '\n' ' ')
-	done
-	printf '%s' "$out"
+	# shellcheck disable=SC2086 # package names, one word each
+	deb_closure "$kpkg" "$kpkg" $userland
 }
 
 # A fresh machine may have no package lists, an old one stale ones whose
@@ -106,7 +66,7 @@ pins=$(grep -v '^kernel ' <<<"$resolved")
 
 stamp_want() {
 	{
-		cat "$0"
+		cat "$0" "$top/build/debs.sh"
 		find "$top/tests/vm/guest" -type f -print0 | sort -z | xargs -0 cat
 		echo "$pins"
 	} | sha256sum | cut -c1-32
@@ -126,18 +86,10 @@ rm -rf "$stage"
 mkdir -p "$stage/pkg"
 
 # deb PKG: the path of PKG's resolved version in the download cache,
-# downloaded when missing (apt-get names it with ':' as %3a).
+# downloaded when missing.
 deb() {
-	local pkg=$1 ver f
-	ver=$(awk -v p="$pkg" '$1 == p { print $2 }' <<<"$pins")
-	f=$(compgen -G "$dl/${pkg}_${ver//:/%3a}_*.deb" | head -n1 || true)
-	if [ -z "$f" ]; then
-		(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
-			die "apt-get download $pkg=$ver failed (apt-get update?)"
-		f=$(compgen -G "$dl/${pkg}_${ver//:/%3a}_*.deb" | head -n1 || true)
-		[ -n "$f" ] || die "apt-get download $pkg=$ver wrote no .deb"
-	fi
-	echo "$f"
+	deb_fetch "$1" "$(awk -v p="$1" '$1 == p { print $2 }' <<<"$pins")" "$dl" ||
+		die "cannot fetch $1"
 }
 
 echo "guest: from the archive: $kernel_pkg and $(($(wc -l <<<"$pins") - 1)) packages (listed in $vm/versions)" >&2

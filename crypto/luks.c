@@ -707,26 +707,33 @@ int luks_sizes(struct luks *l, const char *name, uint64_t *now, uint64_t *max)
 	return 0;
 }
 
+/* Before a table of the active mapping NAME is reloaded (resize, move):
+ * the header checked by the policy as for activation (an unauthenticated
+ * header it refuses gets neither the key nor a new table), the active
+ * table too, then with SECRET the volume key unlocked from SLOT into this
+ * thread's keyring, where the kernel finds the key the table names.
+ * Returns the keyslot used (0 without SECRET) or -errno. */
+static int keyring_for(struct luks *l, const char *name, int slot,
+		       const void *secret, size_t secret_len)
+{
+	int r = luks_check(l);
+
+	if (!r)
+		r = luks_check_active(name, l->refused, sizeof(l->refused));
+	if (r < 0 || !secret)
+		return r < 0 ? r : 0;
+	return crypt_activate_by_passphrase(
+		l->cd, NULL, slot < 0 ? CRYPT_ANY_SLOT : slot, secret,
+		secret_len, CRYPT_ACTIVATE_KEYRING_KEY);
+}
+
 int luks_resize(struct luks *l, const char *name, int slot, const void *secret,
 		size_t secret_len)
 {
-	int r, used = 0;
+	int r, used = keyring_for(l, name, slot, secret, secret_len);
 
-	/* As for activation: an unauthenticated header that the policy
-	 * refuses gets neither the key nor a new table. */
-	r = luks_check(l);
-	if (r < 0)
-		return r;
-	r = luks_check_active(name, l->refused, sizeof(l->refused));
-	if (r < 0)
-		return r;
-	if (secret) {
-		used = crypt_activate_by_passphrase(
-			l->cd, NULL, slot < 0 ? CRYPT_ANY_SLOT : slot, secret,
-			secret_len, CRYPT_ACTIVATE_KEYRING_KEY);
-		if (used < 0)
-			return used;
-	}
+	if (used < 0)
+		return used;
 	r = crypt_resize(l->cd, name, 0);
 	/* The table names a keyring key this process does not hold. */
 	if (r == -EPERM && !secret)
@@ -759,21 +766,12 @@ int luks_move(struct luks *l, const char *name, int slot, const void *secret,
 	size_t f[5], i, n;
 	int r, used = 0;
 
-	r = luks_check(l);
-	if (!r)
-		r = luks_check_active(name, l->refused, sizeof(l->refused));
-	if (r < 0)
-		return r;
 	if (!dev || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
 		return -ENOTBLK;
 	snprintf(to, sizeof(to), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
-	if (secret) {
-		used = crypt_activate_by_passphrase(
-			l->cd, NULL, slot < 0 ? CRYPT_ANY_SLOT : slot, secret,
-			secret_len, CRYPT_ACTIVATE_KEYRING_KEY);
-		if (used < 0)
-			return used;
-	}
+	used = keyring_for(l, name, slot, secret, secret_len);
+	if (used < 0)
+		return used;
 	dm_log_with_errno_init(quiet_dm_log);
 	dmt = dm_task_create(DM_DEVICE_TABLE);
 	re = dm_task_create(DM_DEVICE_RELOAD);

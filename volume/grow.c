@@ -172,7 +172,11 @@ int vol_grow(const struct vol_env *env, const struct tab_volume *v,
 			       "%s is open on %s, which is not a provisioned "
 			       "luksbox volume; nothing was changed",
 			       mp, dev);
-	if (rdev_of(dev) != rdev_of(want))
+	/* A volume of stripe sets sits on its linear device, whose size is
+	 * the record's (--add-devices grows it): nothing to map, the file
+	 * system may still grow. */
+	mapper_path(sets_linear_name(v->name, a, sizeof(a)), b, sizeof(b));
+	if (rdev_of(dev) != rdev_of(want) && rdev_of(dev) != rdev_of(b))
 		return msg_why(e, -EINVAL,
 			       "%s is open on %s, not on its device %s; "
 			       "nothing was changed",

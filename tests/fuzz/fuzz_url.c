@@ -1,6 +1,6 @@
 /* fuzz_url.c - libFuzzer target: endpoint, proxy and IMDS URLs.
  * SPDX-License-Identifier: GPL-2.0-or-later
- * Sources: kms/aws.c kms/call.c kms/endpoint.c kms/errors.c kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c kms/sigv4.c crypto/secret.c lib/msg.c build/cache/src/bearssl-*[0-9]/src/hash/sha2small.c build/cache/src/bearssl-*[0-9]/src/mac/hmac.c build/cache/src/bearssl-*[0-9]/src/codec/dec32be.c build/cache/src/bearssl-*[0-9]/src/codec/enc32be.c
+ * Sources: kms/aws.c kms/call.c kms/retry.c kms/endpoint.c kms/errors.c kms/creds.c kms/imds.c kms/http.c kms/json.c kms/net.c lib/clock.c kms/sigv4.c crypto/secret.c lib/msg.c build/cache/src/bearssl-*[0-9]/src/hash/sha2small.c build/cache/src/bearssl-*[0-9]/src/mac/hmac.c build/cache/src/bearssl-*[0-9]/src/codec/dec32be.c build/cache/src/bearssl-*[0-9]/src/codec/enc32be.c
  * Cflags: -I build/cache/src/bearssl-*[0-9]/src -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
  *
  * Untrusted-ish input: --endpoint, AWS_ENDPOINT_URL[_KMS], HTTPS_PROXY
