@@ -168,14 +168,31 @@ found=$(find "$stage/pkg" -name libgcc_s.so.1 \( -type f -o -type l \) | head -n
 cp -L "$found" "$r/lib/aarch64-linux-gnu/"
 deb_needed_libs "$r" "$stage/pkg" lib/aarch64-linux-gnu || die "a library is missing"
 
-# The guest's own files, /init with the results port on hvc0: the
-# port's modules loaded before it is opened. The edit must apply.
+# The guest's own files, /init with the results port on hvc0. The port
+# comes up after insmod returns: /dev/hvc0 appears when the hvc driver
+# registers, and opening it fails (ENODEV, then EINVAL) until
+# virtio_console has hooked the port up. A ">" before the node exists
+# creates a plain file in devtmpfs that swallows every result (and
+# keeps the node from appearing), and a failed "exec 3>" kills PID 1
+# (kernel panic). So /init waits for the character device, probes the
+# open in a subshell, and makes it fd 3 with "command exec", which
+# cannot end the shell; no port, no results: the host reports the
+# boot unfinished. The edit must apply.
 cp -a "$top/tests/vm/guest/." "$r/"
-port='exec 3>/dev/ttyS1 '
-grep -q "^$port" "$r/init" || die "tests/vm/guest/init opens no /dev/ttyS1 results port to move to hvc0"
-sed -i "s|^$port|for ko in$port_load; do insmod \"\$ko\" 2>/dev/null; done\\
-i=0; while [ ! -e /dev/hvc0 ] \\&\\& [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done\\
-exec 3>/dev/hvc0 |" "$r/init"
+port_open=$(
+	cat <<EOF
+for ko in$port_load; do insmod "\$ko" 2>/dev/null; done
+i=0
+until [ -c /dev/hvc0 ] && ( : >/dev/hvc0 ) 2>/dev/null || [ \$i -ge 300 ]; do sleep 0.1; i=\$((i + 1)); done
+if ! { [ -c /dev/hvc0 ] && { command exec 3>/dev/hvc0; } 2>/dev/null; }; then
+	echo "init: no results port: /dev/hvc0 did not open in 30 s" >/dev/console
+	exec 3>/dev/null
+fi
+EOF
+)
+awk -v repl="$port_open" 'index($0, "exec 3>/dev/ttyS1 ") == 1 { print repl; n++; next } { print } END { exit n != 1 }' \
+	"$top/tests/vm/guest/init" >"$r/init" ||
+	die "tests/vm/guest/init opens no /dev/ttyS1 results port (once) to move to hvc0"
 chmod 0755 "$r/init" "$r/etc/rc.d/rc"
 mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
 ln -sfn rc.d/init.d "$r/etc/init.d"
