@@ -3,7 +3,8 @@
 #
 #   make              build ./luksbox (dependencies first, cached)
 #   make ARCH=arm64   build ./luksbox-aarch64 for Graviton (cross-built; its
-#                     dependencies in build/cache/aarch64; only all, size)
+#                     dependencies in build/cache/aarch64; only all, size,
+#                     test-build: build/obj-aarch64/test-hooks/luksbox)
 #   make release      both binaries, SHA256SUMS and an SPDX SBOM in
 #                     dist/luksbox-VERSION/ (tests/release/run checks it)
 #   make test-build   build/obj/test-hooks/luksbox: luksbox with the test hooks
@@ -11,6 +12,9 @@
 #   make test         every test tier that exists; ends "N passed, N failed"
 #   make test-unit | test-applets | test-kms | test-vm | test-fuzz   one tier
 #   make test-vm-big  the slow VM scenarios (16 TiB arrays, small guests), not in make test
+#   make test-vm-arm64  the VM scenarios marked "# arch: arm64" on an arm64
+#                     guest (qemu-system-aarch64); make test runs those
+#                     marked "# arch: arm64 ci"
 #   make fuzz         every libFuzzer target for FUZZ_TIME seconds each
 #   make check        source-tree checks (table order, usage, globals, format,
 #                     no test hook in the shipped luksbox)
@@ -103,7 +107,7 @@ TAPPLET_OBJ := $(APPLET_SRC:%.c=$(TOBJ)/%.o)
 # Applets reached through a symlink (AF_NOLINK ones only as luksbox NAME).
 APPLET_NAMES = $(shell awk -F'"' '/^APPLET/ && !/AF_NOLINK/ { print $$2 }' applets/applets.def)
 
-.PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-vm-big test-fuzz check size \
+.PHONY: all deps test-build test test-unit test-applets test-kms test-vm test-vm-big test-vm-arm64 test-fuzz check size \
 	install clean distclean fuzz demo repro release test-release
 all: $(BIN)
 
@@ -172,7 +176,7 @@ $(BIN): $(APPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
 
 $(TEST_BIN): $(TAPPLET_OBJ) $(MOD_OBJ) $(DEPS_STAMP)
 	$(CC) $(LDFLAGS) -o $@.tmp $(TAPPLET_OBJ) $(MOD_OBJ) $(LIBS)
-	strip --strip-all -R .comment -R .note.gnu.build-id $@.tmp
+	$(STRIP) --strip-all -R .comment -R .note.gnu.build-id $@.tmp
 	mv $@.tmp $@
 
 test-build: $(TEST_BIN)
@@ -190,7 +194,14 @@ $(OBJ)/tests/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -o $@ $<
 
+# make test's arm64 VM subset (tests/run vm-arm64: the scenarios marked
+# "# arch: arm64 ci") boots ./luksbox-aarch64 and its test build, made here
+# when the aarch64 dependencies are built (make ARCH=arm64 or make release
+# builds them, as .ci/run does); without them that tier SKIPs, saying so.
+A64_TEST_BIN := build/obj-aarch64/test-hooks/luksbox
+A64_DEPS     := $(wildcard $(CACHE)/aarch64/stamp/.all)
 test: luksbox $(TEST_BIN) $(UNIT_BIN) $(VM_TOOLS)
+	$(if $(A64_DEPS),$(MAKE) ARCH=aarch64 luksbox-aarch64 $(A64_TEST_BIN))
 	@tests/run all
 
 test-unit: $(UNIT_BIN)
@@ -209,6 +220,16 @@ test-vm: luksbox $(TEST_BIN) $(VM_TOOLS)
 # about 10 minutes; 256/512 MiB guests, 2-5 minutes), not part of make test.
 test-vm-big: luksbox $(TEST_BIN) $(VM_TOOLS)
 	@VM_TIER=big tests/run vm
+
+# The arm64 (Graviton) tier: the scenarios marked "# arch: arm64" booted on
+# Debian's arm64 kernel in qemu-system-aarch64 (virt machine, TCG;
+# build/guest-arm64.sh) with ./luksbox-aarch64 and its test build. make
+# test runs only the subset marked "# arch: arm64 ci": the x86-64 VM tier
+# alone is near make test's time budget.
+test-vm-arm64:
+	$(MAKE) ARCH=aarch64 luksbox-aarch64 $(A64_TEST_BIN)
+	@VM_ARCH=arm64 LUKSBOX=$(CURDIR)/luksbox-aarch64 \
+		LUKSBOX_TEST=$(CURDIR)/$(A64_TEST_BIN) tests/run vm
 
 test-fuzz: $(DEPS_STAMP)
 	@tests/run fuzz
