@@ -312,6 +312,49 @@ static int tls_err(struct tls *t)
 	return -EPROTO;
 }
 
+/* What br_ssl_client_init_full() sets, less what SUITES never use: TLS 1.2
+ * only (no MD5/SHA-1 PRF), ECDHE with RSA or ECDSA signatures (no RSA key
+ * exchange), AES-GCM and ChaCha20-Poly1305 (no CBC, CCM or 3DES). The SHA-2
+ * hashes, for the handshake and for certificate signatures (RSA 2048 to
+ * 4096 and ECDSA P-256/P-384 with SHA-256/384, as AWS's chains are); no
+ * MD5 or SHA-1: a chain signed with SHA-1 is refused. init_full would
+ * link every other implementation too (about 16 KB). */
+static void client_init(struct tls *t, const br_x509_trust_anchor *ta, size_t n)
+{
+	static const struct {
+		int id;
+		const br_hash_class *vt;
+	} hashes[] = {
+		{br_sha224_ID, &br_sha224_vtable},
+		{br_sha256_ID, &br_sha256_vtable},
+		{br_sha384_ID, &br_sha384_vtable},
+		{br_sha512_ID, &br_sha512_vtable},
+	};
+	br_ssl_engine_context *eng = &t->sc.eng;
+	size_t i;
+
+	br_ssl_client_zero(&t->sc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	/* The X.509 engine hashes names with SHA-256 to compare them. */
+	br_x509_minimal_init(&t->xc, &br_sha256_vtable, ta, n);
+	br_ssl_engine_set_suites(eng, suites,
+				 sizeof(suites) / sizeof(suites[0]));
+	br_ssl_engine_set_default_rsavrfy(eng);
+	br_ssl_engine_set_default_ecdsa(eng);
+	br_x509_minimal_set_rsa(&t->xc, br_ssl_engine_get_rsavrfy(eng));
+	br_x509_minimal_set_ecdsa(&t->xc, br_ssl_engine_get_ec(eng),
+				  br_ssl_engine_get_ecdsa(eng));
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].vt);
+		br_x509_minimal_set_hash(&t->xc, hashes[i].id, hashes[i].vt);
+	}
+	br_ssl_engine_set_x509(eng, &t->xc.vtable);
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(eng);
+	br_ssl_engine_set_default_chapol(eng);
+}
+
 int tls_open(struct tls *t, struct stream lower, const char *host,
 	     const struct tls_trust *trust)
 {
@@ -320,10 +363,7 @@ int tls_open(struct tls *t, struct stream lower, const char *host,
 
 	t->lower = lower;
 	t->net_err = 0;
-	br_ssl_client_init_full(&t->sc, &t->xc, anchors(trust), trust->n);
-	br_ssl_engine_set_versions(&t->sc.eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_suites(&t->sc.eng, suites,
-				 sizeof(suites) / sizeof(suites[0]));
+	client_init(t, anchors(trust), trust->n);
 	/* Days since 0000-01-01 (proleptic Gregorian): 1970 is day 719528. */
 	br_x509_minimal_set_time(&t->xc, (uint32_t)(vt / 86400 + 719528),
 				 (uint32_t)(vt % 86400));
