@@ -439,6 +439,9 @@ const char *tls_why(const struct tls *t)
 		return "certificate key usage forbids TLS server use";
 	case BR_ERR_X509_EMPTY_CHAIN:
 		return "server sent no certificate";
+	case BR_ERR_X509_UNSUPPORTED:
+		return "certificate signed with an algorithm not accepted "
+		       "(RSA or ECDSA with SHA-2 only)";
 	case BR_ERR_BAD_CIPHER_SUITE:
 	case BR_ERR_UNSUPPORTED_VERSION:
 		return "server offers no TLS 1.2 ECDHE AEAD cipher suite";
