@@ -83,7 +83,17 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE -Os -pipe -Wall -Wextra -Wshadow \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -I. -Iapplets -I$(OBJ) -I$(SYSROOT)/include -isystem $(SYSROOT)/kinclude \
 	   $(ARCH_CFLAGS)
-LDFLAGS := -static -Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -L$(SYSROOT)/lib
+# -z norelro: in a static, non-PIE musl binary nothing ever applies
+# PT_GNU_RELRO. The kernel's ELF loader ignores it; in musl 1.2.3 (Debian's
+# source) only the dynamic linker reads it (ldso/dynlink.c: map_library,
+# kernel_mapped_dso, reloc_all's mprotect), and a static binary's start
+# (src/env/__libc_start_main.c, __init_libc; __init_tls.c reads PT_PHDR,
+# PT_DYNAMIC, PT_TLS, PT_GNU_STACK only) neither reads it nor has
+# relocations to apply: .data.rel.ro stays writable with or without it.
+# The segment only cost padding: ld aligns its end to the maximum page
+# size, 64 KiB on aarch64 (55 KB of zeros in luksbox-aarch64). The maximum
+# page size stays the default, so 64K-page arm64 kernels still load it.
+LDFLAGS := -static -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,now -L$(SYSROOT)/lib
 LIBS    := -lcryptsetup -ldevmapper -ljson-c -luuid -lnettle -lbearssl
 
 # Modules: every .c in the module directories; applets: every applet file.

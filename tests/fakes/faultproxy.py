@@ -35,7 +35,8 @@
 #   cert NAME       certificate for new connections: rsa (default), ec256,
 #                   ec384, rsa4096, chain (leaf + intermediate), untrusted,
 #                   wronghost, expired, old (valid since 400 days, from
-#                   ca-old.pem: for clock tests)
+#                   ca-old.pem: for clock tests), sha384 (P-384 leaf signed
+#                   with SHA-384 by ca-ec), sha1 (RSA leaf signed with SHA-1)
 #   deny ID...      KMS AccessDeniedException for Decrypt and
 #                   GenerateDataKey* naming that key (see below)
 #   allow ID... | allow-all
@@ -92,6 +93,7 @@ import serveutil  # noqa: E402
 CERTS = {
     "rsa": "server", "ec256": "server-ec", "ec384": "server-p384",
     "rsa4096": "server-rsa4096", "chain": "server-chain",
+    "sha384": "server-sha384", "sha1": "server-sha1",
     "untrusted": "untrusted", "wronghost": "wronghost", "expired": "expired",
     "old": "server-old",
 }
@@ -156,6 +158,8 @@ class State:
             if name not in self.ctxs:
                 c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 c.minimum_version = ssl.TLSVersion.TLSv1_2
+                if name == "sha1":  # OpenSSL 3 will not serve it otherwise
+                    c.set_ciphers("DEFAULT:@SECLEVEL=0")
                 base = os.path.join(self.pki, CERTS[name])
                 c.load_cert_chain(base + ".pem", base + ".key")
                 self.ctxs[name] = c

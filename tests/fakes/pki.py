@@ -13,6 +13,10 @@
 #   expired.pem .key         signed by ca, for the right names, expired a year ago
 #   server-p384.pem .key     same names, ECDSA P-384 leaf under ca-ec
 #   server-rsa4096.pem .key  same names, RSA 4096 leaf under ca
+#   server-sha384.pem .key   same names, ECDSA P-384 leaf under ca-ec, signed
+#                            with SHA-384 (as AWS's P-384 and RSA 4096 CAs sign)
+#   server-sha1.pem .key     same names, RSA leaf under ca signed with SHA-1
+#                            (luksbox refuses SHA-1 signatures)
 #   server-chain.pem .key    RSA leaf under an intermediate CA (int-ca, signed by
 #                            ca); the .pem holds leaf then intermediate
 #   ca-old.pem               a CA valid since 400 days ago (RSA)
@@ -106,7 +110,7 @@ def _ca_dated(d, name, keyspec, start, end):
 
 
 def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None,
-          ext="leaf"):
+          ext="leaf", md="sha256"):
     san = ["-addext", "subjectAltName=" + _san(names, ips)] if names else []
     _ossl(d, "req", "-newkey", keyspec[0], *keyspec[1:], "-nodes",
           "-keyout", name + ".key", "-out", name + ".csr",
@@ -117,7 +121,7 @@ def _leaf(d, ca, name, keyspec, names, ips, start=None, end=None,
     if start:
         dates = ["-startdate", start, "-enddate", end]
     _ossl(d, "ca", "-batch", "-notext", "-config", conf, "-extensions", ext,
-          "-in", name + ".csr", "-out", name + ".pem", *dates)
+          "-md", md, "-in", name + ".csr", "-out", name + ".pem", *dates)
     os.unlink(os.path.join(d, name + ".csr"))
 
 
@@ -139,6 +143,8 @@ def make(d):
     _leaf(d, "ca", "wronghost", RSA, ["wrong.example.invalid"], [])
     _leaf(d, "ca-ec", "server-p384", P384, NAMES, IPS)
     _leaf(d, "ca", "server-rsa4096", RSA4096, NAMES, IPS)
+    _leaf(d, "ca-ec", "server-sha384", P384, NAMES, IPS, md="sha384")
+    _leaf(d, "ca", "server-sha1", RSA, NAMES, IPS, md="sha1")
     _leaf(d, "ca", "int-ca", RSA, [], [], ext="subca")
     _leaf(d, "int-ca", "leaf-int", RSA, NAMES, IPS)
     with open(os.path.join(d, "server-chain.pem"), "w") as out:
@@ -164,6 +170,8 @@ def make(d):
         "server_ec": (p("server-ec.pem"), p("server-ec.key")),
         "server_p384": (p("server-p384.pem"), p("server-p384.key")),
         "server_rsa4096": (p("server-rsa4096.pem"), p("server-rsa4096.key")),
+        "server_sha384": (p("server-sha384.pem"), p("server-sha384.key")),
+        "server_sha1": (p("server-sha1.pem"), p("server-sha1.key")),
         "server_chain": (p("server-chain.pem"), p("server-chain.key")),
         "ca_old": p("ca-old.pem"),
         "server_old": (p("server-old.pem"), p("server-old.key")),
