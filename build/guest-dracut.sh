@@ -30,6 +30,9 @@ sysroot=$out/sysroot
 . "$top/build/debs.sh"
 
 die() { echo "guest-dracut: $*" >&2; exit 1; }
+# One build at a time in the shared cache (another checkout may run it).
+exec 9>"$out/.lock"
+flock 9
 
 if [ -z "${LUKSBOX:-}" ] || [ ! -x "$LUKSBOX" ]; then
 	die "needs LUKSBOX=path/to/luksbox (it writes the drop-in)"
