@@ -159,7 +159,7 @@ if ! { [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$want" ] &&
 	# systemd switches only into an OS tree: one with an os-release.
 	printf '%s\n' 'NAME="luksbox dracut test root"' 'ID=lbdroot' >"$rr/etc/os-release"
 	rm -f "$out/root.img"
-	mke2fs -q -t ext4 -L lbdroot -d "$rr" "$out/root.img" 16M
+	mke2fs -q -t ext4 -L lbdroot -d "$rr" "$out/root.img" 16M >&2 # stdout: the path only
 	rm -rf "$rr"
 	echo "$pins" >"$out/versions"
 	echo "$kline" >>"$out/versions"
