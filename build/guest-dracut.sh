@@ -14,7 +14,8 @@
 # Usage: LUKSBOX=path/to/luksbox build/guest-dracut.sh
 #        prints the output directory on success
 # Output: build/cache/vm-dracut/{initrd-stock.img,initrd-luksbox.img,
-# luksbox.conf,root.img,versions}. The sysroot and the stock image are
+# luksbox.conf,root.img,versions}, and initrd-{stock,luksbox}-shell.img:
+# the same without dracut's systemd modules (its shell init). The sysroot and the stock image are
 # rebuilt only when this recipe or a version the archive offers (or the
 # guest's kernel) changes; the luksbox image only when the drop-in that
 # LUKSBOX writes changes too.
@@ -79,12 +80,20 @@ want_lb=$({
 	cat "$scratch/etc/dracut.conf.d/luksbox.conf"
 } | sha256sum | cut -c1-32)
 
-# run_dracut IMAGE: Debian's dracut, from the sysroot, for the guest's
+# The dracut modules that make a systemd initramfs: without them dracut
+# makes the shell-init one a system without systemd gets (the Amazon Linux
+# AMI booted upstart; the seed's "Enter passphrase for /dev/md0:").
+no_systemd="systemd systemd-initrd dracut-systemd systemd-udevd systemd-journald
+systemd-sysctl systemd-modules-load systemd-tmpfiles systemd-ask-password
+systemd-sysusers"
+
+# run_dracut IMAGE [DRACUT-ARGS...]: Debian's dracut, from the sysroot, for the guest's
 # kernel; what a stock `dracut --no-hostonly` makes there (uncompressed:
 # under TCG inflating it would cost every boot seconds).
 run_dracut() {
-	local log
-	log=$out/$(basename "$1" .img).log
+	local log img=$1
+	shift
+	log=$out/$(basename "$img" .img).log
 	mkdir -p "$sysroot/var/tmp"
 	# Where systemd and udev keep their files: dracut asks pkg-config
 	# (systemd.pc, udev.pc), but with --sysroot it skips the question when
@@ -96,15 +105,16 @@ run_dracut() {
 		[ -n "$val" ] && vars+=("$var=$val")
 	done < <(sed -n 's/.*pkg-config \([a-z]*\) --variable=\([a-z]*\).*/\1 \2/p' "$sysroot/usr/bin/dracut" | sort -u)
 	if ! env "${vars[@]}" bash "$sysroot/usr/bin/dracut" --sysroot "$sysroot" --kver "$kver" \
-		--no-hostonly --no-compress --force --no-early-microcode \
-		"$1" >"$log" 2>&1; then
+		--no-hostonly --no-compress --force --no-early-microcode "$@" \
+		"$img" >"$log" 2>&1; then
 		tail -n 20 "$log" >&2
-		die "dracut failed for $1 (log: $log)"
+		die "dracut failed for $img (log: $log)"
 	fi
 }
 
 if ! { [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$want" ] &&
-	[ -f "$out/initrd-stock.img" ] && [ -f "$out/root.img" ]; }; then
+	[ -f "$out/initrd-stock.img" ] && [ -f "$out/initrd-stock-shell.img" ] &&
+	[ -f "$out/root.img" ]; }; then
 	echo "guest-dracut: building the dracut sysroot and images into $out (once; cached)" >&2
 	t0=$SECONDS
 	mkdir -p "$dl" "$out"
@@ -135,6 +145,7 @@ if ! { [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$want" ] &&
 		kvm:x:102: render:x:103: sgx:x:104: >"$sysroot/etc/group"
 	mkdir -p "$sysroot/etc/dracut.conf.d"
 	run_dracut "$out/initrd-stock.img"
+	run_dracut "$out/initrd-stock-shell.img" --omit "$no_systemd"
 
 	# The root file system: /sbin/init says it was reached, on the
 	# console and the results port, and powers off.
@@ -168,7 +179,7 @@ if ! { [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$want" ] &&
 fi
 
 if ! { [ -f "$out/stamp-luksbox" ] && [ "$(cat "$out/stamp-luksbox")" = "$want_lb" ] &&
-	[ -f "$out/initrd-luksbox.img" ]; }; then
+	[ -f "$out/initrd-luksbox.img" ] && [ -f "$out/initrd-luksbox-shell.img" ]; }; then
 	t0=$SECONDS
 	# luksbox install itself writes the drop-in into the sysroot (and its
 	# unit, binary, settings); uninstall takes them out again after.
@@ -178,6 +189,7 @@ if ! { [ -f "$out/stamp-luksbox" ] && [ "$(cat "$out/stamp-luksbox")" = "$want_l
 		die "luksbox install wrote a different drop-in into the sysroot"
 	cp "$sysroot/etc/dracut.conf.d/luksbox.conf" "$out/luksbox.conf"
 	run_dracut "$out/initrd-luksbox.img"
+	run_dracut "$out/initrd-luksbox-shell.img" --omit "$no_systemd"
 	"$LUKSBOX" uninstall --root "$sysroot" >>"$out/install.log" 2>&1 ||
 		die "luksbox uninstall --root $sysroot failed: $(tail -n 3 "$out/install.log")"
 	[ ! -e "$sysroot/etc/dracut.conf.d/luksbox.conf" ] ||
