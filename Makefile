@@ -231,7 +231,7 @@ test-vm-big: luksbox $(TEST_BIN) $(VM_TOOLS)
 
 # The arm64 (Graviton) tier: the scenarios marked "# arch: arm64" booted on
 # Debian's arm64 kernel in qemu-system-aarch64 (virt machine, TCG;
-# build/guest-arm64.sh) with ./luksbox-aarch64 and its test build. make
+# build/guest.sh --arch arm64) with ./luksbox-aarch64 and its test build. make
 # test runs only the subset marked "# arch: arm64 ci": the x86-64 VM tier
 # alone is near make test's time budget.
 test-vm-arm64:

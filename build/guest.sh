@@ -2,38 +2,97 @@
 # guest.sh - build the VM test guest from Debian packages: Debian's kernel
 # and the modules luksbox needs, a busybox userland, and stock cryptsetup,
 # mdadm, e2fsprogs, xfsprogs, blkid and dmsetup as interop oracles - packed
-# into one cached initramfs. Nothing is installed on the host.
+# into one cached initramfs, for x86-64 (qemu-system-x86_64) or arm64
+# (Graviton: qemu-system-aarch64, virt machine). Nothing is installed on
+# the host and, for arm64, the host's apt state is not touched: its package
+# index lives in a private apt directory.
 # SPDX-License-Identifier: GPL-2.0-or-later
-# See: apt-get(8) download, dpkg-deb(1) -x, depmod(8), tests/vm/README.md.
+# See: apt-get(8) download, apt.conf(5), dpkg-deb(1) -x, depmod(8),
+#      build/debs.sh, tests/vm/README.md.
 #
-# Usage: build/guest.sh        prints the cache directory on success
-# Output: build/cache/vm/{kernel,base.cpio,kver,versions}; rebuilt only when
-# this recipe, tests/vm/guest/ or a version the archive offers changes.
+# Usage: build/guest.sh [--arch x86_64|arm64]   prints the cache directory
+# Output: build/cache/vm/ (arm64: vm-arm64/) {kernel,base.cpio,kver,
+# versions}; rebuilt only when this recipe, build/debs.sh, tests/vm/guest/
+# or a version the archive offers changes.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-vm=${LUKSBOX_CACHE:-$top/build/cache}/vm
+arch=x86_64
+if [ "${1:-}" = --arch ]; then
+	arch=${2:-}
+fi
+# Per architecture: the kernel that linux-image-ARCH depends on now, the
+# AES module behind xts(aes), the cipher luksbox maps (AES-NI; arm64: the
+# ARMv8 Crypto Extensions' aes-ce-blk), where glibc's libraries and loader
+# live. arm64's virt machine has one PL011 (the console), so its results
+# travel over a virtio console, hvc0, whose modules /init loads first.
+case $arch in
+x86_64 | amd64)
+	arch=x86_64 tag=guest vm=${LUKSBOX_CACHE:-$top/build/cache}/vm
+	kernel_meta=linux-image-amd64 aes=aesni_intel
+	libdir=lib/x86_64-linux-gnu port_modules=""
+	;;
+aarch64 | arm64)
+	arch=arm64 tag=guest-arm64 vm=${LUKSBOX_CACHE:-$top/build/cache}/vm-arm64
+	kernel_meta=linux-image-arm64 aes=aes_ce_blk
+	libdir=lib/aarch64-linux-gnu port_modules="virtio_pci virtio_console"
+	;;
+*)
+	echo "guest: --arch $arch: x86_64 or arm64" >&2
+	exit 2
+	;;
+esac
 dl=$vm/dl
 stage=$vm/stage
 
 # What the guest is built from, resolved from the archive at build time
 # (never from this host's dpkg database, which may be weeks older): the
-# kernel that linux-image-amd64 depends on now, the oracles' candidate
-# versions, and every library package their Depends reach (see resolve()).
-kernel_meta=linux-image-amd64
+# kernel, the oracles' candidate versions, and every library package their
+# Depends reach (see resolve()).
 userland="busybox-static cryptsetup-bin mdadm e2fsprogs xfsprogs util-linux dmsetup libc6"
 # Modules the guest loads (with their dependencies, from modules.dep).
 modules="virtio_pci virtio_blk virtio_net virtio_console nvme dm_mod dm_crypt
-md_mod raid0 xts aesni_intel ecb cbc ext4 xfs af_alg algif_hash
+md_mod raid0 xts $aes ecb cbc ext4 xfs af_alg algif_hash
 algif_skcipher loop"
 # Oracles and what they need at run time, by path inside their packages.
 oracles="sbin/cryptsetup sbin/mdadm sbin/mkfs.ext4 sbin/e2fsck sbin/dumpe2fs
 sbin/mkfs.xfs sbin/blkid sbin/dmsetup sbin/tune2fs sbin/xfs_repair
 sbin/resize2fs sbin/xfs_growfs sbin/xfs_admin sbin/xfs_db"
 
-die() { echo "guest: $*" >&2; exit 1; }
+die() { echo "$tag: $*" >&2; exit 1; }
 # shellcheck source=build/debs.sh
 . "$top/build/debs.sh"
+
+# arm64: a private apt (APT_CONFIG): arm64 only, its own lists, an empty
+# dpkg status, the host's "deb" sources. apt-cache and apt-get download in
+# build/debs.sh then answer for arm64; the host's lists, which the x86
+# builds depend on, are never updated from here.
+if [ $arch = arm64 ]; then
+	apt=$vm/apt
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
+	[ -f "$apt/status" ] || : >"$apt/status"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk -v RS= -v ORS='\n\n' '/(^|\n)Types:[ \t]*deb([ \t]|\n|$)/' "$f" \
+			>"$apt/sources.list.d/$(basename "$f")"
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		grep -E '^deb[[:space:]]' /etc/apt/sources.list >"$apt/sources.list" || true
+	fi
+	touch "$apt/sources.list"
+	cat >"$apt/apt.conf" <<EOF
+Dir::State "$apt";
+Dir::State::lists "$apt/lists";
+Dir::State::status "$apt/status";
+Dir::Cache "$apt/cache";
+Dir::Etc::SourceList "$apt/sources.list";
+Dir::Etc::SourceParts "$apt/sources.list.d";
+APT::Architecture "arm64";
+APT::Architectures { "arm64"; };
+APT::Sandbox::User "root";
+EOF
+	export APT_CONFIG=$apt/apt.conf
+fi
 
 # resolve: "PKG VERSION" lines for everything the guest is made of. Library
 # packages come from following the Depends of the userland's packages
@@ -53,13 +112,13 @@ resolve() {
 # versions the archive no longer serves: update once, then resolve again.
 resolved=$(resolve || true)
 if [ -z "$resolved" ] || grep -q '^missing ' <<<"$resolved"; then
-	echo "guest: package lists incomplete; apt-get update" >&2
-	apt-get update -q >/dev/null 2>&1 || echo "guest: apt-get update failed (not root?)" >&2
+	echo "$tag: $arch package lists missing or incomplete; apt-get update${apt:+ (private, $apt)}" >&2
+	apt-get update -q >/dev/null 2>&1 || echo "$tag: apt-get update failed (not root?)" >&2
 	resolved=$(resolve || true)
 fi
-[ -n "$resolved" ] || die "cannot resolve $kernel_meta in the archive (apt-get update?)"
+[ -n "$resolved" ] || die "cannot resolve $kernel_meta in the $arch archive (apt-get update?)"
 if grep -q '^missing ' <<<"$resolved"; then
-	die "the archive offers no $(sed -n 's/^missing //p' <<<"$resolved" | tr '\n' ' ')(apt-get update?)"
+	die "the $arch archive offers no $(sed -n 's/^missing //p' <<<"$resolved" | tr '\n' ' ')(apt-get update?)"
 fi
 kernel_pkg=$(sed -n 's/^kernel //p' <<<"$resolved")
 pins=$(grep -v '^kernel ' <<<"$resolved")
@@ -79,7 +138,7 @@ if [ -f "$vm/stamp" ] && [ "$(cat "$vm/stamp")" = "$want" ] &&
 	exit 0
 fi
 
-echo "guest: building the VM guest into $vm (once; cached)" >&2
+echo "$tag: building the $arch VM guest into $vm (once; cached)" >&2
 t0=$SECONDS
 mkdir -p "$dl"
 rm -rf "$stage"
@@ -92,7 +151,7 @@ deb() {
 		die "cannot fetch $1"
 }
 
-echo "guest: from the archive: $kernel_pkg and $(($(wc -l <<<"$pins") - 1)) packages (listed in $vm/versions)" >&2
+echo "$tag: from the archive: $kernel_pkg and $(($(wc -l <<<"$pins") - 1)) packages (listed in $vm/versions)" >&2
 kdeb=$(deb "$kernel_pkg")
 while read -r p _; do
 	[ "$p" = "$kernel_pkg" ] && continue
@@ -104,11 +163,12 @@ echo "$pins" >"$vm/versions.new"
 # Kernel and modules.
 dpkg-deb -x "$kdeb" "$vm/kernel.new"
 kver=$(ls "$vm/kernel.new/lib/modules")
-# The kernel qemu boots: the ELF vmlinux inside Debian's bzImage, entered
-# through its PVH note, so TCG skips the firmware's real-mode setup and the
-# kernel's self-decompression (about 5 s of every boot). The bzImage when
-# the kernel has no PVH entry.
-python3 - "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new/vmlinux" <<'PY' || true
+if [ $arch = x86_64 ]; then
+	# The kernel qemu boots: the ELF vmlinux inside Debian's bzImage, entered
+	# through its PVH note, so TCG skips the firmware's real-mode setup and the
+	# kernel's self-decompression (about 5 s of every boot). The bzImage when
+	# the kernel has no PVH entry.
+	python3 - "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new/vmlinux" <<'PY' || true
 import lzma, sys
 data = open(sys.argv[1], "rb").read()
 at = data.find(b"\xfd7zXZ\x00")
@@ -119,34 +179,53 @@ if elf[:4] != b"\x7fELF":
     sys.exit("guest: the bzImage payload is not an ELF kernel")
 open(sys.argv[2], "wb").write(elf)
 PY
-if [ -f "$vm/kernel.new/vmlinux" ] &&
-	readelf -n "$vm/kernel.new/vmlinux" | grep -q 'Unknown note type: (0x00000012)'; then
-	cp "$vm/kernel.new/vmlinux" "$vm/kernel.new.img"
+	if [ -f "$vm/kernel.new/vmlinux" ] &&
+		readelf -n "$vm/kernel.new/vmlinux" | grep -q 'Unknown note type: (0x00000012)'; then
+		cp "$vm/kernel.new/vmlinux" "$vm/kernel.new.img"
+	else
+		echo "guest: no ELF kernel with a PVH entry in the bzImage; booting the bzImage (slower)" >&2
+		cp "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new.img"
+	fi
 else
-	echo "guest: no ELF kernel with a PVH entry in the bzImage; booting the bzImage (slower)" >&2
-	cp "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new.img"
+	# Debian's arm64 vmlinuz is a gzipped Image, which qemu's -kernel
+	# boots directly (no firmware); unpacked once here.
+	if [ "$(head -c2 "$vm/kernel.new/boot/vmlinuz-$kver" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+		gzip -dc "$vm/kernel.new/boot/vmlinuz-$kver" >"$vm/kernel.new.img"
+	else
+		cp "$vm/kernel.new/boot/vmlinuz-$kver" "$vm/kernel.new.img"
+	fi
 fi
 depmod -b "$vm/kernel.new" "$kver"
-mkdir -p "$stage/root/lib/modules/$kver"
-resolve=""
+r=$stage/root
+mkdir -p "$r/lib/modules/$kver"
+deps=""
 for m in $modules; do
 	line=$(modprobe -d "$vm/kernel.new" -S "$kver" --show-depends "$m" 2>/dev/null) ||
 		die "module $m not found in $kernel_pkg"
-	resolve="$resolve$line"$'\n'
+	deps="$deps$line"$'\n'
+done
+# The results port's modules (arm64), in their load order: /init loads
+# them before the others, and the load order leaves them out.
+port_load=""
+for m in $port_modules; do
+	for ko in $(modprobe -d "$vm/kernel.new" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'); do
+		ko=/lib/modules/$kver/${ko#"$vm/kernel.new/lib/modules/$kver/"}
+		case " $port_load " in *" $ko "*) ;; *) port_load="$port_load $ko" ;; esac
+	done
 done
 # Load order file: insmod lines in dependency order, each module once.
-awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$resolve" |
+awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$deps" |
 	while read -r ko; do
 		rel=${ko#"$vm/kernel.new/lib/modules/$kver/"}
-		mkdir -p "$stage/root/lib/modules/$kver/$(dirname "$rel")"
-		cp "$ko" "$stage/root/lib/modules/$kver/$rel"
+		mkdir -p "$r/lib/modules/$kver/$(dirname "$rel")"
+		cp "$ko" "$r/lib/modules/$kver/$rel"
+		case " $port_load " in *" /lib/modules/$kver/$rel "*) continue ;; esac
 		echo "$(basename "$rel" .ko) /lib/modules/$kver/$rel"
-	done >"$stage/root/lib/modules/load-order"
+	done >"$r/lib/modules/load-order"
 rm -rf "$vm/kernel.new"
 
 # Userland: busybox and the oracles from their packages.
-r=$stage/root
-mkdir -p "$r"/{bin,sbin,usr/sbin,usr/bin,lib/x86_64-linux-gnu,lib64,etc,proc,sys,dev,run,tmp,mnt,root,var/lib,var/log}
+mkdir -p "$r"/{bin,sbin,usr/sbin,usr/bin,$libdir,etc,proc,sys,dev,run,tmp,mnt,root,var/lib,var/log}
 cp "$stage/pkg/bin/busybox" "$r/bin/busybox"
 for o in $oracles; do
 	src=$stage/pkg/$o
@@ -154,32 +233,49 @@ for o in $oracles; do
 	[ -f "$src" ] || die "oracle $o not found in its package"
 	cp "$src" "$r/sbin/"
 done
-# Pull in shared libraries until every NEEDED soname is present.
-cp "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
-	cp -L "$stage/pkg/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$r/lib64/"
+# The dynamic loader, at the path the binaries name (PT_INTERP).
+if [ $arch = x86_64 ]; then
+	mkdir -p "$r/lib64"
+	cp -L "$stage/pkg/lib64/ld-linux-x86-64.so.2" "$r/lib64/" 2>/dev/null ||
+		cp -L "$stage/pkg/$libdir/ld-linux-x86-64.so.2" "$r/lib64/"
+else
+	cp -L "$stage/pkg/lib/ld-linux-aarch64.so.1" "$r/lib/" 2>/dev/null ||
+		cp -L "$stage/pkg/$libdir/ld-linux-aarch64.so.1" "$r/lib/"
+fi
 # Loaded with dlopen, so no NEEDED entry names it: glibc's pthread_exit
 # needs libgcc_s (cryptsetup's argon2 threads abort without it).
-dlopened="libgcc_s.so.1"
-for so in $dlopened; do
-	found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-	[ -n "$found" ] || die "no package the userland depends on ships $so"
-	cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
-done
-for _ in 1 2 3 4 5 6; do
-	missing=0
-	for f in "$r"/sbin/* "$r"/lib/x86_64-linux-gnu/*.so*; do
-		for so in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-			[ -e "$r/lib/x86_64-linux-gnu/$so" ] && continue
-			found=$(find "$stage/pkg" -name "$so" \( -type f -o -type l \) | head -n1)
-			[ -n "$found" ] || die "$(basename "$f") needs $so, which no package its Depends reach ships"
-			cp -L "$found" "$r/lib/x86_64-linux-gnu/$so"
-			missing=1
-		done
-	done
-	[ $missing = 0 ] && break
-done
+found=$(find "$stage/pkg" -name libgcc_s.so.1 \( -type f -o -type l \) | head -n1)
+[ -n "$found" ] || die "no package the userland depends on ships libgcc_s.so.1"
+cp -L "$found" "$r/$libdir/"
+# Then every NEEDED soname, until none is missing.
+deb_needed_libs "$r" "$stage/pkg" "$libdir" || die "a library is missing"
 # The guest's own files: /init, the sysv rc, test helpers.
 cp -a "$top/tests/vm/guest/." "$r/"
+# arm64: /init with the results port on hvc0. The port comes up after
+# insmod returns: /dev/hvc0 appears when the hvc driver registers, and
+# opening it fails (ENODEV, then EINVAL) until virtio_console has hooked
+# the port up. A ">" before the node exists creates a plain file in
+# devtmpfs that swallows every result (and keeps the node from
+# appearing), and a failed "exec 3>" kills PID 1 (kernel panic). So /init
+# waits for the character device, probes the open in a subshell, and makes
+# it fd 3 with "command exec", which cannot end the shell; no port, no
+# results: the host reports the boot unfinished. The edit must apply.
+if [ $arch = arm64 ]; then
+	port_open=$(
+		cat <<EOF
+for ko in$port_load; do insmod "\$ko" 2>/dev/null; done
+i=0
+until [ -c /dev/hvc0 ] && ( : >/dev/hvc0 ) 2>/dev/null || [ \$i -ge 300 ]; do sleep 0.1; i=\$((i + 1)); done
+if ! { [ -c /dev/hvc0 ] && { command exec 3>/dev/hvc0; } 2>/dev/null; }; then
+	echo "init: no results port: /dev/hvc0 did not open in 30 s" >/dev/console
+	exec 3>/dev/null
+fi
+EOF
+	)
+	awk -v repl="$port_open" 'index($0, "exec 3>/dev/ttyS1 ") == 1 { print repl; n++; next } { print } END { exit n != 1 }' \
+		"$top/tests/vm/guest/init" >"$r/init" ||
+		die "tests/vm/guest/init opens no /dev/ttyS1 results port (once) to move to hvc0"
+fi
 chmod 0755 "$r/init" "$r/etc/rc.d/rc"
 mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
 ln -sfn rc.d/init.d "$r/etc/init.d"
@@ -200,5 +296,5 @@ mv "$vm/base.cpio.new" "$vm/base.cpio"
 rm -f "$vm/vmlinuz" "$vm/base.cpio.gz"
 rm -rf "$stage"
 echo "$want" >"$vm/stamp"
-echo "guest: built in $((SECONDS - t0)) s ($(du -h "$vm/base.cpio" | cut -f1) initramfs, kernel $kver)" >&2
+echo "$tag: built in $((SECONDS - t0)) s ($(du -h "$vm/base.cpio" | cut -f1) initramfs, kernel $kver)" >&2
 echo "$vm"
