@@ -1,9 +1,41 @@
 # debs.sh - sourced by the VM guest recipes (build/guest.sh,
 # build/guest-systemd.sh): resolve Debian packages and the libraries they
-# depend on against the archive's index, and fetch their .debs into a cache.
+# depend on against the archive's index (arm64: a private one), fetch their
+# .debs into a cache, and move a guest script's results port to arm64's.
 # SPDX-License-Identifier: GPL-2.0-or-later
-# See: apt-cache(8) show, apt-get(8) download.
+# See: apt-cache(8) show, apt-get(8) download, apt.conf(5).
 # shellcheck shell=bash
+
+# deb_private_apt DIR ARCH: a private apt in DIR for ARCH only (exported as
+# APT_CONFIG): its own lists, an empty dpkg status, the host's "deb"
+# sources. apt-cache and apt-get download below then answer for ARCH; the
+# host's lists, which the x86 builds depend on, are never updated from here.
+deb_private_apt() {
+	local apt=$1 arch=$2 f
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
+	[ -f "$apt/status" ] || : >"$apt/status"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk -v RS= -v ORS='\n\n' '/(^|\n)Types:[ \t]*deb([ \t]|\n|$)/' "$f" \
+			>"$apt/sources.list.d/$(basename "$f")"
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		grep -E '^deb[[:space:]]' /etc/apt/sources.list >"$apt/sources.list" || true
+	fi
+	touch "$apt/sources.list"
+	cat >"$apt/apt.conf" <<EOF
+Dir::State "$apt";
+Dir::State::lists "$apt/lists";
+Dir::State::status "$apt/status";
+Dir::Cache "$apt/cache";
+Dir::Etc::SourceList "$apt/sources.list";
+Dir::Etc::SourceParts "$apt/sources.list.d";
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+APT::Sandbox::User "root";
+EOF
+	export APT_CONFIG=$apt/apt.conf
+}
 
 # deb_records PKG...: "PKG VERSION DEP1 DEP2 ..." for each PKG's candidate in
 # the archive's index (deps from Depends and Pre-Depends: the first of each
@@ -100,4 +132,50 @@ deb_needed_libs() {
 		done < <(find "$root" -type f \( -perm -u+x -o -name '*.so*' \))
 		[ $missing = 0 ] && return 0
 	done
+}
+
+# guest_port_hvc0 IN OUT KO...: IN, a guest script writing results to
+# /dev/ttyS1 (x86-64's second 16550), as OUT writing them to arm64's virtio
+# console, hvc0 (the virt machine's one PL011 is the console). The port
+# comes up after insmod of KO... (virtio_pci, virtio_console) returns:
+# /dev/hvc0 appears when the hvc driver registers, and opening it fails
+# (ENODEV, then EINVAL) until virtio_console has hooked the port up. A ">"
+# before the node exists creates a plain file in devtmpfs that swallows
+# every result (and keeps the node from appearing), and a failed "exec 3>"
+# kills PID 1 (kernel panic). So at IN's first line naming /dev/ttyS1, OUT
+# loads KO..., waits for the character device, probes the open in a
+# subshell, and makes it fd 3 with "command exec", which cannot end the
+# shell; no port, no results: the host reports the boot unfinished. That
+# line, when it is "exec 3>/dev/ttyS1 ...", is the open and goes; IN's
+# ">/dev/ttyS1" writes become ">&3". With no KO (a script systemd runs,
+# once /init has waited), only /dev/ttyS1 becomes /dev/hvc0. Fails unless
+# IN names /dev/ttyS1.
+guest_port_hvc0() {
+	local in=$1 out=$2 kos open
+	shift 2
+	kos=" $*"
+	if [ $# = 0 ]; then
+		sed 's|/dev/ttyS1|/dev/hvc0|g' "$in" >"$out" && grep -q /dev/hvc0 "$out"
+		return
+	fi
+	open=$(
+		cat <<EOF
+for ko in$kos; do insmod "\$ko" 2>/dev/null; done
+i=0
+until [ -c /dev/hvc0 ] && ( : >/dev/hvc0 ) 2>/dev/null || [ \$i -ge 300 ]; do sleep 0.1; i=\$((i + 1)); done
+if ! { [ -c /dev/hvc0 ] && { command exec 3>/dev/hvc0; } 2>/dev/null; }; then
+	echo "init: no results port: /dev/hvc0 did not open in 30 s" >/dev/console
+	exec 3>/dev/null
+fi
+EOF
+	)
+	awk -v open="$open" '
+	!n && index($0, "/dev/ttyS1") {
+		print open
+		n++
+		if (index($0, "exec 3>/dev/ttyS1 ") == 1) next
+	}
+	n { gsub(/>\/dev\/ttyS1/, ">\\&3") }
+	{ print }
+	END { exit n != 1 }' "$in" >"$out"
 }

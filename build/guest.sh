@@ -12,8 +12,8 @@
 #
 # Usage: build/guest.sh [--arch x86_64|arm64]   prints the cache directory
 # Output: build/cache/vm/ (arm64: vm-arm64/) {kernel,base.cpio,kver,
-# versions}; rebuilt only when this recipe, build/debs.sh, tests/vm/guest/
-# or a version the archive offers changes.
+# versions; arm64: port-modules}; rebuilt only when this recipe,
+# build/debs.sh, tests/vm/guest/ or a version the archive offers changes.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,35 +63,11 @@ die() { echo "$tag: $*" >&2; exit 1; }
 # shellcheck source=build/debs.sh
 . "$top/build/debs.sh"
 
-# arm64: a private apt (APT_CONFIG): arm64 only, its own lists, an empty
-# dpkg status, the host's "deb" sources. apt-cache and apt-get download in
-# build/debs.sh then answer for arm64; the host's lists, which the x86
-# builds depend on, are never updated from here.
+# arm64: a private apt (APT_CONFIG, build/debs.sh): the host's lists, which
+# the x86 builds depend on, are never updated from here.
 if [ $arch = arm64 ]; then
 	apt=$vm/apt
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d"
-	[ -f "$apt/status" ] || : >"$apt/status"
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk -v RS= -v ORS='\n\n' '/(^|\n)Types:[ \t]*deb([ \t]|\n|$)/' "$f" \
-			>"$apt/sources.list.d/$(basename "$f")"
-	done
-	if [ -f /etc/apt/sources.list ]; then
-		grep -E '^deb[[:space:]]' /etc/apt/sources.list >"$apt/sources.list" || true
-	fi
-	touch "$apt/sources.list"
-	cat >"$apt/apt.conf" <<EOF
-Dir::State "$apt";
-Dir::State::lists "$apt/lists";
-Dir::State::status "$apt/status";
-Dir::Cache "$apt/cache";
-Dir::Etc::SourceList "$apt/sources.list";
-Dir::Etc::SourceParts "$apt/sources.list.d";
-APT::Architecture "arm64";
-APT::Architectures { "arm64"; };
-APT::Sandbox::User "root";
-EOF
-	export APT_CONFIG=$apt/apt.conf
+	deb_private_apt "$apt" arm64
 fi
 
 # resolve: "PKG VERSION" lines for everything the guest is made of. Library
@@ -133,7 +109,8 @@ stamp_want() {
 
 want=$(stamp_want)
 if [ -f "$vm/stamp" ] && [ "$(cat "$vm/stamp")" = "$want" ] &&
-	[ -f "$vm/base.cpio" ] && [ -f "$vm/kernel" ]; then
+	[ -f "$vm/base.cpio" ] && [ -f "$vm/kernel" ] &&
+	{ [ $arch = x86_64 ] || [ -f "$vm/port-modules" ]; }; then
 	echo "$vm"
 	exit 0
 fi
@@ -251,30 +228,13 @@ cp -L "$found" "$r/$libdir/"
 deb_needed_libs "$r" "$stage/pkg" "$libdir" || die "a library is missing"
 # The guest's own files: /init, the sysv rc, test helpers.
 cp -a "$top/tests/vm/guest/." "$r/"
-# arm64: /init with the results port on hvc0. The port comes up after
-# insmod returns: /dev/hvc0 appears when the hvc driver registers, and
-# opening it fails (ENODEV, then EINVAL) until virtio_console has hooked
-# the port up. A ">" before the node exists creates a plain file in
-# devtmpfs that swallows every result (and keeps the node from
-# appearing), and a failed "exec 3>" kills PID 1 (kernel panic). So /init
-# waits for the character device, probes the open in a subshell, and makes
-# it fd 3 with "command exec", which cannot end the shell; no port, no
-# results: the host reports the boot unfinished. The edit must apply.
+# arm64: /init with the results port on hvc0 (see guest_port_hvc0); the
+# port's modules are kept for the systemd overlay's /init-systemd.
 if [ $arch = arm64 ]; then
-	port_open=$(
-		cat <<EOF
-for ko in$port_load; do insmod "\$ko" 2>/dev/null; done
-i=0
-until [ -c /dev/hvc0 ] && ( : >/dev/hvc0 ) 2>/dev/null || [ \$i -ge 300 ]; do sleep 0.1; i=\$((i + 1)); done
-if ! { [ -c /dev/hvc0 ] && { command exec 3>/dev/hvc0; } 2>/dev/null; }; then
-	echo "init: no results port: /dev/hvc0 did not open in 30 s" >/dev/console
-	exec 3>/dev/null
-fi
-EOF
-	)
-	awk -v repl="$port_open" 'index($0, "exec 3>/dev/ttyS1 ") == 1 { print repl; n++; next } { print } END { exit n != 1 }' \
-		"$top/tests/vm/guest/init" >"$r/init" ||
+	# shellcheck disable=SC2086 # module paths, one word each
+	guest_port_hvc0 "$top/tests/vm/guest/init" "$r/init" $port_load ||
 		die "tests/vm/guest/init opens no /dev/ttyS1 results port (once) to move to hvc0"
+	echo "$port_load" >"$vm/port-modules.new"
 fi
 chmod 0755 "$r/init" "$r/etc/rc.d/rc"
 mkdir -p "$r/etc/rc.d/init.d" "$r/opt/luksbox" "$r/scenario"
@@ -293,6 +253,7 @@ mv "$vm/kernel.new.img" "$vm/kernel"
 mv "$vm/kver.new" "$vm/kver"
 mv "$vm/versions.new" "$vm/versions"
 mv "$vm/base.cpio.new" "$vm/base.cpio"
+[ $arch = x86_64 ] || mv "$vm/port-modules.new" "$vm/port-modules"
 rm -f "$vm/vmlinuz" "$vm/base.cpio.gz"
 rm -rf "$stage"
 echo "$want" >"$vm/stamp"
